@@ -1,0 +1,3 @@
+from starcard_loyalty.app import main
+
+main()

@@ -1,0 +1,35 @@
+"""Event-store environments: one PostgreSQL schema per service, built from ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from psycopg import sql
+
+
+def event_store_env(database_url: str, schema: str, *, pool_size: int = 4) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a service whose tables live in ``schema``.
+
+    ``POSTGRES_ENABLE_DB_FUNCTIONS`` is deliberately never set: with it the library skips the
+    tracking row, and exactly-once processing rests on that row.
+    """
+    url = urlsplit(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.path.lstrip("/"),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or ""),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "CREATE_TABLE": "y",
+    }
+
+
+def ensure_schema(database_url: str, schema: str) -> None:
+    """Create the schema if it is missing (the event store creates tables, not schemas)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

@@ -3,7 +3,8 @@
 Visits are kept one row per booking, as the loyalty service recorded them; a client's stars are
 re-derived from those rows under the tenant's current counting setting, the same rule as
 ``ClientLoyalty.stars``: a visit (back-to-back parts share a ``visit_key``) is a star when one of
-its parts was full price, or when the tenant counts discounted sessions too. Changing that setting
+its parts was booked at full price and the client has no label discount, or when the tenant
+counts discounted sessions too. Changing that setting
 re-derives every client of the tenant in one statement.
 """
 
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS read.loyalty_clients (
     sessions integer NOT NULL DEFAULT 0,
     milestones_reached integer NOT NULL DEFAULT 0,
     last_visit_at timestamptz,
+    label_discount boolean NOT NULL DEFAULT false,
     PRIMARY KEY (tenant_id, client_id)
 );
 CREATE INDEX IF NOT EXISTS loyalty_clients_most_loyal
@@ -102,9 +104,13 @@ WITH visits AS (
     GROUP BY v.tenant_id, v.client_id, v.visit_key
 ), totals AS (
     SELECT visits.tenant_id, visits.client_id,
-           count(*) FILTER (WHERE visits.full_price OR p.count_discounted_sessions) AS stars,
+           count(*) FILTER (
+               WHERE (visits.full_price AND NOT lc.label_discount) OR p.count_discounted_sessions
+           ) AS stars,
            count(*) AS sessions, max(visits.last_at) AS last_at
-    FROM visits JOIN read.loyalty_programmes p USING (tenant_id)
+    FROM visits
+    JOIN read.loyalty_programmes p USING (tenant_id)
+    JOIN read.loyalty_clients lc USING (tenant_id, client_id)
     GROUP BY visits.tenant_id, visits.client_id
 ), reached AS (
     SELECT v.tenant_id, v.client_id, count(*) AS n
@@ -140,6 +146,7 @@ class _Changes:
     visits: dict[tuple[UUID, str], tuple[Any, ...]]
     cancellations: set[tuple[UUID, str]]
     reached: list[tuple[UUID, str, int, datetime]]
+    labels: dict[UUID, bool]
     programme_ops: list[tuple[str, tuple[Any, ...]]]
     recount_tenants: set[UUID]
 
@@ -159,7 +166,7 @@ class LoyaltyProjection:
 
     def apply(self, conn: psycopg.Connection[Any], events: Sequence[Any]) -> None:
         """Apply a batch of domain events inside the caller's transaction."""
-        changes = _Changes({}, {}, set(), [], [], set())
+        changes = _Changes({}, {}, set(), [], {}, [], set())
         for event in events:
             self._gather(event, changes)
         with conn.cursor() as cur:
@@ -189,8 +196,11 @@ class LoyaltyProjection:
                 " ON CONFLICT DO NOTHING",
                 [(*self._owners[agg], m, n, at) for agg, m, n, at in changes.reached],
             )
-            dirty = {agg for agg, _ in changes.visits} | {agg for agg, _ in changes.cancellations}
-            dirty |= {agg for agg, *_ in changes.reached}
+            cur.executemany(
+                "UPDATE read.loyalty_clients SET label_discount = %s WHERE aggregate_id = %s",
+                [(label, agg) for agg, label in changes.labels.items()],
+            )
+            dirty = self._touched(changes)
             if dirty:
                 owners = [self._owners[agg] for agg in dirty]
                 cur.execute(
@@ -205,10 +215,13 @@ class LoyaltyProjection:
                 tenants = [row[0] for row in cur.fetchall()]
                 cur.execute(RECOMPUTE_TENANTS, {"tenants": tenants})
 
+    @staticmethod
+    def _touched(changes: _Changes) -> set[UUID]:
+        touched = {agg for agg, _ in changes.visits} | {agg for agg, _ in changes.cancellations}
+        return touched | {agg for agg, *_ in changes.reached} | set(changes.labels)
+
     def _resolve_owners(self, cur: psycopg.Cursor[Any], changes: _Changes) -> None:
-        needed = {agg for agg, _ in changes.visits} | {agg for agg, _ in changes.cancellations}
-        needed |= {agg for agg, *_ in changes.reached}
-        missing = [agg for agg in needed if agg not in self._owners]
+        missing = [agg for agg in self._touched(changes) if agg not in self._owners]
         if missing:
             cur.execute(
                 "SELECT aggregate_id, tenant_id, client_id FROM read.loyalty_clients"
@@ -234,6 +247,8 @@ class LoyaltyProjection:
                 )
             case "ClientLoyalty.BookingCancelled":
                 changes.cancellations.add((agg, event.booking_id))
+            case "ClientLoyalty.LabelsChanged":
+                changes.labels[agg] = event.has_label_discount
             case "ClientLoyalty.MilestoneReached":
                 changes.reached.append(
                     (agg, event.milestone_id, event.session_count, event.reached_at)

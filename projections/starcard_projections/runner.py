@@ -35,9 +35,14 @@ CREATE TABLE IF NOT EXISTS read.projection_positions (
 
 
 class Projection(Protocol):
-    name: str
-    ddl: str
-    tables: Sequence[str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def ddl(self) -> str: ...
+
+    @property
+    def tables(self) -> Sequence[str]: ...
 
     def reset(self) -> None: ...
 

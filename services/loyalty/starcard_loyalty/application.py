@@ -99,10 +99,9 @@ class LoyaltyService(BatchApplication):
 
     def programme(self, tenant_id: str) -> LoyaltyProgramme:
         try:
-            programme = self.repository.get(programme_id(tenant_id))
+            programme: LoyaltyProgramme = self.repository.get(programme_id(tenant_id))
         except AggregateNotFoundError:
             raise UnknownTenant(tenant_id) from None
-        assert isinstance(programme, LoyaltyProgramme)  # noqa: S101
         return programme
 
     def add_milestone(

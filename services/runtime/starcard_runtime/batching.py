@@ -163,14 +163,14 @@ class BatchApplication(EventSourcedProjection[UUID]):
         (by this process before a restart, or by another one that owned the partition).
         """
         last = records[-1]
+        tracking = Tracking(tracking_name(last.topic, last.partition), last.offset)
         poison: dict[int, str] = {}
         conflicts = 0
         while True:
             batch = RecordBatch(records, poison, UnitOfWork(self))
             try:
-                self.process_event(
-                    batch, Tracking(tracking_name(last.topic, last.partition), last.offset)
-                )
+                # The policy dispatches on RecordBatch, which is not a domain event.
+                self.process_event(batch, tracking)  # type: ignore[arg-type]
             except PoisonRecord as exc:
                 self.working_set.evict(list(batch.unit.aggregates))
                 poison[exc.offset] = exc.reason

@@ -7,6 +7,7 @@ Publishing a row to ``<topic>.dlq`` happens afterwards and is retried until ``pu
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -138,12 +139,12 @@ class DeadLetterStore:
             (service, service, limit),
         )
 
-    def get(self, ids: Sequence[int]) -> list[StoredDeadLetter]:
+    def get(self, ids: Sequence[int]) -> builtins.list[StoredDeadLetter]:
         return self._query(
             "SELECT * FROM ops.dead_letters WHERE id = ANY(%s) ORDER BY id", (list(ids),)
         )
 
-    def unpublished(self, service: str) -> list[StoredDeadLetter]:
+    def unpublished(self, service: str) -> builtins.list[StoredDeadLetter]:
         return self._query(
             "SELECT * FROM ops.dead_letters WHERE service = %s AND published_at IS NULL"
             " ORDER BY id",

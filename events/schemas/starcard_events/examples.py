@@ -1,0 +1,120 @@
+"""Builders of well-formed upstream events, as a booking platform would publish them.
+
+Used by the demo feed, the benchmarks and the tests; also a worked example for integrators.
+Each builder returns the record's JSON-ready dict; :func:`encode` turns it into bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def _envelope(
+    kind: str, tenant_id: str, occurred_at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": kind,
+        "schema_version": SCHEMA_VERSION,
+        "occurred_at": occurred_at.astimezone(UTC).isoformat(),
+        "tenant_id": tenant_id,
+        "data": data,
+    }
+
+
+def money(amount_minor: int, currency: str = "GBP") -> dict[str, Any]:
+    return {"amount_minor": amount_minor, "currency": currency}
+
+
+def booking_details(
+    *,
+    booking_id: str,
+    client_id: str,
+    starts_at: datetime,
+    minutes: int = 60,
+    list_price_minor: int = 6000,
+    price_minor: int | None = None,
+    currency: str = "GBP",
+    discounts: list[dict[str, Any]] | None = None,
+    payment_method: str = "card",
+    back_to_back_group: str | None = None,
+    provider_id: str | None = "therapist-1",
+    referral_code: str | None = None,
+    service_kind: str = "appointment",
+    service_name: str = "Deep tissue massage",
+) -> dict[str, Any]:
+    """The ``data`` of a booking or completion; the price is the list price unless given."""
+    return {
+        "booking_id": booking_id,
+        "client_id": client_id,
+        "service": {
+            "id": f"svc-{service_name.lower().replace(' ', '-')}-{minutes}",
+            "name": service_name,
+            "category": "massage",
+            "kind": service_kind,
+        },
+        "starts_at": starts_at.astimezone(UTC).isoformat(),
+        "duration_minutes": minutes,
+        "list_price": money(list_price_minor, currency),
+        "price": money(list_price_minor if price_minor is None else price_minor, currency),
+        "discounts": discounts or [],
+        "payment_method": payment_method,
+        "back_to_back_group": back_to_back_group,
+        "provider_id": provider_id,
+        "referral_code": referral_code,
+    }
+
+
+def discount(kind: str, amount_minor: int, currency: str = "GBP") -> dict[str, Any]:
+    return {"kind": kind, "amount": money(amount_minor, currency)}
+
+
+def appointment_completed(tenant_id: str, occurred_at: datetime, **details: Any) -> dict[str, Any]:
+    """An ``AppointmentCompleted``; ``details`` are :func:`booking_details`' arguments."""
+    details.setdefault("starts_at", occurred_at)
+    return _envelope("AppointmentCompleted", tenant_id, occurred_at, booking_details(**details))
+
+
+def booking_created(tenant_id: str, occurred_at: datetime, **details: Any) -> dict[str, Any]:
+    details.setdefault("starts_at", occurred_at)
+    return _envelope("BookingCreated", tenant_id, occurred_at, booking_details(**details))
+
+
+def booking_cancelled(
+    tenant_id: str, occurred_at: datetime, *, booking_id: str, client_id: str
+) -> dict[str, Any]:
+    data = {"booking_id": booking_id, "client_id": client_id, "reason": None}
+    return _envelope("BookingCancelled", tenant_id, occurred_at, data)
+
+
+def client_registered(
+    tenant_id: str,
+    occurred_at: datetime,
+    *,
+    client_id: str,
+    email: str | None = None,
+    first_name: str | None = None,
+    labels: list[dict[str, Any]] | None = None,
+    updated: bool = False,
+) -> dict[str, Any]:
+    """A ``ClientRegistered`` (or ``ClientUpdated`` with ``updated=True``): the full record."""
+    data = {
+        "client_id": client_id,
+        "email": email,
+        "phone": None,
+        "first_name": first_name,
+        "last_name": None,
+        "birthday": None,
+        "labels": labels or [],
+    }
+    kind = "ClientUpdated" if updated else "ClientRegistered"
+    return _envelope(kind, tenant_id, occurred_at, data)
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":")).encode()

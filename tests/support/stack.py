@@ -1,0 +1,144 @@
+"""The loyalty pipeline, running for real against Kafka and PostgreSQL inside a test.
+
+The loyalty service consumes in a task of the test's event loop and the projections follow in a
+thread, exactly as their processes do; the test publishes with a real producer and reads the
+read model (or the gateway) like a user would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import psycopg
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from starcard_events.examples import encode
+from starcard_events.topics import BOOKING_EVENTS, booking_key
+from starcard_loyalty.app import GROUP_ID, SCHEMA
+from starcard_loyalty.application import LoyaltyService
+from starcard_projections.loyalty import LoyalClient, most_loyal
+from starcard_projections.runner import follow
+from starcard_runtime.service import build_application, consume
+from starcard_runtime.settings import RuntimeSettings
+
+T = TypeVar("T")
+
+
+async def create_topics(bootstrap: str, topics: list[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in topics]
+        )
+    finally:
+        await admin.close()
+
+
+def stack_settings(database_url: str, bootstrap: str, prefix: str) -> RuntimeSettings:
+    return RuntimeSettings(
+        DATABASE_URL=database_url,
+        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+        STARCARD_TOPIC_PREFIX=prefix,
+        STARCARD_BATCH_MAX_RECORDS=500,
+    )
+
+
+@dataclass
+class LoyaltyStack:
+    settings: RuntimeSettings
+    commands: LoyaltyService
+    producer: AIOKafkaProducer
+
+    @property
+    def booking_topic(self) -> str:
+        return self.settings.topic(BOOKING_EVENTS)
+
+    async def publish(self, *events: dict[str, Any]) -> None:
+        """Publish upstream events keyed as a platform must: ``tenant_id:client_id``."""
+        for event in events:
+            key = booking_key(event["tenant_id"], event["data"]["client_id"])
+            await self.producer.send(self.booking_topic, encode(event), key=key)
+        await self.producer.flush()
+
+    async def publish_raw(self, value: bytes | None, key: bytes | None) -> None:
+        await self.producer.send_and_wait(self.booking_topic, value, key=key)
+
+    def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.settings.database_url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def most_loyal(self, tenant_id: str, limit: int = 1000) -> list[LoyalClient]:
+        with psycopg.connect(self.settings.database_url) as conn:
+            return most_loyal(conn, tenant_id, limit=limit, offset=0)[0]
+
+    def stars(self, tenant_id: str) -> dict[str, int]:
+        return {row.client_id: row.stars for row in self.most_loyal(tenant_id)}
+
+
+async def eventually(check: Callable[[], T], *, within: float = 30.0) -> T:
+    """Poll ``check`` until it returns without an AssertionError; re-raise the last one."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def consuming_service(settings: RuntimeSettings) -> AsyncIterator[LoyaltyService]:
+    """The loyalty service consuming in this event loop until the block ends."""
+    service = await asyncio.to_thread(build_application, LoyaltyService, settings, SCHEMA)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        consume(service, settings, topics=[BOOKING_EVENTS], group_id=GROUP_ID, stop=stop)
+    )
+    try:
+        yield service
+    finally:
+        stop.set()
+        await task
+        service.close()
+
+
+@asynccontextmanager
+async def following_projections(settings: RuntimeSettings) -> AsyncIterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=follow, args=(settings.database_url, stop), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join)
+
+
+@asynccontextmanager
+async def loyalty_stack(
+    database_url: str, bootstrap: str, prefix: str, *, partitions: int = 4, consume: bool = True
+) -> AsyncIterator[LoyaltyStack]:
+    settings = stack_settings(database_url, bootstrap, prefix)
+    await create_topics(bootstrap, [settings.topic(BOOKING_EVENTS)], partitions)
+    commands = await asyncio.to_thread(build_application, LoyaltyService, settings, SCHEMA)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    stack = LoyaltyStack(settings, commands, producer)
+    try:
+        async with following_projections(settings):
+            if consume:
+                async with consuming_service(settings):
+                    yield stack
+            else:
+                yield stack
+    finally:
+        await producer.stop()
+        commands.close()

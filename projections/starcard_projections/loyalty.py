@@ -95,46 +95,44 @@ VALUES (%s, %s, %s, true)
 ON CONFLICT (tenant_id, client_id, booking_id) DO UPDATE SET cancelled = true
 """
 
+# Index-driven per client (LATERAL on the primary keys), so the plan does not depend on table
+# statistics, which lag far behind while a projection fills its tables from empty.
 RECOMPUTE = """
-WITH visits AS (
-    SELECT v.tenant_id, v.client_id, v.visit_key,
-           bool_or(v.full_price) AS full_price, max(v.occurred_at) AS last_at
-    FROM read.loyalty_visits v
-    WHERE {where} AND v.minutes IS NOT NULL AND NOT v.cancelled
-    GROUP BY v.tenant_id, v.client_id, v.visit_key
-), totals AS (
-    SELECT visits.tenant_id, visits.client_id,
-           count(*) FILTER (
-               WHERE (visits.full_price AND NOT lc.label_discount) OR p.count_discounted_sessions
-           ) AS stars,
-           count(*) AS sessions, max(visits.last_at) AS last_at
-    FROM visits
-    JOIN read.loyalty_programmes p USING (tenant_id)
-    JOIN read.loyalty_clients lc USING (tenant_id, client_id)
-    GROUP BY visits.tenant_id, visits.client_id
-), reached AS (
-    SELECT v.tenant_id, v.client_id, count(*) AS n
-    FROM read.loyalty_reached v WHERE {where}
-    GROUP BY v.tenant_id, v.client_id
-)
 UPDATE read.loyalty_clients c SET
-    stars = coalesce(t.stars, 0),
-    sessions = coalesce(t.sessions, 0),
-    last_visit_at = t.last_at,
-    milestones_reached = coalesce(r.n, 0)
-FROM read.loyalty_clients c2
-LEFT JOIN totals t ON t.tenant_id = c2.tenant_id AND t.client_id = c2.client_id
-LEFT JOIN reached r ON r.tenant_id = c2.tenant_id AND r.client_id = c2.client_id
-WHERE c.tenant_id = c2.tenant_id AND c.client_id = c2.client_id AND {where_c2}
+    stars = s.stars, sessions = s.sessions, last_visit_at = s.last_at,
+    milestones_reached = s.reached
+FROM (
+    SELECT c2.tenant_id, c2.client_id, t.stars, t.sessions, t.last_at, r.reached
+    FROM {clients}
+    JOIN read.loyalty_programmes p ON p.tenant_id = c2.tenant_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (
+                   WHERE (v.full_price AND NOT c2.label_discount) OR p.count_discounted_sessions
+               ) AS stars,
+               count(*) AS sessions, max(v.last_at) AS last_at
+        FROM (
+            SELECT bool_or(full_price) AS full_price, max(occurred_at) AS last_at
+            FROM read.loyalty_visits
+            WHERE tenant_id = c2.tenant_id AND client_id = c2.client_id
+              AND minutes IS NOT NULL AND NOT cancelled
+            GROUP BY visit_key
+        ) v
+    ) t
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS reached FROM read.loyalty_reached m
+        WHERE m.tenant_id = c2.tenant_id AND m.client_id = c2.client_id
+    ) r
+) s
+WHERE c.tenant_id = s.tenant_id AND c.client_id = s.client_id
 """
 
-CLIENTS_WHERE = "(v.tenant_id, v.client_id) IN (SELECT * FROM unnest(%(t)s::text[], %(c)s::text[]))"
-TENANTS_WHERE = "v.tenant_id = ANY(%(tenants)s::text[])"
 RECOMPUTE_CLIENTS = RECOMPUTE.format(
-    where=CLIENTS_WHERE, where_c2=CLIENTS_WHERE.replace("v.", "c2.")
+    clients="unnest(%(t)s::text[], %(c)s::text[]) AS d (tenant_id, client_id)"
+    " JOIN read.loyalty_clients c2"
+    " ON c2.tenant_id = d.tenant_id AND c2.client_id = d.client_id"
 )
 RECOMPUTE_TENANTS = RECOMPUTE.format(
-    where=TENANTS_WHERE, where_c2=TENANTS_WHERE.replace("v.", "c2.")
+    clients="(SELECT * FROM read.loyalty_clients WHERE tenant_id = ANY(%(tenants)s::text[])) c2"
 )
 
 

@@ -19,7 +19,7 @@ import structlog
 from eventsourcing.application import Application
 from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.application import LoyaltyService
-from starcard_runtime.eventstore import ensure_schema, event_store_env
+from starcard_runtime.eventstore import open_event_store
 
 from starcard_projections.loyalty import LoyaltyProjection
 
@@ -77,11 +77,11 @@ class Follower:
 
     def __init__(self, database_url: str, name: str, page_size: int = 5000) -> None:
         make, source = PROJECTIONS[name]
-        ensure_schema(database_url, source.schema)
         self.name = name
         self.projection = make()
-        self.source = source.application(event_store_env(database_url, source.schema, pool_size=1))
-        self.conn = psycopg.connect(database_url)
+        self.source = open_event_store(source.application, database_url, source.schema, pool_size=1)
+        # Generic plans prepared while the tables were nearly empty stay slow as they grow.
+        self.conn = psycopg.connect(database_url, prepare_threshold=None)
         self.page_size = page_size
 
     def close(self) -> None:
@@ -107,8 +107,17 @@ class Follower:
             )
             if not notifications:
                 return 0
+            began = time.perf_counter()
             events = [self.source.mapper.to_domain_event(n) for n in notifications]
+            decoded = time.perf_counter()
             self.projection.apply(self.conn, events)
+            log.debug(
+                "events projected",
+                projection=self.name,
+                events=len(events),
+                decode_ms=round((decoded - began) * 1000, 1),
+                apply_ms=round((time.perf_counter() - decoded) * 1000, 1),
+            )
             self.conn.execute(
                 "UPDATE read.projection_positions SET position = %s WHERE name = %s",
                 (notifications[-1].id, self.name),
@@ -162,7 +171,7 @@ def follow(database_url: str, stop: Event, idle_seconds: float = 0.05) -> None:
                     log.warning("database unavailable, retrying", projection=follower.name)
                     follower.conn.close()
                     time.sleep(1)
-                    follower.conn = psycopg.connect(database_url)
+                    follower.conn = psycopg.connect(database_url, prepare_threshold=None)
             if not applied:
                 stop.wait(idle_seconds)
     finally:

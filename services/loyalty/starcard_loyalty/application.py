@@ -7,9 +7,10 @@ Kafka records reach it through :meth:`apply_record` (one partition batch per tra
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar, TypeVar
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -43,6 +44,13 @@ class LoyaltyService(BatchApplication):
 
     def apply_record(self, record: InboundRecord, unit: UnitOfWork) -> None:
         handle_booking_record(self, record, unit)
+
+    def prefetch_ids(self, records: Sequence[InboundRecord]) -> Iterable[UUID]:
+        """Booking records are keyed ``tenant_id:client_id``: the key names the client's record."""
+        for key in {record.key for record in records if record.key}:
+            tenant_id, _, client_id = key.decode(errors="replace").partition(":")
+            if client_id:
+                yield client_loyalty_id(tenant_id, client_id)
 
     def programme_for(self, unit: UnitOfWork, tenant_id: str) -> LoyaltyProgramme:
         programme = unit.read(programme_id(tenant_id), LoyaltyProgramme)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -135,8 +136,16 @@ class PartitionConsumer:
         records = [to_inbound(m) for m in messages if m.offset > position]
         if not records:
             return
+        began = time.perf_counter()
         letters = await self._retrying(
             lambda: asyncio.to_thread(self.application.process_batch, records)
+        )
+        log.debug(
+            "batch processed",
+            topic=tp.topic,
+            partition=tp.partition,
+            records=len(records),
+            ms=round((time.perf_counter() - began) * 1000, 1),
         )
         if letters is None:
             log.info(

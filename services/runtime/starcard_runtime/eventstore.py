@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+from eventsourcing.application import Application
 from psycopg import sql
+
+TApp = TypeVar("TApp", bound=Application[Any])
 
 
 def event_store_env(database_url: str, schema: str, *, pool_size: int = 4) -> dict[str, str]:
@@ -29,7 +34,18 @@ def event_store_env(database_url: str, schema: str, *, pool_size: int = 4) -> di
     }
 
 
-def ensure_schema(database_url: str, schema: str) -> None:
-    """Create the schema if it is missing (the event store creates tables, not schemas)."""
+def open_event_store(
+    kind: Callable[[dict[str, str]], TApp], database_url: str, schema: str, *, pool_size: int = 4
+) -> TApp:
+    """Construct an application on its schema, creating the schema and tables if missing.
+
+    Processes starting together (a service and the projections that follow it) would race on
+    ``CREATE TABLE IF NOT EXISTS``; an advisory lock per schema makes them take turns.
+    """
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"starcard.schema.{schema}",))
+        try:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            return kind(event_store_env(database_url, schema, pool_size=pool_size))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"starcard.schema.{schema}",))

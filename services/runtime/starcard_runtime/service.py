@@ -12,7 +12,7 @@ import structlog
 from starcard_runtime.batching import BatchApplication
 from starcard_runtime.consumer import PartitionConsumer
 from starcard_runtime.dead_letters import migrate
-from starcard_runtime.eventstore import ensure_schema, event_store_env
+from starcard_runtime.eventstore import open_event_store
 from starcard_runtime.logs import configure_logging
 from starcard_runtime.settings import RuntimeSettings
 
@@ -23,9 +23,8 @@ TApp = TypeVar("TApp", bound=BatchApplication)
 
 def build_application(kind: type[TApp], settings: RuntimeSettings, schema: str) -> TApp:
     """The service's application on its own schema, with the tables it needs created."""
-    ensure_schema(settings.database_url, schema)
     migrate(settings.database_url)
-    return kind(event_store_env(settings.database_url, schema))
+    return open_event_store(kind, settings.database_url, schema)
 
 
 async def consume(

@@ -1,0 +1,76 @@
+# Starcard's entry points. `make help` lists them.
+#
+# Kafka and PostgreSQL run natively on this machine (deploy/local/, see ARCHITECTURE.md section 8):
+# `make infra` starts them, and the variables below point the tests, the benchmarks and the services
+# at them unless the environment already says otherwise.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+UV ?= uv
+INFRA := deploy/local/infra.sh
+PYTEST_ARGS ?=
+
+KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
+DATABASE_URL ?= postgresql://starcard:starcard@127.0.0.1:5433/starcard
+export KAFKA_BOOTSTRAP_SERVERS DATABASE_URL
+
+# The workspace's importable packages (starcard_events, starcard_runtime, ...), found by folder so
+# that a new service is type-checked as soon as it exists.
+PY_PACKAGES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard \
+	events/schemas/starcard_*/__init__.py services/*/starcard_*/__init__.py \
+	projections/starcard_*/__init__.py)))))
+MYPY_FILES := tests $(wildcard bench/*.py)
+
+.PHONY: help install infra infra-down infra-status \
+	test test-unit test-integration test-e2e lint fmt bench
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+install: ## install the Python workspace and its dev tools (uv sync)
+	$(UV) sync
+
+# --- the whole system ---------------------------------------------------------------------------
+# `up`, `down` and `demo` (services, gateway, SMTP sink and the demo feed on top of `infra`) go here.
+
+# --- local servers ------------------------------------------------------------------------------
+infra: ## start Kafka (127.0.0.1:9092) and PostgreSQL (127.0.0.1:5433), installing what is missing
+	$(INFRA) up
+
+infra-down: ## stop Kafka and PostgreSQL
+	$(INFRA) down
+
+infra-status: ## tell whether Kafka and PostgreSQL run and answer
+	$(INFRA) status
+
+# --- tests --------------------------------------------------------------------------------------
+test: ## the whole suite against the real servers (`make infra` first); exits with pytest's code
+	$(UV) run pytest $(PYTEST_ARGS)
+
+# One tier each; a tier that has no tests yet is not an error (pytest's exit code 5).
+test-unit: ## pure domain tests, no servers
+	$(UV) run pytest -m unit $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-integration: ## tests against real Kafka and PostgreSQL
+	$(UV) run pytest -m integration $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-e2e: ## the whole system through Kafka and HTTP
+	$(UV) run pytest -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+# --- code quality -------------------------------------------------------------------------------
+lint: ## ruff (lint + format check) and mypy --strict
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy $(addprefix -p ,$(PY_PACKAGES))
+	$(UV) run mypy $(MYPY_FILES)
+
+fmt: ## format the code and apply ruff's safe fixes
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+# --- benchmarks ---------------------------------------------------------------------------------
+bench: ## ingest benchmark against the real servers (`make infra` first)
+	$(UV) run python bench/ingest.py

@@ -1,0 +1,266 @@
+"""Ingest benchmark: how fast AppointmentCompleted records become stars in the read model.
+
+Prints, from one run on one machine:
+- the loyalty pipeline's events/s: publish to Kafka -> loyalty service (its own process) ->
+  event store -> projections (their own process) -> every star visible in ``read.loyalty_clients``;
+- the raw limit: aiokafka consuming the same records, and psycopg COPY of the same rows;
+- the event store's own ceiling: batched ``save`` of the same number of aggregate events;
+- the ratios of the pipeline to each.
+
+Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000]``; it creates and drops
+its own database and topics, and needs the servers of ``make infra``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from starcard_events import examples
+from starcard_events.topics import BOOKING_EVENTS, booking_key
+from starcard_loyalty.application import LoyaltyService
+from starcard_runtime.eventstore import open_event_store
+from starcard_runtime.settings import RuntimeSettings
+
+TENANT = "bench-spa"
+PARTITIONS = 4
+
+
+def feed(events: int, clients: int) -> list[tuple[bytes, bytes]]:
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    records = []
+    for i in range(events):
+        client = f"client-{i % clients:05d}"
+        visit = i // clients
+        completed = examples.appointment_completed(
+            TENANT,
+            start + timedelta(days=visit, minutes=i % clients),
+            booking_id=f"{client}-v{visit}",
+            client_id=client,
+            minutes=60,
+        )
+        records.append((booking_key(TENANT, client), examples.encode(completed)))
+    return records
+
+
+@contextmanager
+def scratch_database(admin_url: str) -> Iterator[str]:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+async def create_topic(bootstrap: str, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    finally:
+        await admin.close()
+
+
+async def publish(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024, acks=1
+    )
+    await producer.start()
+    began = time.perf_counter()
+    try:
+        for key, value in records:
+            await producer.send(topic, value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return time.perf_counter() - began
+
+
+def visible_sessions(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        try:
+            row = conn.execute(
+                "SELECT coalesce(sum(stars), 0) FROM read.loyalty_clients WHERE tenant_id = %s",
+                (TENANT,),
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0
+    return int(row[0]) if row else 0
+
+
+def recorded(database_url: str) -> int:
+    """Records the loyalty service has recorded: the tracked offsets of every partition."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(notification_id + 1), 0) FROM loyalty.loyalty_tracking"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def pipeline(settings: RuntimeSettings, records: list[tuple[bytes, bytes]]) -> float:
+    topic = settings.topic(BOOKING_EVENTS)
+    await create_topic(settings.kafka_bootstrap_servers, topic)
+    commands = open_event_store(LoyaltyService, settings.database_url, "loyalty")
+    commands.open_programme(TENANT, "Bench Spa")
+    commands.close()
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "STARCARD_TOPIC_PREFIX": settings.topic_prefix,
+        "STARCARD_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    }
+    processes = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", module], env=env
+        )
+        for module in ("starcard_loyalty", "starcard_projections")
+    ]
+    try:
+        await asyncio.sleep(3)  # let the consumer join its group before the clock starts
+        began = time.perf_counter()
+        published = await publish(settings.kafka_bootstrap_servers, topic, records)
+        print(f"  published {len(records):,} records in {published:.1f} s")
+        recorded_at = None
+        while visible_sessions(settings.database_url) < len(records):
+            if recorded_at is None and recorded(settings.database_url) >= len(records):
+                recorded_at = time.perf_counter() - began
+                print(f"  all recorded in the event store after {recorded_at:.1f} s")
+            if time.perf_counter() - began > 600:
+                raise SystemExit("pipeline did not finish within 10 minutes")
+            await asyncio.sleep(0.05)
+        return time.perf_counter() - began
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(30)
+
+
+async def raw_consume(bootstrap: str, topic: str, count: int) -> tuple[float, list[bytes]]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+        fetch_max_bytes=64 * 1024 * 1024,
+    )
+    await consumer.start()
+    values: list[bytes] = []
+    began = time.perf_counter()
+    try:
+        while len(values) < count:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            values += [m.value for messages in batch.values() for m in messages if m.value]
+    finally:
+        elapsed = time.perf_counter() - began
+        await consumer.stop()
+    return elapsed, values
+
+
+def raw_copy(database_url: str, values: list[bytes]) -> float:
+    with psycopg.connect(database_url) as conn:
+        conn.execute("CREATE TABLE bench_copy (n bigint, value bytea)")
+        began = time.perf_counter()
+        with conn.cursor() as cur, cur.copy("COPY bench_copy (n, value) FROM STDIN") as copy:
+            for n, value in enumerate(values):
+                copy.write_row((n, value))
+        conn.commit()
+        return time.perf_counter() - began
+
+
+class Counter(Aggregate):
+    @event("Started")
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.count = 0
+
+    @event("Incremented")
+    def increment(self, booking_id: str, minutes: int) -> None:
+        self.count += 1
+
+
+def store_ceiling(database_url: str, events: int, clients: int, per_transaction: int) -> float:
+    """Save ``events`` aggregate events, ``per_transaction`` aggregates' worth per transaction."""
+    app: Application[uuid.UUID] = open_event_store(Application, database_url, "ceiling")
+    counters = [Counter(name=f"c{i}") for i in range(clients)]
+    for start in range(0, clients, per_transaction):
+        app.save(*counters[start : start + per_transaction])
+    began = time.perf_counter()
+    remaining = events - clients
+    i = 0
+    while remaining > 0:
+        chunk = counters[i : i + per_transaction]
+        for counter in chunk:
+            counter.increment(f"b{remaining}", 60)
+        app.save(*chunk)
+        remaining -= len(chunk)
+        i = (i + per_transaction) % clients
+    elapsed = time.perf_counter() - began
+    app.close()
+    return (events - clients) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=10_000)
+    args = parser.parse_args()
+    base = RuntimeSettings()
+    records = feed(args.events, args.clients)
+    print(f"Ingest benchmark: {args.events:,} AppointmentCompleted over {args.clients:,} clients")
+    with scratch_database(base.database_url) as database_url:
+        settings = RuntimeSettings(
+            DATABASE_URL=database_url,
+            KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
+            STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
+        )
+        elapsed = asyncio.run(pipeline(settings, records))
+        pipeline_rate = args.events / elapsed
+        print(
+            f"pipeline  publish -> star visible     {pipeline_rate:>10,.0f} events/s"
+            f"  ({elapsed:.1f} s)"
+        )
+
+        topic = settings.topic(BOOKING_EVENTS)
+        consume_s, values = asyncio.run(
+            raw_consume(settings.kafka_bootstrap_servers, topic, args.events)
+        )
+        copy_s = raw_copy(database_url, values)
+        consume_rate, copy_rate = args.events / consume_s, args.events / copy_s
+        raw_rate = args.events / (consume_s + copy_s)
+        print(f"raw       aiokafka consume           {consume_rate:>10,.0f} records/s")
+        print(f"raw       psycopg COPY               {copy_rate:>10,.0f} rows/s")
+        print(f"raw       consume + COPY             {raw_rate:>10,.0f} records/s")
+
+        ceiling_1 = store_ceiling(
+            database_url, min(args.events, args.clients + 2000), args.clients, 1
+        )
+        ceiling_100 = store_ceiling(database_url, args.events, args.clients, 100)
+        ceiling_1000 = store_ceiling(database_url, args.events, args.clients, 1000)
+        print(f"store     save, 1 aggregate/tx       {ceiling_1:>10,.0f} events/s")
+        print(f"store     save, 100 aggregates/tx    {ceiling_100:>10,.0f} events/s")
+        print(f"store     save, 1000 aggregates/tx   {ceiling_1000:>10,.0f} events/s")
+        print(f"ratio     pipeline / raw             {pipeline_rate / raw_rate:>10.2f}")
+        print(f"ratio     pipeline / store (1000/tx) {pipeline_rate / ceiling_1000:>10.2f}")
+        print(f"ratio     pipeline / store (100/tx)  {pipeline_rate / ceiling_100:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()

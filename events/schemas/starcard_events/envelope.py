@@ -1,0 +1,48 @@
+"""The envelope every event travels in, and the ids it carries."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+
+from starcard_events.wire import WireModel
+
+TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+"""A tenant's id: lowercase, no ':' because it leads the Kafka key `tenant_id:...`."""
+
+ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+"""An id the booking platform assigned (client, booking, service, provider, class, visitor)."""
+
+ClientId = ExternalId
+BookingId = ExternalId
+
+DataT = TypeVar("DataT", bound=WireModel)
+
+
+class Envelope(WireModel, Generic[DataT]):
+    """What every event carries around its `data`. Each event type narrows `type` to its name."""
+
+    event_id: UUID = Field(
+        description=(
+            "Unique id the producer gives the event; re-sending the same event must reuse it, "
+            "because it is the idempotency key."
+        )
+    )
+    type: str = Field(description="The event type; it decides the shape of `data`.")
+    schema_version: Literal[1] = Field(description="Version of this event type's schema.")
+    occurred_at: AwareDatetime = Field(
+        description=(
+            "When it happened, RFC 3339 with an offset (e.g. 2025-03-01T14:30:00Z); read as UTC. "
+            "Starcard's rules use this time, never the time of receipt."
+        )
+    )
+    tenant_id: TenantId = Field(
+        description="The business whose programme this event belongs to (lowercase, no ':')."
+    )
+    data: DataT = Field(description="The facts of the event; their shape depends on `type`.")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)

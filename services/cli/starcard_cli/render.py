@@ -1,0 +1,86 @@
+"""How the CLI shows tenants and dead letters (Rich renderables, no I/O)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rich.console import Group, RenderableType
+from rich.json import JSON
+from rich.table import Table
+from rich.text import Text
+from starcard_gateway.tenants import Tenant
+from starcard_runtime.dead_letters import StoredDeadLetter
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(sep=" ", timespec="seconds") if moment else "-"
+
+
+def _source(letter: StoredDeadLetter) -> str:
+    record = letter.record
+    return f"{record.topic} [{record.partition}] @{record.offset}"
+
+
+def tenants_table(tenants: Sequence[Tenant]) -> Table:
+    table = Table("tenant id", "name", "created", title=f"{len(tenants)} tenant(s)")
+    for tenant in tenants:
+        table.add_row(tenant.tenant_id, tenant.name, _when(tenant.created_at))
+    return table
+
+
+def dead_letters_table(letters: Sequence[StoredDeadLetter]) -> Table:
+    table = Table(
+        "id",
+        "service",
+        "topic [partition] @offset",
+        "reason",
+        "dead-lettered",
+        "published",
+        "replayed",
+        title=f"{len(letters)} dead letter(s), newest first",
+    )
+    for letter in letters:
+        table.add_row(
+            str(letter.id),
+            letter.service,
+            _source(letter),
+            letter.reason,
+            _when(letter.dead_lettered_at),
+            _when(letter.published_at),
+            _when(letter.replayed_at),
+        )
+    return table
+
+
+def _bytes(value: bytes | None) -> RenderableType:
+    """JSON pretty-printed; anything else as text, undecodable bytes escaped."""
+    if value is None:
+        return Text("(null)", style="dim")
+    try:
+        return JSON.from_data(json.loads(value))
+    except ValueError:
+        return Text(value.decode("utf-8", "backslashreplace"))
+
+
+def dead_letter_detail(letter: StoredDeadLetter) -> Group:
+    record = letter.record
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold")
+    fields.add_column()
+    fields.add_row("id", str(letter.id))
+    fields.add_row("service", letter.service)
+    fields.add_row("source", _source(letter))
+    fields.add_row("reason", Text(letter.reason, style="red"))
+    fields.add_row(
+        "record timestamp", _when(datetime.fromtimestamp(record.timestamp_ms / 1000, UTC))
+    )
+    fields.add_row("dead-lettered", _when(letter.dead_lettered_at))
+    fields.add_row("published to DLQ", _when(letter.published_at))
+    fields.add_row("replayed", _when(letter.replayed_at))
+    fields.add_row("key", _bytes(record.key))
+    headers = Table("header", "value", title="headers")
+    for name, value in record.headers:
+        headers.add_row(name, value.decode("utf-8", "backslashreplace"))
+    return Group(fields, headers, Text("value", style="bold"), _bytes(record.value))

@@ -1,0 +1,3 @@
+from starcard_gateway.app import main
+
+main()

@@ -1,0 +1,129 @@
+"""The tenant's loyalty settings and the loyalty read models, under ``/v1/loyalty``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from starcard_projections.loyalty import client_summary, most_loyal
+
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep
+from starcard_gateway.models import (
+    ClientSummaryPublic,
+    CountDiscountedSessions,
+    CountDiscountedSessionsPublic,
+    ErrorPublic,
+    LoyalClientsPublic,
+    LoyaltySettingsPublic,
+    MilestoneActivity,
+    MilestoneFields,
+    MilestonePublic,
+    MilestonesPublic,
+)
+
+UNKNOWN_MILESTONE: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "No such milestone in the tenant's programme."}
+}
+REFUSED_MILESTONE: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorPublic, "description": "Another milestone fires at that count and length."}
+}
+
+router = APIRouter(
+    prefix="/v1/loyalty",
+    tags=["loyalty"],
+    responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
+)
+
+
+@router.get("/settings", summary="The loyalty settings: counting toggle and milestones")
+def read_settings(tenant_id: TenantDep, loyalty: LoyaltyDep) -> LoyaltySettingsPublic:
+    return LoyaltySettingsPublic.from_programme(loyalty.programme(tenant_id))
+
+
+@router.put(
+    "/settings/count-discounted-sessions",
+    summary='Turn "Count membership and package sessions" on or off',
+)
+def set_count_discounted_sessions(
+    body: CountDiscountedSessions, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> CountDiscountedSessionsPublic:
+    loyalty.set_count_discounted_sessions(tenant_id, enabled=body.enabled)
+    return CountDiscountedSessionsPublic(count_discounted_sessions=body.enabled)
+
+
+@router.get("/milestones", summary="Every milestone, in the order clients reach them")
+def list_milestones(tenant_id: TenantDep, loyalty: LoyaltyDep) -> MilestonesPublic:
+    return MilestonesPublic.from_programme(loyalty.programme(tenant_id))
+
+
+@router.post(
+    "/milestones",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a milestone (active from the start)",
+    responses=REFUSED_MILESTONE,
+)
+def add_milestone(
+    body: MilestoneFields, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> MilestonePublic:
+    return MilestonePublic.from_domain(loyalty.add_milestone(tenant_id, **body.model_dump()))
+
+
+@router.put(
+    "/milestones/{milestone_id}",
+    summary="Edit a milestone's fields; clients who reached it keep their reward",
+    responses={**UNKNOWN_MILESTONE, **REFUSED_MILESTONE},
+)
+def edit_milestone(
+    milestone_id: str, body: MilestoneFields, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> MilestonePublic:
+    milestone = loyalty.edit_milestone(tenant_id, milestone_id, **body.model_dump())
+    return MilestonePublic.from_domain(milestone)
+
+
+@router.patch(
+    "/milestones/{milestone_id}",
+    summary="Toggle a milestone active or inactive",
+    responses=UNKNOWN_MILESTONE,
+)
+def set_milestone_active(
+    milestone_id: str, body: MilestoneActivity, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> MilestonePublic:
+    milestone = loyalty.set_milestone_active(tenant_id, milestone_id, active=body.active)
+    return MilestonePublic.from_domain(milestone)
+
+
+@router.delete(
+    "/milestones/{milestone_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a milestone; its id is never used again",
+    responses=UNKNOWN_MILESTONE,
+)
+def delete_milestone(milestone_id: str, tenant_id: TenantDep, loyalty: LoyaltyDep) -> None:
+    loyalty.delete_milestone(tenant_id, milestone_id)
+
+
+@router.get("/clients", summary="Clients by stars, most loyal first")
+def list_most_loyal_clients(
+    tenant_id: TenantDep,
+    conn: ReadConnDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Clients to skip.")] = 0,
+) -> LoyalClientsPublic:
+    clients, count = most_loyal(conn, tenant_id, limit=limit, offset=offset)
+    return LoyalClientsPublic.from_page(clients, count)
+
+
+@router.get(
+    "/clients/{client_id}",
+    summary='One client\'s stars and sessions, for the "X stars" pill',
+    responses={404: {"model": ErrorPublic, "description": "No visit of this client yet."}},
+)
+def read_client_summary(
+    client_id: str, tenant_id: TenantDep, conn: ReadConnDep
+) -> ClientSummaryPublic:
+    summary = client_summary(conn, tenant_id, client_id)
+    if summary is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"No loyalty record of client {client_id!r}."
+        )
+    return ClientSummaryPublic.model_validate(summary)

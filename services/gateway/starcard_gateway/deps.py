@@ -1,0 +1,97 @@
+"""What routes ask for, as ``Annotated`` aliases: settings, caller, application, connection.
+
+The tenant always comes from the API key, never from the URL or the body, so a route cannot be
+pointed at another tenant's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starcard_loyalty.application import LoyaltyService
+
+from starcard_gateway.resources import Resources
+from starcard_gateway.settings import GatewaySettings
+from starcard_gateway.tenants import TenantRegistry, is_operator_key
+
+tenant_key = HTTPBearer(
+    scheme_name="TenantKey",
+    description="The tenant's API key (`sc_...`), as `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+operator_key = HTTPBearer(
+    scheme_name="OperatorKey",
+    description="The operator's key (`STARCARD_ADMIN_KEY`), as `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+Credentials = HTTPAuthorizationCredentials | None
+
+
+async def get_settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
+async def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_loyalty(resources: ResourcesDep) -> LoyaltyService:
+    return resources.loyalty
+
+
+async def get_tenant_registry(resources: ResourcesDep) -> TenantRegistry:
+    return resources.tenants
+
+
+def get_read_conn(resources: ResourcesDep) -> Iterator[psycopg.Connection[Any]]:
+    with resources.pool.connection() as conn:
+        yield conn
+
+
+LoyaltyDep = Annotated[LoyaltyService, Depends(get_loyalty)]
+TenantRegistryDep = Annotated[TenantRegistry, Depends(get_tenant_registry)]
+ReadConnDep = Annotated[psycopg.Connection[Any], Depends(get_read_conn)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_tenant_id(
+    credentials: Annotated[Credentials, Depends(tenant_key)], tenants: TenantRegistryDep
+) -> str:
+    if credentials is None:
+        raise _unauthorized(
+            "Missing API key: send the tenant's key as 'Authorization: Bearer sc_...'."
+        )
+    tenant_id = tenants.authenticate(credentials.credentials)
+    if tenant_id is None:
+        raise _unauthorized("Invalid or revoked API key.")
+    return tenant_id
+
+
+TenantDep = Annotated[str, Depends(get_tenant_id)]
+
+
+async def require_operator(
+    credentials: Annotated[Credentials, Depends(operator_key)], settings: SettingsDep
+) -> None:
+    admin_key = settings.admin_key.get_secret_value() if settings.admin_key else ""
+    if not admin_key:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "Operator routes are off: STARCARD_ADMIN_KEY is not set."
+        )
+    if credentials is None or not is_operator_key(credentials.credentials, admin_key):
+        raise _unauthorized("Operator routes need the admin key as 'Authorization: Bearer <key>'.")

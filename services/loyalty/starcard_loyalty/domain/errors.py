@@ -1,0 +1,37 @@
+"""What the loyalty domain refuses, as types the edges translate (HTTP status, DLQ reason)."""
+
+
+class LoyaltyError(Exception):
+    """Base of every refusal raised by the loyalty domain."""
+
+
+class MilestoneNotFound(LoyaltyError):
+    """The programme has no milestone with this id (never added, or deleted)."""
+
+    def __init__(self, milestone_id: str) -> None:
+        super().__init__(f"No milestone with id {milestone_id!r} in this programme.")
+        self.milestone_id = milestone_id
+
+
+class InvalidMilestone(LoyaltyError):
+    """A milestone's fields break a rule; `problems` says what to fix, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = tuple(problems)
+
+
+class DuplicateMilestone(LoyaltyError):
+    """Another milestone already has this id, or already fires at the same count and length."""
+
+
+class AppointmentOfAnotherClient(LoyaltyError):
+    """An appointment was handed to the loyalty record of a different client."""
+
+    def __init__(self, expected_client_id: str, given_client_id: str) -> None:
+        super().__init__(
+            f"Appointment of client {given_client_id!r} given to the loyalty record "
+            f"of client {expected_client_id!r}."
+        )
+        self.expected_client_id = expected_client_id
+        self.given_client_id = given_client_id

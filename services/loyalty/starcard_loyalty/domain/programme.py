@@ -1,0 +1,259 @@
+"""The loyalty programme of one tenant: its milestones and its counting settings.
+
+Each public verb checks its invariants and decides whether anything changes; the change is then
+recorded by a private `@event` method that only applies the fact. So a request that changes
+nothing records nothing, and replaying stored events never re-runs today's validation against
+facts accepted yesterday.
+"""
+
+from dataclasses import replace
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from starcard_loyalty.domain.counting import CountingRules, Milestone, in_reward_order
+from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone, MilestoneNotFound
+from starcard_loyalty.domain.ids import programme_id
+
+__all__ = [
+    "MAX_MESSAGE_LENGTH",
+    "CountingRules",
+    "LoyaltyProgramme",
+    "Milestone",
+    "check_milestone_fields",
+]
+
+MAX_MESSAGE_LENGTH = 2000
+
+
+def check_milestone_fields(milestone: Milestone) -> None:
+    """Refuse a milestone that could never fire sensibly, saying what to fix."""
+    problems = []
+    if not milestone.milestone_id.strip():
+        problems.append("The milestone id must not be blank.")
+    if milestone.session_count < 1:
+        problems.append(
+            f"The session count must be at least 1 (got {milestone.session_count}): it is the "
+            "completed session that triggers the reward, e.g. 5 for the 5th."
+        )
+    if not milestone.message.strip():
+        problems.append("The message must not be blank: write the note the client receives.")
+    if len(milestone.message) > MAX_MESSAGE_LENGTH:
+        problems.append(
+            f"The message must be at most {MAX_MESSAGE_LENGTH} characters "
+            f"(got {len(milestone.message)}): shorten it."
+        )
+    if milestone.discount_percent is not None and not 1 <= milestone.discount_percent <= 100:
+        problems.append(
+            f"The discount must be between 1 and 100 percent (got {milestone.discount_percent}), "
+            "or left empty for a message-only reward."
+        )
+    if milestone.min_minutes < 0:
+        problems.append(
+            f"The minimum session length must be 0 or more minutes (got {milestone.min_minutes}); "
+            "0 means sessions of any length count."
+        )
+    if problems:
+        raise InvalidMilestone(problems)
+
+
+class LoyaltyProgramme(Aggregate):
+    """A tenant's milestones and the "Count membership and package sessions" toggle.
+
+    Opened with `LoyaltyProgramme(tenant_id=..., name=...)`; its id is `programme_id(tenant_id)`.
+    """
+
+    @staticmethod
+    def create_id(tenant_id: str) -> UUID:
+        """The programme's id follows from its tenant, so any process finds it without a lookup."""
+        return programme_id(tenant_id)
+
+    @event("Opened")
+    def __init__(self, *, tenant_id: str, name: str) -> None:
+        self.tenant_id = tenant_id
+        self.name = name
+        self.count_discounted_sessions = False
+        self.milestones: dict[str, Milestone] = {}
+        self.deleted_milestone_ids: set[str] = set()
+
+    def get_milestone(self, milestone_id: str) -> Milestone:
+        """The milestone with this id, or `MilestoneNotFound`."""
+        try:
+            return self.milestones[milestone_id]
+        except KeyError:
+            raise MilestoneNotFound(milestone_id) from None
+
+    def active_milestones(self) -> list[Milestone]:
+        """The active milestones, fewest sessions first, then the shorter minimum length."""
+        return in_reward_order(self.milestones.values())
+
+    def rules(self) -> CountingRules:
+        """What a client's record needs to count visits and reach milestones, as of now."""
+        return CountingRules(
+            count_discounted=self.count_discounted_sessions,
+            milestones=tuple(self.active_milestones()),
+        )
+
+    def add_milestone(
+        self,
+        milestone_id: str,
+        session_count: int,
+        message: str,
+        discount_percent: int | None,
+        min_minutes: int,
+    ) -> None:
+        """Add an active milestone: at the `session_count`th qualifying visit of at least
+        `min_minutes` minutes, send `message` and, with `discount_percent`, a discount code."""
+        self.check_milestone_id_is_new(milestone_id)
+        self.check_milestone_fits(
+            Milestone(
+                milestone_id=milestone_id,
+                session_count=session_count,
+                message=message,
+                discount_percent=discount_percent,
+                min_minutes=min_minutes,
+                active=True,
+            )
+        )
+        self._add_milestone(
+            milestone_id=milestone_id,
+            session_count=session_count,
+            message=message,
+            discount_percent=discount_percent,
+            min_minutes=min_minutes,
+        )
+
+    def edit_milestone(
+        self,
+        milestone_id: str,
+        session_count: int,
+        message: str,
+        discount_percent: int | None,
+        min_minutes: int,
+    ) -> None:
+        """Change a milestone's fields (not whether it is active); the same fields change nothing.
+
+        Clients who already reached it keep it: "They never lose a reward they've earned."
+        """
+        current = self.get_milestone(milestone_id)
+        edited = replace(
+            current,
+            session_count=session_count,
+            message=message,
+            discount_percent=discount_percent,
+            min_minutes=min_minutes,
+        )
+        self.check_milestone_fits(edited)
+        if edited != current:
+            self._edit_milestone(
+                milestone_id=milestone_id,
+                session_count=session_count,
+                message=message,
+                discount_percent=discount_percent,
+                min_minutes=min_minutes,
+            )
+
+    def set_milestone_active(self, milestone_id: str, active: bool) -> None:
+        """Toggle a milestone ("milestones can be toggled active or inactive"); an inactive
+        milestone fires for nobody and is not shown as the next reward."""
+        if self.get_milestone(milestone_id).active == active:
+            return
+        if active:
+            self._activate_milestone(milestone_id=milestone_id)
+        else:
+            self._deactivate_milestone(milestone_id=milestone_id)
+
+    def delete_milestone(self, milestone_id: str) -> None:
+        """Delete a milestone; its id is never used again, since clients remember reached
+        milestones by id."""
+        self.get_milestone(milestone_id)
+        self._delete_milestone(milestone_id=milestone_id)
+
+    def set_count_discounted_sessions(self, enabled: bool) -> None:
+        """The "Count membership and package sessions" toggle. "With the toggle on, every
+        completed appointment counts regardless of how it was discounted"; off, only full-price
+        visits count."""
+        if enabled != self.count_discounted_sessions:
+            self._change_counting(count_discounted_sessions=enabled)
+
+    def check_milestone_id_is_new(self, milestone_id: str) -> None:
+        """Refuse an id in use or once used: clients remember reached milestones by id."""
+        if milestone_id in self.milestones or milestone_id in self.deleted_milestone_ids:
+            msg = f"Milestone id {milestone_id!r} is already used in this programme; use a new id."
+            raise DuplicateMilestone(msg)
+
+    def check_milestone_fits(self, milestone: Milestone) -> None:
+        """Refuse invalid fields, and a second milestone at the same session count and minimum
+        length: the two would always fire together, one milestone told twice."""
+        check_milestone_fields(milestone)
+        for other in self.milestones.values():
+            if (
+                other.milestone_id != milestone.milestone_id
+                and other.session_count == milestone.session_count
+                and other.min_minutes == milestone.min_minutes
+            ):
+                length = (
+                    f"sessions of {milestone.min_minutes}+ minutes"
+                    if milestone.min_minutes
+                    else "any length"
+                )
+                msg = (
+                    f"Milestone {other.milestone_id!r} already fires at session "
+                    f"{milestone.session_count} counting {length}: edit that milestone, or pick "
+                    "another session count or minimum length."
+                )
+                raise DuplicateMilestone(msg)
+
+    @event("MilestoneAdded")
+    def _add_milestone(
+        self,
+        *,
+        milestone_id: str,
+        session_count: int,
+        message: str,
+        discount_percent: int | None,
+        min_minutes: int,
+    ) -> None:
+        self.milestones[milestone_id] = Milestone(
+            milestone_id=milestone_id,
+            session_count=session_count,
+            message=message,
+            discount_percent=discount_percent,
+            min_minutes=min_minutes,
+            active=True,
+        )
+
+    @event("MilestoneEdited")
+    def _edit_milestone(
+        self,
+        *,
+        milestone_id: str,
+        session_count: int,
+        message: str,
+        discount_percent: int | None,
+        min_minutes: int,
+    ) -> None:
+        self.milestones[milestone_id] = replace(
+            self.milestones[milestone_id],
+            session_count=session_count,
+            message=message,
+            discount_percent=discount_percent,
+            min_minutes=min_minutes,
+        )
+
+    @event("MilestoneActivated")
+    def _activate_milestone(self, *, milestone_id: str) -> None:
+        self.milestones[milestone_id] = replace(self.milestones[milestone_id], active=True)
+
+    @event("MilestoneDeactivated")
+    def _deactivate_milestone(self, *, milestone_id: str) -> None:
+        self.milestones[milestone_id] = replace(self.milestones[milestone_id], active=False)
+
+    @event("MilestoneDeleted")
+    def _delete_milestone(self, *, milestone_id: str) -> None:
+        del self.milestones[milestone_id]
+        self.deleted_milestone_ids.add(milestone_id)
+
+    @event("CountingChanged")
+    def _change_counting(self, *, count_discounted_sessions: bool) -> None:
+        self.count_discounted_sessions = count_discounted_sessions

@@ -24,7 +24,7 @@ PY_PACKAGES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard \
 	projections/starcard_*/__init__.py)))))
 MYPY_FILES := tests $(wildcard bench/*.py)
 
-.PHONY: help install infra infra-down infra-status \
+.PHONY: help install up down demo infra infra-down infra-status \
 	test test-unit test-integration test-e2e lint fmt bench
 
 help: ## list the targets
@@ -34,7 +34,48 @@ install: ## install the Python workspace and its dev tools (uv sync)
 	$(UV) sync
 
 # --- the whole system ---------------------------------------------------------------------------
-# `up`, `down` and `demo` (services, gateway, SMTP sink and the demo feed on top of `infra`) go here.
+# The loyalty service, the projections and the gateway run in the background (deploy/local/stack.sh,
+# logs under .run/stack/); `starcard demo` creates the demo tenant and publishes its booking feed.
+STACK := deploy/local/stack.sh
+GATEWAY_URL := http://127.0.0.1:$(or $(STARCARD_GATEWAY_PORT),8000)
+DEMO_KEY_FILE := .run/demo/api-key
+UP_TIMEOUT ?= 60
+
+up: ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed; shows the stars
+	$(UV) sync
+	$(MAKE) infra
+	$(STACK) up
+	$(UV) run starcard demo --key-file $(DEMO_KEY_FILE)
+	@key="$$(cat $(DEMO_KEY_FILE))"; auth="Authorization: Bearer $$key"; \
+	url="$(GATEWAY_URL)/v1/loyalty/clients?limit=10"; \
+	printf 'Waiting for the stars to reach the most-loyal list'; \
+	previous=""; ready=""; \
+	for _ in $$(seq $(UP_TIMEOUT)); do \
+		body="$$(curl -fsS -H "$$auth" "$$url" 2>/dev/null || true)"; \
+		if grep -q '"stars":[1-9]' <<<"$$body" && [ "$$body" = "$$previous" ]; then \
+			ready=1; break; \
+		fi; \
+		previous="$$body"; printf '.'; sleep 1; \
+	done; echo; \
+	if [ -z "$$ready" ]; then \
+		echo "No settled stars in the list after $(UP_TIMEOUT)s; see: $(STACK) logs" >&2; exit 1; \
+	fi; \
+	echo; \
+	echo "Starcard is up."; \
+	echo "  API docs:     $(GATEWAY_URL)/docs"; \
+	echo "  Demo tenant:  serenity-massage (its API key is in $(DEMO_KEY_FILE))"; \
+	echo "  Most loyal:   curl -s -H \"$$auth\" \"$$url\""; \
+	echo "  Logs:         $(STACK) logs    Stop: make down"; \
+	echo; \
+	echo "The most loyal clients (first 5 rows):"; \
+	curl -fsS -H "$$auth" "$(GATEWAY_URL)/v1/loyalty/clients?limit=5" | $(UV) run python -m json.tool
+
+down: ## stop the services and the gateway, then Kafka and PostgreSQL
+	$(STACK) down
+	$(MAKE) infra-down
+
+demo: ## (re)publish the demo feed for the demo tenant; prints a new API key (services must run)
+	$(UV) run starcard demo
 
 # --- local servers ------------------------------------------------------------------------------
 infra: ## start Kafka (127.0.0.1:9092) and PostgreSQL (127.0.0.1:5433), installing what is missing

@@ -113,11 +113,20 @@ def recorded(database_url: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def pipeline(settings: RuntimeSettings, records: list[tuple[bytes, bytes]]) -> float:
+async def pipeline(
+    settings: RuntimeSettings, records: list[tuple[bytes, bytes]], instances: int
+) -> float:
     topic = settings.topic(BOOKING_EVENTS)
     await create_topic(settings.kafka_bootstrap_servers, topic)
     commands = open_event_store(LoyaltyService, settings.database_url, "loyalty")
     commands.open_programme(TENANT, "Bench Spa")
+    # A realistic programme: milestones are checked on every counted visit.
+    commands.add_milestone(
+        TENANT, session_count=5, message="Thanks!", discount_percent=10, min_minutes=0
+    )
+    commands.add_milestone(
+        TENANT, session_count=10, message="Ten hours!", discount_percent=25, min_minutes=60
+    )
     commands.close()
     env = os.environ | {
         "DATABASE_URL": settings.database_url,
@@ -125,11 +134,10 @@ async def pipeline(settings: RuntimeSettings, records: list[tuple[bytes, bytes]]
         "STARCARD_TOPIC_PREFIX": settings.topic_prefix,
         "STARCARD_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     }
+    modules = ["starcard_loyalty"] * instances + ["starcard_projections"]
     processes = [
-        subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", module], env=env
-        )
-        for module in ("starcard_loyalty", "starcard_projections")
+        subprocess.Popen([sys.executable, "-m", module], env=env)  # noqa: S603
+        for module in modules
     ]
     try:
         await asyncio.sleep(3)  # let the consumer join its group before the clock starts
@@ -221,17 +229,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument(
+        "--instances", type=int, default=1, help="loyalty service processes (one consumer group)"
+    )
     args = parser.parse_args()
     base = RuntimeSettings()
     records = feed(args.events, args.clients)
-    print(f"Ingest benchmark: {args.events:,} AppointmentCompleted over {args.clients:,} clients")
+    print(
+        f"Ingest benchmark: {args.events:,} AppointmentCompleted over {args.clients:,} clients,"
+        f" {args.instances} loyalty service process(es), {PARTITIONS} partitions"
+    )
     with scratch_database(base.database_url) as database_url:
         settings = RuntimeSettings(
             DATABASE_URL=database_url,
             KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
             STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
         )
-        elapsed = asyncio.run(pipeline(settings, records))
+        elapsed = asyncio.run(pipeline(settings, records, args.instances))
         pipeline_rate = args.events / elapsed
         print(
             f"pipeline  publish -> star visible     {pipeline_rate:>10,.0f} events/s"

@@ -124,13 +124,27 @@ class Follower:
             )
             return len(notifications)
 
+    def position(self) -> int:
+        """The last notification id applied, by this follower or any other."""
+        row = self.conn.execute(
+            "SELECT position FROM read.projection_positions WHERE name = %s", (self.name,)
+        ).fetchone()
+        self.conn.commit()
+        return row[0] if row else 0
+
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        applied = 0
-        while count := self.step():
-            applied += count
+        """Apply pages until none is left; returns the position reached.
+
+        Progress is reported from the shared position, so it stays true while another follower
+        (the running projections process) applies some of the pages.
+        """
+        while self.step():
             if progress is not None:
-                progress(applied, self.head())
-        return applied
+                progress(self.position(), self.head())
+        reached = self.position()
+        if progress is not None:
+            progress(reached, self.head())
+        return reached
 
     def rebuild(self, progress: Callable[[int, int], None]) -> int:
         """Empty the projection's tables and replay the whole source into them."""
@@ -148,7 +162,7 @@ class Follower:
 
 
 def rebuild(database_url: str, name: str, progress: Callable[[int, int], None]) -> int:
-    """Rebuild one projection from its source; returns the number of events applied."""
+    """Rebuild one projection from its source; returns the last event id applied."""
     migrate(database_url)
     follower = Follower(database_url, name)
     try:

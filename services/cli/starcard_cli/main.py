@@ -16,12 +16,13 @@ from starcard_projections.runner import PROJECTION_NAMES, rebuild
 from starcard_runtime import dead_letters
 from starcard_runtime.settings import RuntimeSettings
 
+from starcard_cli.demo import demo
 from starcard_cli.render import dead_letter_detail, dead_letters_table, tenants_table
 from starcard_cli.replay import UnknownDeadLetters, replay_dead_letters
 
 app = typer.Typer(
     name="starcard",
-    help="Operate Starcard: tenants and API keys, dead letters, read models.",
+    help="Operate Starcard: tenants and API keys, dead letters, read models, the demo.",
     no_args_is_help=True,
 )
 tenants_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
@@ -32,6 +33,7 @@ projections_app = typer.Typer(help="The read models (schema read).", no_args_is_
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(projections_app, name="projections")
+app.command("demo")(demo)
 
 console = Console()
 errors = Console(stderr=True)
@@ -168,5 +170,5 @@ def rebuild_projection(
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        applied = rebuild(RuntimeSettings().database_url, name, report)
-    console.print(f"Rebuilt {name}: {applied} events applied.")
+        position = rebuild(RuntimeSettings().database_url, name, report)
+    console.print(f"Rebuilt {name}: up to date with event {position} of its source.")

@@ -32,7 +32,7 @@ from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
-from starcard_runtime.dead_letters import DeadLetteringRecorder
+from starcard_runtime.recorder import BatchRecorder
 from starcard_runtime.records import DeadLetter, InboundRecord, RecordRejected, tracking_name
 
 log = structlog.get_logger(__name__)
@@ -161,7 +161,7 @@ class BatchApplication(EventSourcedProjection[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         env = dict(env or {})
-        env.setdefault("PROCESS_RECORDER_TOPIC", get_topic(DeadLetteringRecorder))
+        env.setdefault("PROCESS_RECORDER_TOPIC", get_topic(BatchRecorder))
         super().__init__(env)
         self.working_set = WorkingSet(self.working_set_size)
 

@@ -17,7 +17,8 @@ from typing import TypeVar
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import KafkaError
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from starcard_events.topics import dead_letter_topic
 
 from starcard_runtime.batching import TRANSIENT_ERRORS, BatchApplication
@@ -77,6 +78,7 @@ class PartitionConsumer:
         self.dead_letters = DeadLetterStore(database_url)
         self.positions: dict[TopicPartition, int] = {}
         self.ready = asyncio.Event()
+        self._bootstrap_servers = bootstrap_servers
         # Built here, so a consumer must be created inside the running event loop.
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -111,6 +113,7 @@ class PartitionConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set."""
         self._consumer.subscribe(self.topics, listener=SeekToTracked(self))
+        await self._retrying(self._ensure_dead_letter_topics)
         await self._retrying(self._consumer.start)
         await self._retrying(self._producer.start)
         try:
@@ -168,6 +171,24 @@ class PartitionConsumer:
             await self._retrying(self._publish_dead_letters)
         with contextlib.suppress(KafkaError):
             await self._consumer.commit({tp: records[-1].offset + 1})
+
+    async def _ensure_dead_letter_topics(self) -> None:
+        """Create ``<topic>.dlq`` up front, with the partitions of its topic, where missing."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            wanted = [dead_letter_topic(t) for t in self.topics]
+            missing = [
+                NewTopic(t, num_partitions=1, replication_factor=1)
+                for t in wanted
+                if t not in existing
+            ]
+            if missing:
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics(missing)
+        finally:
+            await admin.close()
 
     async def _publish_dead_letters(self) -> None:
         pending = await asyncio.to_thread(

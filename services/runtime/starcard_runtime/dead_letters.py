@@ -1,7 +1,7 @@
 """The ``ops.dead_letters`` table: every record a service set aside, with its reason.
 
 Rows are written in the same transaction as the consumer's tracking position (see
-:class:`DeadLetteringRecorder`), so a record is either processed or dead-lettered, never neither.
+``starcard_runtime.recorder.BatchRecorder``), so a record is either processed or dead-lettered.
 Publishing a row to ``<topic>.dlq`` happens afterwards and is retried until ``published_at`` is set.
 """
 
@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg.rows import dict_row
 
 from starcard_runtime.records import DeadLetter, InboundRecord
@@ -55,7 +54,7 @@ def migrate(database_url: str) -> None:
         conn.execute(DDL)
 
 
-def _row(letter: DeadLetter) -> tuple[Any, ...]:
+def dead_letter_row(letter: DeadLetter) -> tuple[Any, ...]:
     record = letter.record
     headers = [[name, value.decode("utf-8", "replace")] for name, value in record.headers]
     return (
@@ -69,21 +68,6 @@ def _row(letter: DeadLetter) -> tuple[Any, ...]:
         letter.reason,
         datetime.fromtimestamp(record.timestamp_ms / 1000, UTC),
     )
-
-
-class DeadLetteringRecorder(PostgresProcessRecorder):
-    """The process recorder, also writing the batch's dead letters in its transaction.
-
-    They arrive as the ``dead_letters`` keyword that ``ProcessingEvent.collect_events`` passes on.
-    """
-
-    def _insert_events(
-        self, curs: psycopg.Cursor[Any], stored_events: Sequence[Any], **kwargs: Any
-    ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        letters: Sequence[DeadLetter] = kwargs.get("dead_letters", ())
-        if letters:
-            curs.executemany(INSERT, [_row(letter) for letter in letters])
 
 
 @dataclass(frozen=True)

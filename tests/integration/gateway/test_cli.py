@@ -197,7 +197,7 @@ def test_a_projection_is_rebuilt_from_its_event_store(starcard: CliRunner) -> No
     result = run(starcard, "projections", "rebuild", "loyalty")
 
     assert result.exit_code == 0, result.output
-    assert "Rebuilt loyalty: 1 events applied" in result.output
+    assert "Rebuilt loyalty: up to date with event 1 of its source." in result.output
 
 
 def test_an_unknown_projection_is_refused_naming_the_known_ones(starcard: CliRunner) -> None:

@@ -32,9 +32,11 @@ from starcard_loyalty.domain.counting import (
     Part,
     Visit,
     booked_at_full_price,
+    counts_toward,
     group_into_visits,
     in_reward_order,
     qualifying_visits,
+    visit_totals,
 )
 from starcard_loyalty.domain.errors import AppointmentOfAnotherClient
 from starcard_loyalty.domain.ids import client_loyalty_id
@@ -153,11 +155,20 @@ class ClientLoyalty(Aggregate):
         due = [m for m in in_reward_order(rules.milestones) if m.milestone_id not in self.reached]
         if not due:
             return []
-        visits = self.visits()
+        visits = visit_totals(
+            (part for booking_id, part in self.parts.items() if booking_id not in self.cancelled),
+            client_has_label_discount=self.label_discount,
+        )
         reached = []
         for milestone in due:
-            count = qualifying_visits(
-                visits, min_minutes=milestone.min_minutes, count_discounted=rules.count_discounted
+            count = sum(
+                counts_toward(
+                    minutes,
+                    full_price,
+                    min_minutes=milestone.min_minutes,
+                    count_discounted=rules.count_discounted,
+                )
+                for minutes, full_price in visits
             )
             if count >= milestone.session_count:
                 self._reach_milestone(

@@ -1,0 +1,675 @@
+"""``starcard demo``: a demo tenant, its milestones, and a realistic booking feed on Kafka.
+
+The feed is what a booking platform would publish for a small massage studio over a few months:
+clients registering (a few with a VIP / Friend / Staff label discount), bookings made, mostly
+completed at full price, some discounted, paid from a membership or a package, priced down by
+hand, booked back to back, or cancelled. Everything in it follows from ``--seed``: the booking ids,
+the event ids and the times, so a second run publishes the very same records again, and the
+services count each of them once.
+
+The pieces are separate so that the tests can use them without the command:
+:func:`build_feed` makes the records, :func:`expected_loyalty` says what the loyalty domain's own
+rules make of them, and :func:`publish_feed` sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID, uuid5
+
+import psycopg
+import typer
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from rich.console import Console
+from rich.table import Table
+from starcard_events import (
+    AppointmentCompleted,
+    BookingCancelled,
+    ClientRegistered,
+    ClientUpdated,
+    examples,
+    parse_booking_event,
+)
+from starcard_events.topics import BOOKING_EVENTS, booking_key
+from starcard_gateway.resources import open_resources
+from starcard_gateway.settings import GatewaySettings
+from starcard_gateway.tenants import TenantError, TenantExists
+from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.domain import (
+    Appointment,
+    ClientLoyalty,
+    CountingRules,
+    DuplicateMilestone,
+    Milestone,
+)
+from starcard_runtime.settings import RuntimeSettings
+
+DEMO_TENANT_ID = "serenity-massage"
+DEMO_TENANT_NAME = "Serenity Massage"
+DEFAULT_CLIENTS = 40
+DEFAULT_MONTHS = 6
+DEFAULT_SEED = 7
+
+FEED_ENDS = datetime(2026, 11, 2, tzinfo=UTC)
+"""The feed's last day. Fixed, not today, so that a re-run publishes the same times as well."""
+
+EVENT_ID_NAMESPACE = UUID("4b0c6f3e-8a52-4d0e-9c3b-5f1e7d2a9c61")
+"""Event ids are uuid5 of this and what the event is about: a re-sent event keeps its id."""
+
+CURRENCY = "GBP"
+LIST_PRICES = {30: 3500, 60: 6000, 90: 8500}
+SERVICES = {
+    30: ("Back and shoulders massage",),
+    60: ("Swedish massage", "Deep tissue massage"),
+    90: ("Hot stone massage", "Deep tissue massage"),
+}
+THERAPISTS = ("therapist-amara", "therapist-ben", "therapist-chloe")
+LABELS: tuple[dict[str, Any], ...] = (
+    {"name": "VIP", "percentage": "10", "amount": None},
+    {"name": "Friend", "percentage": "15", "amount": None},
+    {"name": "Staff", "percentage": "50", "amount": None},
+)
+FIRST_NAMES = (
+    "Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Isabella", "Rosie", "Sophia",
+    "Grace", "Freya", "Ella", "Evie", "Poppy", "Noah", "Oliver", "George", "Arthur", "Leo",
+    "Harry", "Oscar", "Archie", "Henry", "Theo", "Jack", "Charlie", "Finley", "Alfie", "Freddie",
+    "Priya", "Aisha", "Zara", "Hannah", "Chloe", "Maya", "Nia", "Sienna", "Ruby", "Layla",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoMilestone:
+    session_count: int
+    message: str
+    discount_percent: int | None
+    min_minutes: int
+
+
+DEMO_MILESTONES = (
+    DemoMilestone(5, "Thank you for your 5th visit!", 10, 0),
+    DemoMilestone(10, "Ten full hours of looking after yourself", 25, 60),
+)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One kind of visit in the feed, and whether the default counting rules give it a star."""
+
+    label: str
+    counts: bool
+    why: str
+
+
+FULL_PRICE = Category("Full price, 60 or 90 min", True, "a star")
+SHORT = Category("Full price, 30 min", True, "a star, not toward 60+ min")
+BACK_TO_BACK = Category("Back to back, 2nd discounted", True, "one visit, lengths summed")
+ECO = Category("Eco discount", False, "discounted")
+PROMO = Category("Promo code", False, "discounted")
+MEMBERSHIP = Category("Membership credit", False, "pre-paid membership")
+PACKAGE = Category("Treatment package", False, "pre-paid package")
+PRICED_DOWN = Category("Priced down by hand", False, "below the list price")
+LABELLED = Category("Client with a label discount", False, "VIP, Friend, Staff")
+CANCELLED = Category("Cancelled before the day", False, "not a visit")
+CATEGORIES = (
+    FULL_PRICE,
+    SHORT,
+    BACK_TO_BACK,
+    ECO,
+    PROMO,
+    MEMBERSHIP,
+    PACKAGE,
+    PRICED_DOWN,
+    LABELLED,
+    CANCELLED,
+)
+
+# How an ordinary client's bookings go, and how a member's (who pays mostly with credits) do.
+USUAL_KINDS = (FULL_PRICE, BACK_TO_BACK, ECO, PROMO, MEMBERSHIP, PACKAGE, PRICED_DOWN, CANCELLED)
+USUAL_WEIGHTS = (76, 4, 5, 5, 1, 3, 3, 3)
+MEMBER_WEIGHTS = (22, 0, 1, 1, 70, 0, 2, 4)
+CADENCES = (7, 7, 10, 14, 14, 14, 21, 21, 28, 30, 35)
+"""Days between a client's visits: weekly regulars to monthly ones."""
+
+
+@dataclass
+class DemoFeed:
+    """The records of one demo feed, in the order they are published (by ``occurred_at``)."""
+
+    tenant_id: str
+    seed: int
+    months: int
+    clients: list[str]
+    events: list[dict[str, Any]]
+    visits: Counter[Category] = field(default_factory=Counter)
+    """Visits per category (a back-to-back pair is one visit; a cancellation is a booking)."""
+
+    def records(self) -> list[tuple[bytes, bytes]]:
+        """``(key, value)`` of each record, keyed ``tenant_id:client_id`` as the contract asks."""
+        return [
+            (booking_key(self.tenant_id, event["data"]["client_id"]), examples.encode(event))
+            for event in self.events
+        ]
+
+    def event_types(self) -> Counter[str]:
+        return Counter(event["type"] for event in self.events)
+
+    @property
+    def visits_that_count(self) -> int:
+        """Stars the feed should earn in all under the default rules, from its own spec."""
+        return sum(n for category, n in self.visits.items() if category.counts)
+
+
+@dataclass(frozen=True)
+class ExpectedClient:
+    """One row of the most-loyal list as the loyalty domain computes it from the feed."""
+
+    client_id: str
+    stars: int
+    sessions: int
+    milestones_reached: int
+
+
+# -- building the feed ---------------------------------------------------------------------
+
+
+class _FeedBuilder:
+    def __init__(self, tenant_id: str, clients: int, months: int, seed: int) -> None:
+        self.tenant_id = tenant_id
+        self.seed = seed
+        self.rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+        self.days = round(months * 365.25 / 12)
+        self.starts = FEED_ENDS - timedelta(days=self.days)
+        self.width = max(2, len(str(clients)))
+        self.count = clients
+        self.months = months
+        self.timed: list[tuple[datetime, int, dict[str, Any]]] = []
+        self.visits: Counter[Category] = Counter()
+
+    def add(self, occurred_at: datetime, event: dict[str, Any], about: str) -> None:
+        event["event_id"] = str(
+            uuid5(EVENT_ID_NAMESPACE, f"{self.tenant_id}:{self.seed}:{event['type']}:{about}")
+        )
+        self.timed.append((occurred_at, len(self.timed), event))
+
+    def build(self) -> DemoFeed:
+        clients = [f"client{n:0{self.width}d}" for n in range(1, self.count + 1)]
+        labelled = set(self.rng.sample(range(self.count), k=max(1, self.count // 12)))
+        members = set(self.rng.sample(range(self.count), k=self.count // 10)) - labelled
+        labels = {index: LABELS[n % len(LABELS)] for n, index in enumerate(sorted(labelled))}
+        for index, client_id in enumerate(clients):
+            self.client(index, client_id, label=labels.get(index), member=index in members)
+        self.timed.sort(key=lambda timed: (timed[0], timed[1]))
+        return DemoFeed(
+            tenant_id=self.tenant_id,
+            seed=self.seed,
+            months=self.months,
+            clients=clients,
+            events=[event for _, _, event in self.timed],
+            visits=self.visits,
+        )
+
+    def client(
+        self, index: int, client_id: str, *, label: dict[str, Any] | None, member: bool
+    ) -> None:
+        rng = self.rng
+        # Most clients were there from the start; some joined during the period.
+        if rng.random() < 0.7:
+            joined = rng.randint(0, self.days // 8)
+        else:
+            joined = rng.randint(0, self.days * 2 // 3)
+        registered_at = self.at(joined - rng.randint(1, 10), rng.randint(8, 20))
+        self.add(
+            registered_at,
+            examples.client_registered(
+                self.tenant_id,
+                registered_at,
+                client_id=client_id,
+                email=f"{client_id}@example.test",
+                first_name=FIRST_NAMES[index % len(FIRST_NAMES)],
+                labels=[label] if label else [],
+            ),
+            client_id,
+        )
+        cadence = rng.choice(CADENCES)
+        usual_minutes = rng.choices((60, 90, 30), weights=(60, 28, 12))[0]
+        weights = MEMBER_WEIGHTS if member else USUAL_WEIGHTS
+        day = joined + rng.randint(0, min(cadence, 10))
+        number = 0
+        while day < self.days:
+            number += 1
+            minutes = usual_minutes if rng.random() < 0.85 else rng.choice((30, 60, 90))
+            kind = rng.choices(USUAL_KINDS, weights=weights)[0]
+            starts_at = self.at(day, rng.randint(9, 18), rng.choice((0, 30)))
+            booking_id = f"s{self.seed}-{client_id}-v{number:03d}"
+            self.visit(
+                client_id, booking_id, starts_at, minutes, kind=kind, registered_at=registered_at
+            )
+            if kind is CANCELLED:
+                self.visits[CANCELLED] += 1
+            elif label:
+                self.visits[LABELLED] += 1
+            elif kind is FULL_PRICE and minutes == 30:
+                self.visits[SHORT] += 1
+            else:
+                self.visits[kind] += 1
+            # Now and then a client skips a visit (a holiday, a busy month).
+            day += max(4, cadence + rng.randint(-2, 3)) + (cadence if rng.random() < 0.08 else 0)
+
+    def at(self, day: int, hour: int, minute: int = 0) -> datetime:
+        return self.starts + timedelta(days=day, hours=hour, minutes=minute)
+
+    def visit(
+        self,
+        client_id: str,
+        booking_id: str,
+        starts_at: datetime,
+        minutes: int,
+        *,
+        kind: Category,
+        registered_at: datetime,
+    ) -> None:
+        rng = self.rng
+        if kind is BACK_TO_BACK:
+            # A 60 or 90 min massage at full price, then a 30 min one at the back-to-back price:
+            # one visit, whose length is the sum of its parts.
+            minutes = 90 if minutes == 90 else 60
+            group = f"{booking_id}-pair"
+            self.booking(client_id, booking_id, starts_at, minutes, registered_at, group=group)
+            second = starts_at + timedelta(minutes=minutes)
+            self.booking(
+                client_id,
+                f"{booking_id}b",
+                second,
+                30,
+                registered_at,
+                group=group,
+                price_minor=LIST_PRICES[30] - 500,
+                discounts=[examples.discount("back_to_back", 500, CURRENCY)],
+            )
+            return
+        list_price = LIST_PRICES[minutes]
+        details: dict[str, Any] = {}
+        if kind is ECO:
+            off = list_price // 10
+            details = {
+                "price_minor": list_price - off,
+                "discounts": [examples.discount("eco", off, CURRENCY)],
+            }
+        elif kind is PROMO:
+            details = {
+                "price_minor": list_price - 1000,
+                "discounts": [
+                    {**examples.discount("promo_code", 1000, CURRENCY), "code": "CALM10"}
+                ],
+            }
+        elif kind in (MEMBERSHIP, PACKAGE):
+            method = "membership_credit" if kind is MEMBERSHIP else "package"
+            details = {
+                "price_minor": 0,
+                "payment_method": method,
+                "discounts": [examples.discount(method, list_price, CURRENCY)],
+            }
+        elif kind is PRICED_DOWN:
+            details = {"price_minor": list_price - rng.choice((500, 1000, 1500))}
+        elif kind is FULL_PRICE:
+            details = {"payment_method": rng.choices(("card", "cash"), weights=(9, 1))[0]}
+        self.booking(
+            client_id,
+            booking_id,
+            starts_at,
+            minutes,
+            registered_at,
+            cancelled=kind is CANCELLED,
+            **details,
+        )
+
+    def booking(
+        self,
+        client_id: str,
+        booking_id: str,
+        starts_at: datetime,
+        minutes: int,
+        registered_at: datetime,
+        *,
+        cancelled: bool = False,
+        group: str | None = None,
+        **details: Any,
+    ) -> None:
+        """A booking made some days ahead, then completed when it ends, or cancelled before."""
+        rng = self.rng
+        service_name = rng.choice(SERVICES[minutes])
+        booked = dict(
+            booking_id=booking_id,
+            client_id=client_id,
+            starts_at=starts_at,
+            minutes=minutes,
+            list_price_minor=LIST_PRICES[minutes],
+            currency=CURRENCY,
+            back_to_back_group=group,
+            provider_id=rng.choice(THERAPISTS),
+            service_name=service_name,
+            **details,
+        )
+        booked_at = max(
+            starts_at - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8)),
+            registered_at + timedelta(hours=1),
+        )
+        self.add(
+            booked_at, examples.booking_created(self.tenant_id, booked_at, **booked), booking_id
+        )
+        if cancelled:
+            cancelled_at = max(starts_at - timedelta(hours=rng.randint(2, 30)), booked_at)
+            self.add(
+                cancelled_at,
+                examples.booking_cancelled(
+                    self.tenant_id, cancelled_at, booking_id=booking_id, client_id=client_id
+                ),
+                booking_id,
+            )
+            return
+        completed_at = starts_at + timedelta(minutes=minutes)
+        self.add(
+            completed_at,
+            examples.appointment_completed(self.tenant_id, completed_at, **booked),
+            booking_id,
+        )
+
+
+def build_feed(
+    tenant_id: str = DEMO_TENANT_ID,
+    *,
+    clients: int = DEFAULT_CLIENTS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+) -> DemoFeed:
+    """The demo feed for ``clients`` clients over the ``months`` months up to :data:`FEED_ENDS`.
+
+    The same arguments always give the same records (ids, times and contents).
+    """
+    return _FeedBuilder(tenant_id, clients, months, seed).build()
+
+
+# -- what it should count ------------------------------------------------------------------
+
+
+def demo_rules() -> CountingRules:
+    """The demo's milestones under the default setting (discounted sessions do not count)."""
+    milestones = tuple(
+        Milestone(
+            milestone_id=f"demo-{n}",
+            session_count=m.session_count,
+            message=m.message,
+            discount_percent=m.discount_percent,
+            min_minutes=m.min_minutes,
+            active=True,
+        )
+        for n, m in enumerate(DEMO_MILESTONES)
+    )
+    return CountingRules(count_discounted=False, milestones=milestones)
+
+
+def appointment_of(event: AppointmentCompleted) -> Appointment:
+    """What the loyalty service makes of a completion (as its handler does)."""
+    data = event.data
+    return Appointment(
+        booking_id=data.booking_id,
+        client_id=data.client_id,
+        visit_key=f"b2b:{data.back_to_back_group}" if data.back_to_back_group else data.booking_id,
+        minutes=data.duration_minutes,
+        list_price_minor=data.list_price.amount_minor,
+        price_minor=data.price.amount_minor,
+        currency=data.price.currency,
+        discount_kinds=frozenset(discount.kind.value for discount in data.discounts),
+        payment_method=data.payment_method.value,
+        occurred_at=event.occurred_at,
+        provider_id=data.provider_id,
+    )
+
+
+def expected_loyalty(feed: DemoFeed, rules: CountingRules) -> list[ExpectedClient]:
+    """The most-loyal list the feed should produce, most loyal first, computed by replaying it
+    through the loyalty domain (``ClientLoyalty``) under ``rules``, in memory.
+
+    Every record is first validated against the event contract, as the service does.
+    """
+    records: dict[str, ClientLoyalty] = {}
+
+    def record_of(client_id: str) -> ClientLoyalty:
+        if client_id not in records:
+            records[client_id] = ClientLoyalty(tenant_id=feed.tenant_id, client_id=client_id)
+        return records[client_id]
+
+    for _, value in feed.records():
+        event = parse_booking_event(value)
+        match event:
+            case AppointmentCompleted():
+                record_of(event.data.client_id).record_appointment(appointment_of(event), rules)
+            case BookingCancelled():
+                record_of(event.data.client_id).record_cancellation(
+                    event.data.booking_id, event.occurred_at
+                )
+            case ClientRegistered() | ClientUpdated():
+                record_of(event.data.client_id).update_labels(
+                    any(label.is_discount for label in event.data.labels), event.occurred_at
+                )
+            case _:  # BookingCreated, ClientCheckedIn: nothing to count
+                pass
+    expected = [
+        ExpectedClient(client_id, record.stars(rules), record.sessions(), len(record.reached))
+        for client_id, record in records.items()
+    ]
+    expected.sort(key=lambda row: (-row.stars, -row.sessions, row.client_id))
+    return expected
+
+
+# -- publishing ----------------------------------------------------------------------------
+
+
+async def publish_feed(feed: DemoFeed, bootstrap_servers: str, topic: str) -> dict[int, int]:
+    """Publish the feed with an idempotent producer; returns the last offset per partition."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all"
+    )
+    await producer.start()
+    try:
+        sent = [await producer.send(topic, value, key=key) for key, value in feed.records()]
+        await producer.flush()
+        written = await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+    last: dict[int, int] = {}
+    for metadata in written:
+        last[metadata.partition] = max(last.get(metadata.partition, -1), metadata.offset)
+    return last
+
+
+def add_demo_milestones(loyalty: LoyaltyService, tenant_id: str) -> bool:
+    """Add the demo's milestones unless the programme has milestones already; True if added."""
+    if loyalty.programme(tenant_id).milestones:
+        return False
+    for milestone in DEMO_MILESTONES:
+        try:
+            loyalty.add_milestone(
+                tenant_id,
+                session_count=milestone.session_count,
+                message=milestone.message,
+                discount_percent=milestone.discount_percent,
+                min_minutes=milestone.min_minutes,
+            )
+        except DuplicateMilestone:  # another demo run added it at the same moment
+            continue
+    return True
+
+
+# -- the command ---------------------------------------------------------------------------
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    api_key: str
+    created: bool
+    milestones_added: bool
+    milestones: tuple[Milestone, ...]
+    rules: CountingRules
+
+
+def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
+    """Create the demo tenant (or issue it a new key), add milestones if it has none."""
+    with open_resources(settings, pool_size=1) as resources:
+        try:
+            _, api_key = resources.tenants.create_tenant(DEMO_TENANT_NAME, DEMO_TENANT_ID)
+            created = True
+        except TenantExists:
+            api_key = resources.tenants.issue_key(DEMO_TENANT_ID)
+            created = False
+        added = add_demo_milestones(resources.loyalty, DEMO_TENANT_ID)
+        programme = resources.loyalty.programme(DEMO_TENANT_ID)
+        return DemoTenant(
+            api_key=api_key,
+            created=created,
+            milestones_added=added,
+            milestones=tuple(programme.active_milestones()),
+            rules=programme.rules(),
+        )
+
+
+def _milestone_line(milestone: Milestone) -> str:
+    length = f" of {milestone.min_minutes}+ min" if milestone.min_minutes else ""
+    reward = f", {milestone.discount_percent}% off" if milestone.discount_percent else ""
+    return f"  visit {milestone.session_count}{length}: “{milestone.message}”{reward}"
+
+
+def feed_table(feed: DemoFeed, rules: CountingRules) -> Table:
+    counted = "counts" if not rules.count_discounted else "counts (toggle off)"
+    table = Table("what happened", "visits", counted, "why", title="The feed")
+    for category in CATEGORIES:
+        table.add_row(
+            category.label,
+            str(feed.visits[category]),
+            "[green]yes[/green]" if category.counts else "[dim]no[/dim]",
+            category.why,
+        )
+    return table
+
+
+def expected_table(expected: list[ExpectedClient], rows: int) -> Table:
+    table = Table(
+        "client", "stars", "sessions", "milestones", title=f"Expected top {rows} once processed"
+    )
+    for row in expected[:rows]:
+        table.add_row(row.client_id, str(row.stars), str(row.sessions), str(row.milestones_reached))
+    return table
+
+
+def gateway_url() -> str:
+    settings = GatewaySettings()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    return f"http://{host}:{settings.port}"
+
+
+def write_key_file(path: Path, api_key: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(api_key + "\n")
+
+
+def demo(
+    clients: Annotated[
+        int, typer.Option(min=1, max=999, help="How many clients the studio has.")
+    ] = DEFAULT_CLIENTS,
+    months: Annotated[
+        int, typer.Option(min=1, max=36, help="How many months of history, up to 2026-11-02.")
+    ] = DEFAULT_MONTHS,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of the feed: the same seed publishes the same records (same ids) again."
+        ),
+    ] = DEFAULT_SEED,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Also write the new API key to this file (mode 600), for scripts."),
+    ] = None,
+) -> None:
+    """Create the demo tenant (Serenity Massage) and publish a realistic booking feed for it.
+
+    The tenant is created as `starcard tenants create` does; if it exists, it gets a new API key
+    (keys are shown only once). Milestones are added if it has none. The feed goes to
+    booking.events.v1 (with STARCARD_TOPIC_PREFIX), for the running loyalty service to count.
+    """
+    settings = RuntimeSettings()
+    try:
+        tenant = prepare_tenant(settings)
+    except (TenantError, psycopg.Error) as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+    feed = build_feed(DEMO_TENANT_ID, clients=clients, months=months, seed=seed)
+    expected = expected_loyalty(feed, tenant.rules)
+    topic = settings.topic(BOOKING_EVENTS)
+    try:
+        asyncio.run(publish_feed(feed, settings.kafka_bootstrap_servers, topic))
+    except KafkaError as exc:
+        errors.print(
+            f"[red]error:[/red] could not publish to Kafka at {settings.kafka_bootstrap_servers}:"
+            f" {exc!r} (is it running? `make infra`)",
+            highlight=False,
+        )
+        raise typer.Exit(1) from exc
+
+    if tenant.created:
+        console.print(f"Created tenant [bold]{DEMO_TENANT_ID}[/bold] ({DEMO_TENANT_NAME}).")
+    else:
+        console.print(
+            f"Tenant [bold]{DEMO_TENANT_ID}[/bold] already exists: issued it a new API key."
+        )
+    console.print("Milestones " + ("added:" if tenant.milestones_added else "(kept as they were):"))
+    for milestone in tenant.milestones:
+        console.print(_milestone_line(milestone), highlight=False)
+
+    types = feed.event_types()
+    console.print(
+        f"\nPublished {len(feed.events)} records to [bold]{topic}[/bold] for {len(feed.clients)}"
+        f" clients over {months} months (seed {seed}): "
+        + ", ".join(f"{n} {kind}" for kind, n in sorted(types.items())),
+        highlight=False,
+    )
+    console.print(feed_table(feed, tenant.rules))
+    stars = sum(row.stars for row in expected)
+    earning = sum(1 for row in expected if row.stars)
+    rewards = sum(row.milestones_reached for row in expected)
+    console.print(
+        f"Once processed: [bold]{stars}[/bold] visits should count (stars), across {earning}"
+        f" of {len(expected)} clients, and [bold]{rewards}[/bold] milestone rewards should be"
+        " reached (computed with the loyalty domain's rules and the tenant's settings).",
+        highlight=False,
+    )
+    console.print(expected_table(expected, rows=5))
+    console.print(
+        "Run it again: the same seed publishes the same records (same event and booking ids),"
+        " and the counts above do not change; each booking counts once.\n",
+        highlight=False,
+    )
+    if key_file is not None:
+        write_key_file(key_file, tenant.api_key)
+    console.print(f"API key (shown only this once): [bold]{tenant.api_key}[/bold]", soft_wrap=True)
+    url = f"{gateway_url()}/v1/loyalty/clients?limit=10"
+    console.print("The most loyal clients, from the gateway:", highlight=False)
+    console.print(
+        f'  curl -s -H "Authorization: Bearer {tenant.api_key}" "{url}"',
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )

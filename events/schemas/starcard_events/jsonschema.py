@@ -19,6 +19,9 @@ from starcard_events.bookings import (
     ClientCheckedIn,
 )
 from starcard_events.clients import ClientRegistered, ClientUpdated
+from starcard_events.clock import ClockTicked
+from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
+from starcard_events.notifications import NotificationRequested
 from starcard_events.parsing import BookingTopicEvent
 from starcard_events.referrals import LinkVisited
 
@@ -34,6 +37,12 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     AppointmentCompleted,
     ClientCheckedIn,
     LinkVisited,
+    ClockTicked,
+    NotificationRequested,
+    StarEarned,
+    MilestoneReached,
+    RewardIssued,
+    RewardRedeemed,
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 import structlog
 
@@ -46,8 +46,19 @@ async def consume(
     await consumer.run(stop)
 
 
+class Companion(Protocol):
+    """Something a service process runs beside its consumer (an outbox relay, a scheduler)."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
 def run_service(
-    kind: type[BatchApplication], *, schema: str, topics: Sequence[str], group_id: str
+    kind: type[TApp],
+    *,
+    schema: str,
+    topics: Sequence[str],
+    group_id: str,
+    companions: Callable[[TApp, RuntimeSettings], Sequence[Companion]] = lambda _a, _s: (),
 ) -> None:
     """Entry point of a service process; SIGTERM and SIGINT stop it after the current batch."""
     settings = RuntimeSettings()
@@ -61,7 +72,10 @@ def run_service(
         application = await asyncio.to_thread(build_application, kind, settings, schema)
         log.info("service started", topics=list(topics))
         try:
-            await consume(application, settings, topics=topics, group_id=group_id, stop=stop)
+            await asyncio.gather(
+                consume(application, settings, topics=topics, group_id=group_id, stop=stop),
+                *(companion.run(stop) for companion in companions(application, settings)),
+            )
         finally:
             application.close()
             log.info("service stopped")

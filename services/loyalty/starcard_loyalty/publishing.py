@@ -1,0 +1,150 @@
+"""What the loyalty service publishes through its outbox relay.
+
+Public facts go to ``starcard.loyalty.v1`` for booking platforms; a reward also asks the notifier
+to email the client (``starcard.notifications.v1``). Both are keyed ``tenant_id:client_id`` and
+carry ids derived from the aggregate event, so a re-published record is recognisably the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+from starcard_events.facts import (
+    Milestone,
+    MilestoneReached,
+    Redemption,
+    Reward,
+    RewardIssued,
+    RewardRedeemed,
+    StarEarned,
+    Visit,
+)
+from starcard_events.notifications import NotificationRequested, RewardNotice
+from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS, booking_key
+from starcard_runtime.relay import Outbound, derived_event_id
+
+from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.domain.client import ClientLoyalty
+
+PUBLISHED = frozenset(
+    {
+        "ClientLoyalty.AppointmentRecorded",
+        "ClientLoyalty.MilestoneReached",
+        "ClientLoyalty.RewardIssued",
+        "ClientLoyalty.RewardRedeemed",
+    }
+)
+
+
+class LoyaltyPublisher:
+    """Translates loyalty domain events into outbound records (the relay's ``translate``)."""
+
+    def __init__(self, service: LoyaltyService, topic: Callable[[str], str]) -> None:
+        self._service = service
+        self._topic = topic
+        self._owners: dict[UUID, tuple[str, str]] = {}
+        self._tenant_names: dict[str, str] = {}
+
+    def __call__(self, event: Any) -> Sequence[Outbound]:
+        kind = type(event).__qualname__
+        if kind == "ClientLoyalty.Started":
+            self._owners[event.originator_id] = (event.tenant_id, event.client_id)
+            return ()
+        if kind not in PUBLISHED:
+            return ()
+        owner = self._owner(event.originator_id)
+        client_id = owner[1]
+        records: list[Outbound] = []
+        match kind:
+            case "ClientLoyalty.AppointmentRecorded" if event.counted:
+                visit = Visit(
+                    client_id=client_id, booking_id=event.booking_id, minutes=event.minutes
+                )
+                records.append(self._fact(StarEarned, event, visit, owner))
+            case "ClientLoyalty.MilestoneReached":
+                milestone = Milestone(
+                    client_id=client_id,
+                    milestone_id=event.milestone_id,
+                    session_count=event.session_count,
+                )
+                records.append(self._fact(MilestoneReached, event, milestone, owner))
+            case "ClientLoyalty.RewardIssued":
+                reward = Reward(
+                    client_id=client_id,
+                    milestone_id=event.milestone_id,
+                    code=event.code,
+                    discount_percent=event.discount_percent,
+                    expires_at=event.expires_at,
+                )
+                records.append(self._fact(RewardIssued, event, reward, owner))
+                records.append(self._notice(event, owner))
+            case "ClientLoyalty.RewardRedeemed":
+                redemption = Redemption(
+                    client_id=client_id, code=event.code, booking_id=event.booking_id
+                )
+                records.append(self._fact(RewardRedeemed, event, redemption, owner))
+        return records
+
+    def _owner(self, aggregate_id: UUID) -> tuple[str, str]:
+        if aggregate_id not in self._owners:
+            client: ClientLoyalty = self._service.repository.get(aggregate_id)
+            self._owners[aggregate_id] = (client.tenant_id, client.client_id)
+        return self._owners[aggregate_id]
+
+    def _tenant_name(self, tenant_id: str) -> str:
+        if tenant_id not in self._tenant_names:
+            self._tenant_names[tenant_id] = self._service.programme(tenant_id).name
+        return self._tenant_names[tenant_id]
+
+    def _fact(
+        self, fact: type[BaseModel], event: Any, data: BaseModel, owner: tuple[str, str]
+    ) -> Outbound:
+        return self._record(LOYALTY_FACTS, fact, event, data, owner=owner, at=event.timestamp)
+
+    def _notice(self, event: Any, owner: tuple[str, str]) -> Outbound:
+        notice = RewardNotice(
+            notification_id=derived_event_id(
+                event.originator_id, event.originator_version, "notification"
+            ),
+            client_id=owner[1],
+            kind="reward_issued",
+            tenant_name=self._tenant_name(owner[0]),
+            message=event.message,
+            discount_percent=event.discount_percent,
+            code=event.code,
+            expires_at=event.expires_at,
+        )
+        return self._record(
+            NOTIFICATIONS, NotificationRequested, event, notice, owner=owner, at=event.issued_at
+        )
+
+    def _record(
+        self,
+        topic: str,
+        kind: type[BaseModel],
+        event: Any,
+        data: BaseModel,
+        *,
+        owner: tuple[str, str],
+        at: datetime,
+    ) -> Outbound:
+        tenant_id, client_id = owner
+        record = kind.model_validate(
+            {
+                "event_id": derived_event_id(event.originator_id, event.originator_version, topic),
+                "type": kind.__name__,
+                "schema_version": 1,
+                "occurred_at": at,
+                "tenant_id": tenant_id,
+                "data": data.model_dump(),
+            }
+        )
+        return Outbound(
+            topic=self._topic(topic),
+            key=booking_key(tenant_id, client_id),
+            value=record.model_dump_json().encode(),
+        )

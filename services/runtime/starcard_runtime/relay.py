@@ -1,0 +1,162 @@
+"""The outbox relay: a service's event store is its outbox.
+
+The relay follows the service's notification log, turns each domain event into zero or more
+Kafka records (public facts, notification requests), publishes them with an idempotent producer,
+and only then moves its position (``ops.relay_positions``). A crash between publishing and
+moving the position publishes the same records again: at least once. Every record carries an
+``event_id`` derived from its aggregate event, so consumers drop the copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError, OperationalError
+
+log = structlog.get_logger(__name__)
+
+RELAY_NAMESPACE = uuid.UUID("0b7c31f4-5a4e-4f55-9d0b-6c3a3f1e2d11")
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.relay_positions (
+    name text PRIMARY KEY,
+    position bigint NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One record to publish."""
+
+    topic: str
+    key: bytes
+    value: bytes
+
+
+Translate = Callable[[Any], Sequence[Outbound]]
+"""Maps a domain event to the records it publishes (often none)."""
+
+
+def derived_event_id(originator_id: uuid.UUID, originator_version: int, kind: str) -> uuid.UUID:
+    """The id of a record published for an aggregate event: the same on every re-publication."""
+    return uuid.uuid5(RELAY_NAMESPACE, f"{kind}:{originator_id}:{originator_version}")
+
+
+class OutboxRelay:
+    """Publishes what ``translate`` makes of each event of ``application``'s notification log."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        application: Application[Any],
+        translate: Translate,
+        database_url: str,
+        bootstrap_servers: str,
+        page_size: int = 1000,
+        idle_seconds: float = 0.1,
+    ) -> None:
+        self.name = name
+        self.application = application
+        self.translate = translate
+        self.database_url = database_url
+        self.page_size = page_size
+        self.idle_seconds = idle_seconds
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+        )
+
+    def _position(self) -> int:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(DDL)
+            row = conn.execute(
+                "SELECT position FROM ops.relay_positions WHERE name = %s", (self.name,)
+            ).fetchone()
+        return row[0] if row else 0
+
+    def _move_to(self, position: int) -> None:
+        with psycopg.connect(self.database_url) as conn:
+            conn.execute(
+                "INSERT INTO ops.relay_positions VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (self.name, position),
+            )
+
+    def _next_page(self, position: int) -> tuple[int, list[Outbound]]:
+        notifications = self.application.recorder.select_notifications(
+            start=position + 1, limit=self.page_size
+        )
+        if not notifications:
+            return position, []
+        outbound: list[Outbound] = []
+        for notification in notifications:
+            outbound += self.translate(self.application.mapper.to_domain_event(notification))
+        return notifications[-1].id, outbound
+
+    async def _relay_page(self, position: int) -> int:
+        reached, outbound = await asyncio.to_thread(self._next_page, position)
+        if reached == position:
+            await asyncio.sleep(self.idle_seconds)
+            return position
+        sent = [
+            await self._producer.send(record.topic, record.value, key=record.key)
+            for record in outbound
+        ]
+        await asyncio.gather(*sent)
+        await asyncio.to_thread(self._move_to, reached)
+        if outbound:
+            log.debug("relayed", relay=self.name, records=len(outbound), position=reached)
+        return reached
+
+    async def _lead(self, stop: asyncio.Event) -> psycopg.Connection[Any] | None:
+        """Wait to be the one relay of this name (several service instances may run one each).
+
+        The advisory lock lives as long as the returned connection: if this process dies, the
+        lock goes with it and another instance takes over from the stored position.
+        """
+        conn: psycopg.Connection[Any] = await asyncio.to_thread(
+            lambda: psycopg.connect(self.database_url, autocommit=True)
+        )
+        while not stop.is_set():
+            row = await asyncio.to_thread(
+                lambda: conn.execute(
+                    "SELECT pg_try_advisory_lock(hashtext(%s))", (f"starcard.relay.{self.name}",)
+                ).fetchone()
+            )
+            if row and row[0]:
+                return conn
+            await asyncio.sleep(2.0)
+        conn.close()
+        return None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set, while this instance holds the relay's lock."""
+        leadership = await self._lead(stop)
+        if leadership is None:
+            return
+        await self._producer.start()
+        try:
+            position = await asyncio.to_thread(self._position)
+            while not stop.is_set():
+                try:
+                    position = await self._relay_page(position)
+                except (OperationalError, InterfaceError, psycopg.OperationalError, KafkaError):
+                    log.warning("relay fault, retrying", relay=self.name)
+                    await asyncio.sleep(1.0)
+        finally:
+            await self._producer.stop()
+            leadership.close()

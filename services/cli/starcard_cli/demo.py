@@ -478,8 +478,8 @@ async def publish_feed(feed: DemoFeed, bootstrap_servers: str, topic: str) -> di
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all"
     )
-    await producer.start()
     try:
+        await producer.start()
         sent = [await producer.send(topic, value, key=key) for key, value in feed.records()]
         await producer.flush()
         written = await asyncio.gather(*sent)
@@ -595,7 +595,8 @@ def demo(
     seed: Annotated[
         int,
         typer.Option(
-            help="Seed of the feed: the same seed publishes the same records (same ids) again."
+            help="Seed of the feed: the same seed publishes the same records (same ids) again;"
+            " another seed publishes another history for the same clients, which adds up."
         ),
     ] = DEFAULT_SEED,
     key_file: Annotated[
@@ -605,9 +606,11 @@ def demo(
 ) -> None:
     """Create the demo tenant (Serenity Massage) and publish a realistic booking feed for it.
 
-    The tenant is created as `starcard tenants create` does; if it exists, it gets a new API key
-    (keys are shown only once). Milestones are added if it has none. The feed goes to
-    booking.events.v1 (with STARCARD_TOPIC_PREFIX), for the running loyalty service to count.
+    The tenant is made as `starcard tenants create` makes one; if it exists, it gets a new key.
+
+    Milestones are added if it has none.
+
+    The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service.
     """
     settings = RuntimeSettings()
     try:

@@ -88,17 +88,17 @@ infra-status: ## tell whether Kafka and PostgreSQL run and answer
 	$(INFRA) status
 
 # --- tests --------------------------------------------------------------------------------------
-test: ## the whole suite against the real servers (`make infra` first); exits with pytest's code
+test: infra ## the whole suite against real Kafka and PostgreSQL (started if needed); pytest's exit code
 	$(UV) run pytest $(PYTEST_ARGS)
 
 # One tier each; a tier that has no tests yet is not an error (pytest's exit code 5).
 test-unit: ## pure domain tests, no servers
 	$(UV) run pytest -m unit $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-test-integration: ## tests against real Kafka and PostgreSQL
+test-integration: infra ## tests against real Kafka and PostgreSQL
 	$(UV) run pytest -m integration $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-test-e2e: ## the whole system through Kafka and HTTP
+test-e2e: infra ## the whole system through Kafka and HTTP
 	$(UV) run pytest -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # --- code quality -------------------------------------------------------------------------------
@@ -113,5 +113,5 @@ fmt: ## format the code and apply ruff's safe fixes
 	$(UV) run ruff check --fix .
 
 # --- benchmarks ---------------------------------------------------------------------------------
-bench: ## ingest benchmark against the real servers (`make infra` first)
+bench: infra ## ingest benchmark against the real servers
 	$(UV) run python bench/ingest.py

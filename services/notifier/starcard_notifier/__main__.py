@@ -1,0 +1,3 @@
+from starcard_notifier.app import main
+
+main()

@@ -1,0 +1,59 @@
+"""How to reach one client of one tenant: the email address on file, if any.
+
+Kept from the booking platform's ``ClientRegistered`` and ``ClientUpdated`` events, which carry
+the client's full record, so an update without an email means the email was removed. Platforms
+re-send and records arrive out of order: the record with the latest ``occurred_at`` wins, and an
+older one arriving late changes nothing. The address is personal data: it lives only in the
+notifier's own schema and is never logged.
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from starcard_notifier.domain.ids import contact_id
+
+__all__ = ["Contact"]
+
+
+class Contact(Aggregate):
+    """The email address of one client, as of the latest client record seen.
+
+    Opened with `Contact(tenant_id=..., client_id=..., email=..., as_of=...)`; its id is
+    `contact_id(tenant_id, client_id)`.
+    """
+
+    @staticmethod
+    def create_id(tenant_id: str, client_id: str) -> UUID:
+        """The contact's id follows from its tenant and client, so any process finds it."""
+        return contact_id(tenant_id, client_id)
+
+    @event("Opened")
+    def __init__(
+        self, *, tenant_id: str, client_id: str, email: str | None, as_of: datetime
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self.email = email
+        self.as_of = as_of
+
+    @property
+    def has_email(self) -> bool:
+        """Whether the client can be emailed: "The client must have an email address on file
+        to receive the milestone email"."""
+        return self.email is not None
+
+    def update(self, email: str | None, as_of: datetime) -> None:
+        """Take the client's record as of `as_of`, unless a later one was already taken.
+
+        The time is recorded even when the address did not change, so that an older record
+        arriving afterwards cannot bring back an address the client has since replaced.
+        """
+        if as_of > self.as_of:
+            self._update(email=email, as_of=as_of)
+
+    @event("Updated")
+    def _update(self, email: str | None, as_of: datetime) -> None:
+        self.email = email
+        self.as_of = as_of

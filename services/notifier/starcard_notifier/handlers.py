@@ -1,0 +1,114 @@
+"""One function per upstream event type: a validated event becomes one application call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+from pydantic import ValidationError
+from starcard_events import (
+    ClientRegistered,
+    ClientUpdated,
+    InvalidEvent,
+    booking_key,
+    parse_booking_event,
+)
+from starcard_events.notifications import NotificationRequested
+from starcard_events.topics import NOTIFICATIONS
+from starcard_runtime.batching import UnitOfWork
+from starcard_runtime.records import InboundRecord, RecordRejected
+
+from starcard_notifier.domain.notification import NotificationRequest
+
+if TYPE_CHECKING:
+    from starcard_notifier.application import NotifierService
+
+log = structlog.get_logger(__name__)
+
+MAX_REASON_LENGTH = 500
+
+
+def handle_record(service: NotifierService, record: InboundRecord, unit: UnitOfWork) -> None:
+    """Route a record by its topic: notification requests, or the booking platform's events."""
+    if record.topic.endswith(NOTIFICATIONS):
+        handle_notification_record(service, record, unit)
+    else:
+        handle_booking_record(service, record, unit)
+
+
+def handle_notification_record(
+    service: NotifierService, record: InboundRecord, unit: UnitOfWork
+) -> None:
+    """Validate a ``starcard.notifications.v1`` record; refuse what cannot be processed."""
+    try:
+        request = NotificationRequested.model_validate_json(record.value or b"")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "record"
+        reason = f"invalid NotificationRequested: {where}: {first['msg']}"
+        raise RecordRejected(reason[:MAX_REASON_LENGTH]) from exc
+    expected_key = booking_key(request.tenant_id, request.data.client_id)
+    if record.key != expected_key:
+        msg = f"record key must be '{expected_key.decode()}' (tenant_id:client_id)"
+        raise RecordRejected(msg)
+    when_a_notification_is_requested_record_it(service, request, unit)
+
+
+def handle_booking_record(
+    service: NotifierService, record: InboundRecord, unit: UnitOfWork
+) -> None:
+    """Keep contact details from ``booking.events.v1``; every other event type is not ours.
+
+    A record that is not a valid event is skipped, not dead-lettered: the loyalty service owns
+    that topic's dead letters, and one bad record must not be set aside twice.
+    """
+    try:
+        event = parse_booking_event(record.value)
+    except InvalidEvent as exc:
+        log.debug(
+            "booking record skipped",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=exc.reason,
+        )
+        return
+    match event:
+        case ClientRegistered() | ClientUpdated():
+            when_a_client_changes_keep_their_email(service, event, unit)
+        case _:
+            pass
+
+
+def when_a_notification_is_requested_record_it(
+    service: NotifierService, request: NotificationRequested, unit: UnitOfWork
+) -> None:
+    data = request.data
+    service.request_notification(
+        unit,
+        NotificationRequest(
+            notification_id=data.notification_id,
+            kind=data.kind,
+            tenant_id=request.tenant_id,
+            client_id=data.client_id,
+            tenant_name=data.tenant_name,
+            message=data.message,
+            discount_percent=data.discount_percent,
+            code=data.code,
+            expires_at=data.expires_at,
+            requested_at=request.occurred_at,
+        ),
+    )
+
+
+def when_a_client_changes_keep_their_email(
+    service: NotifierService, event: ClientRegistered | ClientUpdated, unit: UnitOfWork
+) -> None:
+    """Both events carry the client's full record: an update without an email removes it."""
+    service.record_contact(
+        unit,
+        event.tenant_id,
+        event.data.client_id,
+        email=event.data.email,
+        as_of=event.occurred_at,
+    )

@@ -39,6 +39,7 @@ import psycopg
 import structlog
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from eventsourcing.utils import get_topic
+from starcard_runtime.leadership import await_leadership
 
 from starcard_notifier.application import NotifierService
 from starcard_notifier.domain.contact import Contact
@@ -251,24 +252,6 @@ class Dispatcher:
 
     # -- running -------------------------------------------------------------------------
 
-    async def _lead(self, stop: asyncio.Event) -> psycopg.Connection[Any] | None:
-        """Wait to be the one dispatcher; the lock lives as long as the returned connection."""
-        conn: psycopg.Connection[Any] = await asyncio.to_thread(
-            lambda: psycopg.connect(self.database_url, autocommit=True)
-        )
-        lock = f"starcard.notifier.dispatch.{self.name}"
-        while not stop.is_set():
-            row = await asyncio.to_thread(
-                lambda: conn.execute(
-                    "SELECT pg_try_advisory_lock(hashtext(%s))", (lock,)
-                ).fetchone()
-            )
-            if row and row[0]:
-                return conn
-            await _sleep(stop, 2.0)
-        conn.close()
-        return None
-
     async def _dispatch(self, leadership: psycopg.Connection[Any], stop: asyncio.Event) -> None:
         """Dispatch from the stored position until `stop` is set."""
         self.committed = self.cursor = await asyncio.to_thread(self._read_position, leadership)
@@ -293,7 +276,9 @@ class Dispatcher:
         """
         while not stop.is_set():
             try:
-                leadership = await self._lead(stop)
+                leadership = await await_leadership(
+                    self.database_url, f"starcard.notifier.dispatch.{self.name}", stop
+                )
             except STORE_ERRORS:
                 log.warning("database unavailable, retrying", dispatcher=self.name)
                 await _sleep(stop, 1.0)

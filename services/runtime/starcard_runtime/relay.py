@@ -22,6 +22,8 @@ from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
 
+from starcard_runtime.leadership import await_leadership
+
 log = structlog.get_logger(__name__)
 
 RELAY_NAMESPACE = uuid.UUID("0b7c31f4-5a4e-4f55-9d0b-6c3a3f1e2d11")
@@ -122,30 +124,9 @@ class OutboxRelay:
             log.debug("relayed", relay=self.name, records=len(outbound), position=reached)
         return reached
 
-    async def _lead(self, stop: asyncio.Event) -> psycopg.Connection[Any] | None:
-        """Wait to be the one relay of this name (several service instances may run one each).
-
-        The advisory lock lives as long as the returned connection: if this process dies, the
-        lock goes with it and another instance takes over from the stored position.
-        """
-        conn: psycopg.Connection[Any] = await asyncio.to_thread(
-            lambda: psycopg.connect(self.database_url, autocommit=True)
-        )
-        while not stop.is_set():
-            row = await asyncio.to_thread(
-                lambda: conn.execute(
-                    "SELECT pg_try_advisory_lock(hashtext(%s))", (f"starcard.relay.{self.name}",)
-                ).fetchone()
-            )
-            if row and row[0]:
-                return conn
-            await asyncio.sleep(2.0)
-        conn.close()
-        return None
-
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set, while this instance holds the relay's lock."""
-        leadership = await self._lead(stop)
+        leadership = await await_leadership(self.database_url, f"starcard.relay.{self.name}", stop)
         if leadership is None:
             return
         await self._producer.start()

@@ -1,4 +1,4 @@
-"""Loyalty read models: the most-loyal-clients list and the client summary behind the stars pill.
+"""Loyalty read models: the most-loyal-clients list, the stars pill and the client's loyalty card.
 
 Visits are kept one row per booking, as the loyalty service recorded them; a client's stars are
 re-derived from those rows under the tenant's current counting setting, the same rule as
@@ -6,18 +6,23 @@ re-derived from those rows under the tenant's current counting setting, the same
 its parts was booked at full price and the client has no label discount, or when the tenant
 counts discounted sessions too. Changing that setting
 re-derives every client of the tenant in one statement.
+
+Rewards are kept one row per milestone reached (``read.loyalty_rewards``), following the
+``ClientLoyalty`` reward events: queued, then outstanding (a code) or sent (a message only), then
+redeemed or expired. The client's outstanding code is copied onto its ``loyalty_clients`` row, so
+the most-loyal list flags it without a join.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
 NAME = "loyalty"
 
@@ -47,8 +52,13 @@ CREATE TABLE IF NOT EXISTS read.loyalty_clients (
     milestones_reached integer NOT NULL DEFAULT 0,
     last_visit_at timestamptz,
     label_discount boolean NOT NULL DEFAULT false,
+    outstanding_code text,
+    outstanding_expires_at timestamptz,
     PRIMARY KEY (tenant_id, client_id)
 );
+ALTER TABLE read.loyalty_clients
+    ADD COLUMN IF NOT EXISTS outstanding_code text,
+    ADD COLUMN IF NOT EXISTS outstanding_expires_at timestamptz;
 CREATE INDEX IF NOT EXISTS loyalty_clients_most_loyal
     ON read.loyalty_clients (tenant_id, stars DESC, sessions DESC, client_id);
 CREATE TABLE IF NOT EXISTS read.loyalty_visits (
@@ -70,6 +80,22 @@ CREATE TABLE IF NOT EXISTS read.loyalty_reached (
     reached_at timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, client_id, milestone_id)
 );
+CREATE TABLE IF NOT EXISTS read.loyalty_rewards (
+    tenant_id text NOT NULL,
+    client_id text NOT NULL,
+    milestone_id text NOT NULL,
+    message text NOT NULL,
+    discount_percent integer,
+    code text,
+    status text NOT NULL
+        CHECK (status IN ('queued', 'outstanding', 'sent', 'redeemed', 'expired')),
+    queued_at timestamptz,
+    issued_at timestamptz,
+    expires_at timestamptz,
+    redeemed_at timestamptz,
+    booking_id text,
+    PRIMARY KEY (tenant_id, client_id, milestone_id)
+);
 """
 
 TABLES = (
@@ -78,6 +104,7 @@ TABLES = (
     "read.loyalty_clients",
     "read.loyalty_visits",
     "read.loyalty_reached",
+    "read.loyalty_rewards",
 )
 
 UPSERT_VISIT = """
@@ -135,6 +162,53 @@ RECOMPUTE_TENANTS = RECOMPUTE.format(
     clients="(SELECT * FROM read.loyalty_clients WHERE tenant_id = ANY(%(tenants)s::text[])) c2"
 )
 
+# One statement for a reward queued and for a reward issued, so a batch writes them in event order
+# with one ``executemany``; issuing a queued reward keeps when it was queued.
+UPSERT_REWARD = """
+INSERT INTO read.loyalty_rewards AS r
+    (tenant_id, client_id, milestone_id, message, discount_percent, code, status,
+     queued_at, issued_at, expires_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (tenant_id, client_id, milestone_id) DO UPDATE SET
+    message = excluded.message, discount_percent = excluded.discount_percent,
+    code = excluded.code, status = excluded.status,
+    queued_at = coalesce(excluded.queued_at, r.queued_at),
+    issued_at = excluded.issued_at, expires_at = excluded.expires_at
+"""
+
+SETTLE_REWARD = """
+UPDATE read.loyalty_rewards SET status = %s, redeemed_at = %s, booking_id = %s
+WHERE tenant_id = %s AND client_id = %s AND code = %s
+"""
+
+# "Only one outstanding reward shows at a time": the latest issued code still outstanding.
+SET_OUTSTANDING = """
+UPDATE read.loyalty_clients c SET
+    outstanding_code = o.code, outstanding_expires_at = o.expires_at
+FROM unnest(%(t)s::text[], %(c)s::text[]) AS d (tenant_id, client_id)
+LEFT JOIN LATERAL (
+    SELECT r.code, r.expires_at FROM read.loyalty_rewards r
+    WHERE r.tenant_id = d.tenant_id AND r.client_id = d.client_id AND r.status = 'outstanding'
+    ORDER BY r.issued_at DESC LIMIT 1
+) o ON true
+WHERE c.tenant_id = d.tenant_id AND c.client_id = d.client_id
+"""
+
+
+class _RewardRow(NamedTuple):
+    """A reward queued or issued: its aggregate, then ``UPSERT_REWARD``'s values after the
+    owner's."""
+
+    agg: UUID
+    milestone_id: str
+    message: str
+    discount_percent: int | None
+    code: str | None
+    status: str
+    queued_at: datetime | None
+    issued_at: datetime | None
+    expires_at: datetime | None
+
 
 @dataclass
 class _Changes:
@@ -147,6 +221,14 @@ class _Changes:
     labels: dict[UUID, bool]
     programme_ops: list[tuple[str, tuple[Any, ...]]]
     recount_tenants: set[UUID]
+    rewards: list[_RewardRow] = field(default_factory=list)
+    """Rewards queued or issued, in event order."""
+    settled: list[tuple[UUID, str, datetime | None, str | None, str]] = field(default_factory=list)
+    """Codes redeemed or expired: ``(aggregate, status, redeemed_at, booking_id, code)``."""
+
+    @property
+    def rewarded(self) -> set[UUID]:
+        return {agg for agg, *_ in self.rewards} | {agg for agg, *_ in self.settled}
 
 
 class LoyaltyProjection:
@@ -198,6 +280,22 @@ class LoyaltyProjection:
                 "UPDATE read.loyalty_clients SET label_discount = %s WHERE aggregate_id = %s",
                 [(label, agg) for agg, label in changes.labels.items()],
             )
+            cur.executemany(
+                UPSERT_REWARD,
+                [(*self._owners[reward.agg], *reward[1:]) for reward in changes.rewards],
+            )
+            cur.executemany(
+                SETTLE_REWARD,
+                [
+                    (status, at, booking, *self._owners[agg], code)
+                    for agg, status, at, booking, code in changes.settled
+                ],
+            )
+            if rewarded := changes.rewarded:
+                owners = [self._owners[agg] for agg in rewarded]
+                cur.execute(
+                    SET_OUTSTANDING, {"t": [t for t, _ in owners], "c": [c for _, c in owners]}
+                )
             dirty = self._touched(changes)
             if dirty:
                 owners = [self._owners[agg] for agg in dirty]
@@ -219,7 +317,8 @@ class LoyaltyProjection:
         return touched | {agg for agg, *_ in changes.reached} | set(changes.labels)
 
     def _resolve_owners(self, cur: psycopg.Cursor[Any], changes: _Changes) -> None:
-        missing = [agg for agg in self._touched(changes) if agg not in self._owners]
+        wanted = self._touched(changes) | changes.rewarded
+        missing = [agg for agg in wanted if agg not in self._owners]
         if missing:
             cur.execute(
                 "SELECT aggregate_id, tenant_id, client_id FROM read.loyalty_clients"
@@ -228,6 +327,46 @@ class LoyaltyProjection:
             )
             for agg, tenant_id, client_id in cur.fetchall():
                 self._owners[agg] = (tenant_id, client_id)
+
+    @staticmethod
+    def _gather_reward(kind: str, agg: UUID, event: Any, changes: _Changes) -> None:
+        """A reward is queued, then issued (a code: outstanding; a message only: sent), then its
+        code is redeemed or expires."""
+        match kind:
+            case "ClientLoyalty.RewardQueued":
+                changes.rewards.append(
+                    _RewardRow(
+                        agg,
+                        event.milestone_id,
+                        event.message,
+                        event.discount_percent,
+                        code=None,
+                        status="queued",
+                        queued_at=event.queued_at,
+                        issued_at=None,
+                        expires_at=None,
+                    )
+                )
+            case "ClientLoyalty.RewardIssued":
+                changes.rewards.append(
+                    _RewardRow(
+                        agg,
+                        event.milestone_id,
+                        event.message,
+                        event.discount_percent,
+                        code=event.code,
+                        status="sent" if event.code is None else "outstanding",
+                        queued_at=None,
+                        issued_at=event.issued_at,
+                        expires_at=event.expires_at,
+                    )
+                )
+            case "ClientLoyalty.RewardRedeemed":
+                changes.settled.append(
+                    (agg, "redeemed", event.redeemed_at, event.booking_id, event.code)
+                )
+            case "ClientLoyalty.RewardExpired":
+                changes.settled.append((agg, "expired", None, None, event.code))
 
     def _gather(self, event: Any, changes: _Changes) -> None:
         kind = type(event).__qualname__
@@ -251,6 +390,13 @@ class LoyaltyProjection:
                 changes.reached.append(
                     (agg, event.milestone_id, event.session_count, event.reached_at)
                 )
+            case (
+                "ClientLoyalty.RewardQueued"
+                | "ClientLoyalty.RewardIssued"
+                | "ClientLoyalty.RewardRedeemed"
+                | "ClientLoyalty.RewardExpired"
+            ):
+                self._gather_reward(kind, agg, event, changes)
             case "LoyaltyProgramme.Opened":
                 changes.programme_ops.append(
                     (
@@ -316,6 +462,9 @@ class LoyalClient:
     stars: int
     sessions: int
     last_visit_at: datetime | None
+    outstanding_reward: bool
+    """The client holds an unused, unexpired code: "a client who might appreciate a personal
+    nudge to come back and use it"."""
 
 
 @dataclass(frozen=True)
@@ -329,15 +478,26 @@ class ClientSummary:
 
 
 def most_loyal(
-    conn: psycopg.Connection[Any], tenant_id: str, *, limit: int, offset: int
+    conn: psycopg.Connection[Any],
+    tenant_id: str,
+    *,
+    limit: int,
+    offset: int,
+    at: datetime | None = None,
 ) -> tuple[list[LoyalClient], int]:
-    """Clients by stars, then sessions, most loyal first; and how many there are in all."""
+    """Clients by stars, then sessions, most loyal first; and how many there are in all.
+
+    A code is outstanding until it is redeemed or expires; ``at`` (now by default) is the moment
+    its expiry is judged, so a code past its date is not flagged while the expiry is on its way.
+    """
     with conn.cursor(row_factory=class_row(LoyalClient)) as cur:
         rows = cur.execute(
-            "SELECT client_id, stars, sessions, last_visit_at FROM read.loyalty_clients"
+            "SELECT client_id, stars, sessions, last_visit_at,"
+            " coalesce(outstanding_expires_at > %s, false) AS outstanding_reward"
+            " FROM read.loyalty_clients"
             " WHERE tenant_id = %s ORDER BY stars DESC, sessions DESC, client_id"
             " LIMIT %s OFFSET %s",
-            (tenant_id, limit, offset),
+            (at or datetime.now(UTC), tenant_id, limit, offset),
         ).fetchall()
     count = conn.execute(
         "SELECT count(*) FROM read.loyalty_clients WHERE tenant_id = %s", (tenant_id,)
@@ -356,3 +516,183 @@ def client_summary(
             " FROM read.loyalty_clients c WHERE tenant_id = %s AND client_id = %s",
             (tenant_id, client_id),
         ).fetchone()
+
+
+# -- the client's loyalty card --------------------------------------------------------------
+
+REWARD_LABEL_LENGTH = 24
+"""How much of a message-only reward's text fits on the card's last circle."""
+
+
+def min_minutes_label(min_minutes: int) -> str | None:
+    """The amber "60+ min" pill of a milestone with a minimum length; None when any length
+    counts."""
+    return f"{min_minutes}+ min" if min_minutes else None
+
+
+def reward_label(discount_percent: int | None, message: str) -> str:
+    """What sits on the card's final circle: "the reward (e.g. "10% off")", or the start of the
+    message when the reward is a message only."""
+    if discount_percent is not None:
+        return f"{discount_percent}% off"
+    if len(message) <= REWARD_LABEL_LENGTH:
+        return message
+    cut = message[:REWARD_LABEL_LENGTH]
+    whole_words = cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut[:-1]
+    return whole_words.rstrip(" ,.;:!-") + "\u2026"
+
+
+@dataclass(frozen=True)
+class NextReward:
+    """The reward a client is working toward: the first active milestone (fewest sessions, then
+    shortest minimum) they have not reached, and how many of their visits count toward it."""
+
+    milestone_id: str
+    session_count: int
+    min_minutes: int
+    message: str
+    discount_percent: int | None
+    counted: int
+    """Visits counting toward it: qualifying (the stars rule) and, summed back-to-back, at least
+    its minimum length."""
+
+    @property
+    def stars(self) -> int:
+        """Gold stars stamped toward this reward."""
+        return min(self.counted, self.session_count)
+
+    @property
+    def circles(self) -> int:
+        """Every place on the card, the reward's own last one included."""
+        return self.session_count
+
+    @property
+    def to_go(self) -> int:
+        return self.session_count - self.stars
+
+    @property
+    def reward_label(self) -> str:
+        return reward_label(self.discount_percent, self.message)
+
+    @property
+    def min_minutes_label(self) -> str | None:
+        return min_minutes_label(self.min_minutes)
+
+    @property
+    def sessions_to_go_text(self) -> str:
+        """ "3 more 60+ min sessions to go", so a milestone's minimum "is visible to them too"."""
+        if not self.to_go:
+            # Counted but not yet reached (the milestone was added or eased since): the loyalty
+            # service reaches it when it records the client's next appointment.
+            return "Your reward comes with your next session"
+        kind = f"{self.min_minutes_label} session" if self.min_minutes else "session"
+        return f"{self.to_go} more {kind}{'' if self.to_go == 1 else 's'} to go"
+
+
+@dataclass(frozen=True)
+class OutstandingReward:
+    """The code the card flips to show "until they use it"."""
+
+    code: str
+    discount_percent: int
+    expires_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class LoyaltyCard:
+    """What a client sees on their dashboard."""
+
+    client_id: str
+    total_stars: int
+    next_reward: NextReward | None
+    """None once the client has reached every active milestone."""
+    outstanding: OutstandingReward | None
+    """The one unused code, when there is one: the card shows it instead of the stars."""
+
+    @property
+    def all_rewards_earned(self) -> bool:
+        return self.next_reward is None
+
+
+# One round trip: the tenant's programme (no row, no card), the client's row (absent before a
+# first visit: an empty card), the next milestone with its count, and the outstanding code.
+CARD = """
+SELECT coalesce(c.stars, 0) AS total_stars, n.milestone_id, n.session_count, n.min_minutes,
+       n.message, n.discount_percent, t.counted,
+       o.code, o.discount_percent AS code_discount_percent, o.expires_at, o.message AS code_message
+FROM read.loyalty_programmes p
+LEFT JOIN read.loyalty_clients c ON c.tenant_id = p.tenant_id AND c.client_id = %(client)s
+LEFT JOIN LATERAL (
+    SELECT m.milestone_id, m.session_count, m.min_minutes, m.message, m.discount_percent
+    FROM read.loyalty_milestones m
+    WHERE m.tenant_id = p.tenant_id AND m.active AND NOT EXISTS (
+        SELECT 1 FROM read.loyalty_reached r
+        WHERE r.tenant_id = p.tenant_id AND r.client_id = %(client)s
+          AND r.milestone_id = m.milestone_id
+    )
+    ORDER BY m.session_count, m.min_minutes, m.milestone_id
+    LIMIT 1
+) n ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (
+               WHERE ((v.full_price AND NOT coalesce(c.label_discount, false))
+                      OR p.count_discounted_sessions)
+                 AND v.minutes >= n.min_minutes
+           ) AS counted
+    FROM (
+        SELECT sum(minutes) AS minutes, bool_or(full_price) AS full_price
+        FROM read.loyalty_visits
+        WHERE tenant_id = p.tenant_id AND client_id = %(client)s
+          AND minutes IS NOT NULL AND NOT cancelled
+        GROUP BY visit_key
+    ) v
+) t ON n.milestone_id IS NOT NULL
+LEFT JOIN LATERAL (
+    SELECT w.code, w.discount_percent, w.expires_at, w.message
+    FROM read.loyalty_rewards w
+    WHERE w.tenant_id = p.tenant_id AND w.client_id = %(client)s
+      AND w.status = 'outstanding' AND w.expires_at > %(at)s
+    ORDER BY w.issued_at DESC
+    LIMIT 1
+) o ON true
+WHERE p.tenant_id = %(tenant)s
+  AND EXISTS (SELECT 1 FROM read.loyalty_milestones a WHERE a.tenant_id = p.tenant_id AND a.active)
+"""
+
+
+def client_card(
+    conn: psycopg.Connection[Any], tenant_id: str, client_id: str, *, at: datetime | None = None
+) -> LoyaltyCard | None:
+    """The client's loyalty card, or None when the tenant runs no loyalty programme: "Clients with
+    at least one milestone configured see a loyalty card on their dashboard."
+
+    A client with no visit yet gets an empty card. ``at`` (now by default) judges whether the
+    outstanding code has expired, as ``most_loyal`` does.
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            CARD, {"tenant": tenant_id, "client": client_id, "at": at or datetime.now(UTC)}
+        ).fetchone()
+    if row is None:
+        return None
+    next_reward = (
+        None
+        if row["milestone_id"] is None
+        else NextReward(
+            row["milestone_id"],
+            row["session_count"],
+            row["min_minutes"],
+            row["message"],
+            row["discount_percent"],
+            row["counted"],
+        )
+    )
+    outstanding = (
+        None
+        if row["code"] is None
+        else OutstandingReward(
+            row["code"], row["code_discount_percent"], row["expires_at"], row["code_message"]
+        )
+    )
+    return LoyaltyCard(client_id, row["total_stars"], next_reward, outstanding)

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from starcard_events.examples import encode
 from starcard_events.topics import BOOKING_EVENTS, booking_key
-from starcard_loyalty.app import GROUP_ID, SCHEMA
+from starcard_loyalty.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
 from starcard_loyalty.application import LoyaltyService
 from starcard_projections.loyalty import LoyalClient, most_loyal
 from starcard_projections.runner import follow
@@ -96,11 +96,15 @@ async def eventually(check: Callable[[], T], *, within: float = 30.0) -> T:
 
 @asynccontextmanager
 async def consuming_service(settings: RuntimeSettings) -> AsyncIterator[LoyaltyService]:
-    """The loyalty service consuming in this event loop until the block ends."""
+    """The loyalty service in this event loop until the block ends: its consumer and relay.
+
+    No clock scheduler: a test publishes the ticks it wants, at the dates it wants.
+    """
     service = await asyncio.to_thread(build_application, LoyaltyService, settings, SCHEMA)
     stop = asyncio.Event()
-    task = asyncio.create_task(
-        consume(service, settings, topics=[BOOKING_EVENTS], group_id=GROUP_ID, stop=stop)
+    task = asyncio.gather(
+        consume(service, settings, topics=TOPICS, group_id=GROUP_ID, stop=stop),
+        outbox_relay(service, settings).run(stop),
     )
     try:
         yield service
@@ -127,7 +131,7 @@ async def loyalty_stack(
     database_url: str, bootstrap: str, prefix: str, *, partitions: int = 4, consume: bool = True
 ) -> AsyncIterator[LoyaltyStack]:
     settings = stack_settings(database_url, bootstrap, prefix)
-    await create_topics(bootstrap, [settings.topic(BOOKING_EVENTS)], partitions)
+    await create_topics(bootstrap, [settings.topic(topic) for topic in TOPICS], partitions)
     commands = await asyncio.to_thread(build_application, LoyaltyService, settings, SCHEMA)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
     await producer.start()

@@ -2,12 +2,23 @@
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
 from starcard_runtime.logs import REDACTED, configure_logging
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """configure_logging binds to this test's captured stderr: undo it for the tests after."""
+    handlers = logging.getLogger().handlers[:]
+    yield
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    logging.getLogger().handlers[:] = handlers
 
 
 def test_pii_is_redacted_from_structured_and_library_logs(

@@ -20,6 +20,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID, uuid5
@@ -44,12 +45,13 @@ from starcard_gateway.settings import GatewaySettings
 from starcard_gateway.tenants import TenantError, TenantExists
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain import (
-    Appointment,
     ClientLoyalty,
     CountingRules,
     DuplicateMilestone,
     Milestone,
 )
+from starcard_loyalty.domain.codes import loyalty_code
+from starcard_loyalty.handlers import appointment_from
 from starcard_runtime.settings import RuntimeSettings
 
 DEMO_TENANT_ID = "serenity-massage"
@@ -416,24 +418,6 @@ def demo_rules() -> CountingRules:
     return CountingRules(count_discounted=False, milestones=milestones)
 
 
-def appointment_of(event: AppointmentCompleted) -> Appointment:
-    """What the loyalty service makes of a completion (as its handler does)."""
-    data = event.data
-    return Appointment(
-        booking_id=data.booking_id,
-        client_id=data.client_id,
-        visit_key=f"b2b:{data.back_to_back_group}" if data.back_to_back_group else data.booking_id,
-        minutes=data.duration_minutes,
-        list_price_minor=data.list_price.amount_minor,
-        price_minor=data.price.amount_minor,
-        currency=data.price.currency,
-        discount_kinds=frozenset(discount.kind.value for discount in data.discounts),
-        payment_method=data.payment_method.value,
-        occurred_at=event.occurred_at,
-        provider_id=data.provider_id,
-    )
-
-
 def expected_loyalty(feed: DemoFeed, rules: CountingRules) -> list[ExpectedClient]:
     """The most-loyal list the feed should produce, most loyal first, computed by replaying it
     through the loyalty domain (``ClientLoyalty``) under ``rules``, in memory.
@@ -441,6 +425,8 @@ def expected_loyalty(feed: DemoFeed, rules: CountingRules) -> list[ExpectedClien
     Every record is first validated against the event contract, as the service does.
     """
     records: dict[str, ClientLoyalty] = {}
+    # Codes only matter to the service; any generator will do for counting.
+    new_code = partial(loyalty_code, random.Random(0).choice)  # noqa: S311 - never issued
 
     def record_of(client_id: str) -> ClientLoyalty:
         if client_id not in records:
@@ -451,7 +437,9 @@ def expected_loyalty(feed: DemoFeed, rules: CountingRules) -> list[ExpectedClien
         event = parse_booking_event(value)
         match event:
             case AppointmentCompleted():
-                record_of(event.data.client_id).record_appointment(appointment_of(event), rules)
+                record_of(event.data.client_id).record_appointment(
+                    appointment_from(event), rules, new_code
+                )
             case BookingCancelled():
                 record_of(event.data.client_id).record_cancellation(
                     event.data.booking_id, event.occurred_at

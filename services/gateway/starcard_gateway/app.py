@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starcard_runtime.logs import configure_logging
 from starcard_runtime.settings import RuntimeSettings
 
-from starcard_gateway.api import loyalty, operator, ops
+from starcard_gateway.api import checkout, loyalty, operator, ops
 from starcard_gateway.errors import install_error_handlers
 from starcard_gateway.metrics import install_metrics
 from starcard_gateway.resources import open_resources
@@ -20,14 +20,20 @@ from starcard_gateway.settings import GatewaySettings
 DESCRIPTION = """
 Starcard turns what a booking platform publishes into loyalty stars, milestone rewards and
 discount codes. This API is how a tenant's dashboard (or the platform on its behalf) changes the
-loyalty settings and reads who is earning stars.
+loyalty settings, reads who is earning stars and each client's loyalty card, and quotes and
+redeems loyalty codes at checkout.
 
-Every `/v1/loyalty` call carries the tenant's API key as `Authorization: Bearer sc_...`; the
-tenant is always the key's, never one named in the URL or the body.
+Every `/v1/loyalty` and `/v1/checkout` call carries the tenant's API key as
+`Authorization: Bearer sc_...`; the tenant is always the key's, never one named in the URL or the
+body.
 """
 
 TAGS = [
-    {"name": "loyalty", "description": "Milestones, counting settings and the most-loyal list."},
+    {
+        "name": "loyalty",
+        "description": "Milestones, counting settings, the most-loyal list and a client's card.",
+    },
+    {"name": "checkout", "description": "Quote and redeem a client's loyalty code."},
     {"name": "operator", "description": "Tenants and API keys; needs the admin key."},
     {"name": "ops", "description": "Health and readiness."},
 ]
@@ -57,6 +63,7 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     install_metrics(app)
     app.include_router(ops.router)
     app.include_router(loyalty.router)
+    app.include_router(checkout.router)
     app.include_router(operator.router)
     return app
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from starcard_events.money import Money
+from starcard_loyalty.application import Quote, Redemption
+from starcard_loyalty.domain.client import IssuedReward
 from starcard_loyalty.domain.counting import Milestone
 from starcard_loyalty.domain.programme import MAX_MESSAGE_LENGTH, LoyaltyProgramme
-from starcard_projections.loyalty import LoyalClient
+from starcard_projections.loyalty import LoyalClient, LoyaltyCard, min_minutes_label
 
 from starcard_gateway.tenants import Tenant
 
@@ -90,7 +94,7 @@ class MilestonePublic(BaseModel):
             message=milestone.message,
             discount_percent=milestone.discount_percent,
             min_minutes=milestone.min_minutes,
-            min_minutes_label=f"{milestone.min_minutes}+ min" if milestone.min_minutes else None,
+            min_minutes_label=min_minutes_label(milestone.min_minutes),
             active=milestone.active,
         )
 
@@ -146,6 +150,10 @@ class LoyalClientPublic(BaseModel):
     stars: int = Field(description="Qualifying visits under the tenant's counting rules.")
     sessions: int = Field(description="Completed visits, qualifying or not.")
     last_visit_at: datetime | None = Field(description="When the latest visit happened.")
+    outstanding_reward: bool = Field(
+        description="The client holds an unused, unexpired reward code: worth a nudge to come "
+        "back and use it."
+    )
 
 
 class LoyalClientsPublic(BaseModel):
@@ -166,6 +174,132 @@ class ClientSummaryPublic(BaseModel):
     show_stars_pill: bool = Field(
         description="Whether to show the pill: only while the tenant has an active milestone."
     )
+
+
+class NextRewardPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    milestone_id: str = Field(description="The milestone the client is working toward.")
+    stars: int = Field(description="Gold stars stamped toward it (at most `circles`).")
+    circles: int = Field(description="Places on the card; the reward sits on the last one.")
+    to_go: int = Field(description="Empty circles: qualifying sessions still needed.")
+    reward_label: str = Field(
+        description='What the last circle shows: "10% off", or the start of the message.',
+        examples=["10% off"],
+    )
+    min_minutes_label: str | None = Field(
+        description='"60+ min" when only sessions that long count toward it; else null.'
+    )
+    sessions_to_go_text: str = Field(
+        description="The line under the circles.", examples=["3 more 60+ min sessions to go"]
+    )
+
+
+class OutstandingRewardPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(description="The single-use code to give at checkout.")
+    discount_percent: int = Field(description="Percent off the booking it is used on.")
+    expires_at: datetime = Field(description="Unused by then, the code lapses.")
+    message: str = Field(description="The tenant's personal note that came with it.")
+
+
+class LoyaltyCardPublic(BaseModel):
+    """The card on the client's dashboard: stars toward the next reward, or the code to use."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    client_id: str = Field(description="The tenant's id for the client.")
+    total_stars: int = Field(description="Every qualifying visit, as on the stars pill.")
+    next_reward: NextRewardPublic | None = Field(
+        description="Progress toward the next reward; null once every reward is earned."
+    )
+    all_rewards_earned: bool = Field(
+        description="The client has reached every active milestone: nothing left to count toward."
+    )
+    outstanding: OutstandingRewardPublic | None = Field(
+        description="The one unused code, when there is one: the card flips to show it until it "
+        "is used. Rewards earned meanwhile wait their turn and fire when it is used."
+    )
+
+    @classmethod
+    def from_card(cls, card: LoyaltyCard) -> LoyaltyCardPublic:
+        return cls.model_validate(card)
+
+
+# -- checkout --------------------------------------------------------------------------------
+
+
+class CodeQuoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1, description="The client paying.")
+    code: str = Field(
+        min_length=1, max_length=64, description="The code as given.", examples=["LOYAL-7KQ2M9XD"]
+    )
+    amount: Money = Field(description="The booking's price before the code.")
+
+
+class CodeRedeemRequest(CodeQuoteRequest):
+    booking_id: str = Field(
+        min_length=1,
+        description="The booking the code pays toward; redeeming again for it is a no-op that "
+        "answers the same.",
+    )
+
+
+class IssuedRewardPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    milestone_id: str = Field(description="The milestone it rewards.")
+    message: str = Field(description="The tenant's personal note.")
+    discount_percent: int | None = Field(description="Percent off, or null for a message only.")
+    code: str | None = Field(description="The new single-use code, or null for a message only.")
+    issued_at: datetime = Field(description="When it fired.")
+    expires_at: datetime | None = Field(description="When the code lapses unused.")
+
+
+class CodeQuotePublic(BaseModel):
+    code: str = Field(description="The code quoted.")
+    discount_percent: int = Field(description="Percent off.")
+    discount: Money = Field(description="What the code takes off the amount.")
+    total: Money = Field(description="What the client pays.")
+    expires_at: datetime = Field(description="When the code lapses unused.")
+
+    @classmethod
+    def from_quote(cls, quote: Quote) -> CodeQuotePublic:
+        return cls(**_priced(quote))
+
+
+class CodeRedemptionPublic(CodeQuotePublic):
+    booking_id: str = Field(description="The booking the code was used on.")
+    redeemed_at: datetime = Field(description="When it was redeemed (the first time).")
+    next_reward: IssuedRewardPublic | None = Field(
+        description="A reward that was waiting for this code to be used and has now fired "
+        "(its code is on the client's card and in their email), or null."
+    )
+
+    @classmethod
+    def from_redemption(cls, redemption: Redemption) -> CodeRedemptionPublic:
+        next_reward: IssuedReward | None = redemption.next_reward
+        return cls(
+            **_priced(redemption),
+            booking_id=redemption.booking_id,
+            redeemed_at=redemption.redeemed_at,
+            next_reward=None
+            if next_reward is None
+            else IssuedRewardPublic.model_validate(next_reward),
+        )
+
+
+def _priced(quote: Quote | Redemption) -> dict[str, Any]:
+    return {
+        "code": quote.code,
+        "discount_percent": quote.discount_percent,
+        "discount": Money(amount_minor=quote.discount_minor, currency=quote.currency),
+        "total": Money(amount_minor=quote.total_minor, currency=quote.currency),
+        "expires_at": quote.expires_at,
+    }
 
 
 # -- operator --------------------------------------------------------------------------------

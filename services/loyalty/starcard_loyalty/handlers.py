@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import structlog
+from pydantic import ValidationError
 from starcard_events import (
     AppointmentCompleted,
     BookingCancelled,
@@ -12,23 +14,45 @@ from starcard_events import (
     ClientCheckedIn,
     ClientRegistered,
     ClientUpdated,
+    DiscountKind,
     InvalidEvent,
     booking_key,
     parse_booking_event,
 )
+from starcard_events.clock import ClockTicked
+from starcard_events.topics import CLOCK
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.records import InboundRecord, RecordRejected
 
+from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
+from starcard_loyalty.domain.errors import (
+    CodeAlreadyRedeemed,
+    CodeExpired,
+    CodeNotFound,
+    CodeOfAnotherClient,
+    UnknownTenant,
+)
 
 if TYPE_CHECKING:
     from starcard_loyalty.application import LoyaltyService
 
+log = structlog.get_logger(__name__)
+
+UNUSABLE_CODE = (CodeNotFound, CodeOfAnotherClient, CodeExpired, CodeAlreadyRedeemed)
+"""Why a code on a booking was not redeemed; the booking itself still counts."""
+
+
+def handle_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:
+    """Route a record by its topic: the clock's ticks, or the booking platform's events."""
+    if record.topic.endswith(CLOCK):
+        handle_clock_record(service, record, unit)
+    else:
+        handle_booking_record(service, record, unit)
+
 
 def handle_booking_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:
     """Validate a ``booking.events.v1`` record and dispatch it; refuse what cannot be processed."""
-    from starcard_loyalty.application import UnknownTenant  # noqa: PLC0415
-
     try:
         event = parse_booking_event(record.value)
     except InvalidEvent as exc:
@@ -43,23 +67,40 @@ def handle_booking_record(service: LoyaltyService, record: InboundRecord, unit: 
         raise RecordRejected(str(exc)) from exc
 
 
+def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:
+    """A ``starcard.clock.v1`` tick: the day has begun, so codes that ran out are expired.
+
+    A tick of a tenant without a loyalty programme finds no codes: the scheduler ticks for every
+    tenant, whatever programmes they run.
+    """
+    try:
+        tick = ClockTicked.model_validate_json(record.value or b"")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "record"
+        raise RecordRejected(f"invalid ClockTicked: {where}: {first['msg']}"[:500]) from exc
+    when_a_day_begins_expire_the_codes_that_ran_out(service, tick, unit)
+
+
 def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork) -> None:
     match event:
         case AppointmentCompleted():
+            when_a_booking_carries_a_loyalty_code_redeem_it(service, event, unit)
             when_appointment_completed_count_it(service, event, unit)
         case BookingCancelled():
             when_booking_cancelled_stop_counting_it(service, event, unit)
         case ClientRegistered() | ClientUpdated():
             when_client_changed_note_label_discounts(service, event, unit)
-        case BookingCreated() | ClientCheckedIn():
-            service.check_tenant(unit, event.tenant_id)
+        case BookingCreated():
+            when_a_booking_carries_a_loyalty_code_redeem_it(service, event, unit)
+        case ClientCheckedIn():
+            when_the_client_shows_up_expire_what_ran_out(service, event, unit)
 
 
-def when_appointment_completed_count_it(
-    service: LoyaltyService, event: AppointmentCompleted, unit: UnitOfWork
-) -> None:
+def appointment_from(event: AppointmentCompleted) -> Appointment:
+    """What loyalty counting needs of a completion; back-to-back parts share a visit key."""
     data = event.data
-    appointment = Appointment(
+    return Appointment(
         booking_id=data.booking_id,
         client_id=data.client_id,
         visit_key=f"b2b:{data.back_to_back_group}" if data.back_to_back_group else data.booking_id,
@@ -72,7 +113,49 @@ def when_appointment_completed_count_it(
         occurred_at=event.occurred_at,
         provider_id=data.provider_id,
     )
-    service.record_appointment(unit, event.tenant_id, appointment)
+
+
+def when_appointment_completed_count_it(
+    service: LoyaltyService, event: AppointmentCompleted, unit: UnitOfWork
+) -> None:
+    service.record_appointment(unit, event.tenant_id, appointment_from(event))
+
+
+def when_a_booking_carries_a_loyalty_code_redeem_it(
+    service: LoyaltyService, event: BookingCreated | AppointmentCompleted, unit: UnitOfWork
+) -> None:
+    """ "A code used in a booking event's discounts counts as a redemption too, once."
+
+    The platform already took the discount, so a code that cannot be redeemed (unknown, another
+    client's, expired, used on another booking) is not a reason to refuse the booking: it is
+    logged, without the code or the client, and the booking is processed as usual. Any event of
+    the client also applies the expiry of a code that ran out before it.
+    """
+    data = event.data
+    codes = [
+        discount.code
+        for discount in data.discounts
+        if discount.kind is DiscountKind.LOYALTY_CODE
+        and discount.code is not None
+        and is_loyalty_code(discount.code)
+    ]
+    if not codes:
+        service.expire_due_rewards(unit, event.tenant_id, data.client_id, event.occurred_at)
+        return
+    for code in codes:
+        try:
+            service.redeem_code_from_booking(
+                unit, event.tenant_id, data.client_id, code, data.booking_id, event.occurred_at
+            )
+        except UNUSABLE_CODE as exc:
+            log.warning(
+                "loyalty code on a booking not redeemed",
+                reason=type(exc).__name__,
+                event_type=event.type,
+                event_id=str(event.event_id),
+                tenant_id=event.tenant_id,
+                booking_id=data.booking_id,
+            )
 
 
 def when_booking_cancelled_stop_counting_it(
@@ -99,3 +182,16 @@ def when_client_changed_note_label_discounts(
         has_label_discount=has_label_discount,
         at=event.occurred_at,
     )
+
+
+def when_the_client_shows_up_expire_what_ran_out(
+    service: LoyaltyService, event: ClientCheckedIn, unit: UnitOfWork
+) -> None:
+    """Loyalty counts appointments, not class check-ins; the check-in still tells the time."""
+    service.expire_due_rewards(unit, event.tenant_id, event.data.client_id, event.occurred_at)
+
+
+def when_a_day_begins_expire_the_codes_that_ran_out(
+    service: LoyaltyService, tick: ClockTicked, unit: UnitOfWork
+) -> None:
+    service.expire_due_rewards_for_tick(unit, tick.occurred_at, tenant_id=tick.tenant_id)

@@ -1,6 +1,7 @@
 """The scheduler that tells time-driven rules a day has begun (``starcard.clock.v1``).
 
-Every ``interval`` seconds it publishes today's ``ClockTicked`` for each tenant. The tick of a
+It publishes today's ``ClockTicked`` for each tenant when it starts and whenever the date changes
+(it looks every ``interval`` seconds). The tick of a
 tenant and day has one event id, however often it is published, and the rules it drives are
 idempotent, so re-publishing (by a restart or by a second instance) changes nothing. Days are UTC
 days for now: tenants have no time zone yet.
@@ -36,7 +37,7 @@ def tick(tenant_id: str, day: date) -> ClockTicked:
 
 
 class ClockScheduler:
-    """Publishes today's tick for every tenant, now and then."""
+    """Publishes each tenant's tick once a day (and once more at every start)."""
 
     def __init__(
         self,
@@ -44,7 +45,7 @@ class ClockScheduler:
         topic: str,
         tenants: Callable[[], Sequence[str]],
         bootstrap_servers: str,
-        interval: float = 3600.0,
+        interval: float = 60.0,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self._topic = topic
@@ -57,12 +58,14 @@ class ClockScheduler:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self._producer.start()
+        published: date | None = None
         try:
             while not stop.is_set():
-                try:
-                    await self.publish_today()
-                except KafkaError:
-                    log.warning("clock tick not published, retrying later")
+                if self._today() != published:
+                    try:
+                        published = await self.publish_today()
+                    except KafkaError:
+                        log.warning("clock tick not published, retrying later")
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self._interval)
                 except TimeoutError:
@@ -70,7 +73,8 @@ class ClockScheduler:
         finally:
             await self._producer.stop()
 
-    async def publish_today(self) -> None:
+    async def publish_today(self) -> date:
+        """Publish today's tick for every tenant; returns the day."""
         day = self._today()
         tenants = await asyncio.to_thread(self._tenants)
         for tenant_id in tenants:
@@ -79,3 +83,4 @@ class ClockScheduler:
                 self._topic, record.model_dump_json().encode(), key=tenant_id.encode()
             )
         await self._producer.flush()
+        return day

@@ -2,60 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from starcard_events import examples
 
-from tests.integration.gateway.conftest import TenantCaller
-from tests.support.stack import LoyaltyStack, loyalty_stack
+from tests.integration.gateway.conftest import TenantCaller, eventually, get, visits
+from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration
-
-START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def stack(
-    gateway: httpx.AsyncClient, fresh_database: str, kafka_bootstrap: str, topic_prefix: str
-) -> AsyncIterator[LoyaltyStack]:
-    async with loyalty_stack(fresh_database, kafka_bootstrap, topic_prefix) as running:
-        yield running
-
-
-def visits(tenant: TenantCaller, client: str, count: int) -> list[dict[str, Any]]:
-    return [
-        examples.appointment_completed(
-            tenant.tenant_id,
-            START + timedelta(days=7 * n),
-            booking_id=f"{client}-b{n}",
-            client_id=client,
-        )
-        for n in range(count)
-    ]
-
-
-async def eventually(check: Callable[[], Awaitable[None]], *, within: float = 30.0) -> None:
-    """Await ``check`` until it passes (the pipeline is asynchronous); re-raise its last failure."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return await check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(0.1)
-
-
-async def get(gateway: httpx.AsyncClient, tenant: TenantCaller, path: str, **params: int) -> Any:
-    response = await gateway.get(path, params=params, headers=tenant.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_clients_are_listed_most_loyal_first_a_page_at_a_time(

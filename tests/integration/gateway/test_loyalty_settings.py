@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import TenantCaller
+from tests.integration.gateway.conftest import TenantCaller, add_milestone
 
 pytestmark = pytest.mark.integration
 
@@ -18,13 +18,6 @@ TENTH_LONG = {
     "discount_percent": 25,
     "min_minutes": 60,
 }
-
-
-async def add(gateway: httpx.AsyncClient, tenant: TenantCaller, body: dict[str, Any]) -> str:
-    response = await gateway.post("/v1/loyalty/milestones", json=body, headers=tenant.headers)
-    assert response.status_code == 201, response.text
-    milestone_id: str = response.json()["milestone_id"]
-    return milestone_id
 
 
 async def milestones(gateway: httpx.AsyncClient, tenant: TenantCaller) -> list[dict[str, Any]]:
@@ -61,8 +54,8 @@ async def test_an_added_milestone_is_active_and_listed_at_once(
 async def test_milestones_are_listed_in_the_order_clients_reach_them(
     gateway: httpx.AsyncClient, anna: TenantCaller
 ) -> None:
-    await add(gateway, anna, TENTH_LONG)
-    await add(gateway, anna, FIFTH)
+    await add_milestone(gateway, anna, TENTH_LONG)
+    await add_milestone(gateway, anna, FIFTH)
 
     listed = await milestones(gateway, anna)
 
@@ -75,7 +68,7 @@ async def test_milestones_are_listed_in_the_order_clients_reach_them(
 async def test_an_edited_milestone_shows_its_new_fields_and_keeps_its_id(
     gateway: httpx.AsyncClient, anna: TenantCaller
 ) -> None:
-    milestone_id = await add(gateway, anna, FIFTH)
+    milestone_id = await add_milestone(gateway, anna, FIFTH)
     edited = {"session_count": 6, "message": "Six!", "discount_percent": 10, "min_minutes": 90}
 
     response = await gateway.put(
@@ -97,7 +90,7 @@ async def test_an_edited_milestone_shows_its_new_fields_and_keeps_its_id(
 async def test_a_milestone_can_be_toggled_inactive_and_back(
     gateway: httpx.AsyncClient, anna: TenantCaller
 ) -> None:
-    milestone_id = await add(gateway, anna, FIFTH)
+    milestone_id = await add_milestone(gateway, anna, FIFTH)
     path = f"/v1/loyalty/milestones/{milestone_id}"
 
     off = await gateway.patch(path, json={"active": False}, headers=anna.headers)
@@ -112,7 +105,7 @@ async def test_a_milestone_can_be_toggled_inactive_and_back(
 async def test_a_deleted_milestone_is_gone_and_cannot_be_deleted_again(
     gateway: httpx.AsyncClient, anna: TenantCaller
 ) -> None:
-    milestone_id = await add(gateway, anna, FIFTH)
+    milestone_id = await add_milestone(gateway, anna, FIFTH)
     path = f"/v1/loyalty/milestones/{milestone_id}"
 
     deleted = await gateway.delete(path, headers=anna.headers)
@@ -176,7 +169,7 @@ async def test_a_milestone_the_domain_refuses_comes_back_with_what_to_fix(
 async def test_a_second_milestone_at_the_same_count_and_length_is_a_conflict(
     gateway: httpx.AsyncClient, anna: TenantCaller
 ) -> None:
-    first = await add(gateway, anna, FIFTH)
+    first = await add_milestone(gateway, anna, FIFTH)
 
     response = await gateway.post(
         "/v1/loyalty/milestones", json={**FIFTH, "message": "Again"}, headers=anna.headers

@@ -1,11 +1,18 @@
 """Small factories for loyalty domain tests: an appointment, a programme, a client's record."""
 
+import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 from starcard_loyalty.domain.client import ClientLoyalty
+from starcard_loyalty.domain.codes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    LOYALTY_CODE_PREFIX,
+    CodeGenerator,
+)
 from starcard_loyalty.domain.counting import Appointment, CountingRules, Milestone
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 
@@ -116,13 +123,47 @@ def client_loyalty() -> ClientLoyalty:
     return started
 
 
+def codes() -> CodeGenerator:
+    """Well-formed codes in a known order: LOYAL-22222222, LOYAL-22222223, ..."""
+    numbers = itertools.count()
+
+    def next_code() -> str:
+        number, characters = next(numbers), []
+        for _ in range(CODE_LENGTH):
+            number, digit = divmod(number, len(CODE_ALPHABET))
+            characters.append(CODE_ALPHABET[digit])
+        return LOYALTY_CODE_PREFIX + "".join(reversed(characters))
+
+    return next_code
+
+
+any_code = codes()
+"""For tests that do not look at the codes: unique across the run, in no promised order."""
+
+
+def reach(
+    record: ClientLoyalty,
+    each: Appointment,
+    counting: CountingRules,
+    new_code: CodeGenerator = any_code,
+) -> list[Milestone]:
+    """Record one appointment; the milestones it reached, in the order reached."""
+    before = set(record.reached)
+    record.record_appointment(each, counting, new_code)
+    by_id = {milestone.milestone_id: milestone for milestone in counting.milestones}
+    return [by_id[reached] for reached in record.reached if reached not in before]
+
+
 def record_all(
-    record: ClientLoyalty, appointments: Iterable[Appointment], counting: CountingRules
+    record: ClientLoyalty,
+    appointments: Iterable[Appointment],
+    counting: CountingRules,
+    new_code: CodeGenerator = any_code,
 ) -> list[Milestone]:
     """Record each appointment in turn; the milestones reached along the way."""
     reached: list[Milestone] = []
     for each in appointments:
-        reached += record.record_appointment(each, counting)
+        reached += reach(record, each, counting, new_code)
     return reached
 
 

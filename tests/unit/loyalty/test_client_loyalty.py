@@ -9,6 +9,7 @@ from .factories import (
     CLIENT,
     LIST_PRICE,
     TENANT,
+    any_code,
     appointment,
     client_loyalty,
     day,
@@ -16,6 +17,7 @@ from .factories import (
     milestone,
     new_events,
     programme,
+    reach,
     record_all,
     rules,
     visits,
@@ -40,7 +42,7 @@ def test_starting_a_record_gives_it_the_clients_id() -> None:
 def test_a_full_price_visit_earns_a_star() -> None:
     record = client_loyalty()
 
-    record.record_appointment(appointment(), rules(FIFTH))
+    reach(record, appointment(), rules(FIFTH))
 
     assert (record.sessions(), record.stars(rules(FIFTH))) == (1, 1)
 
@@ -48,9 +50,7 @@ def test_a_full_price_visit_earns_a_star() -> None:
 def test_an_appointment_is_recorded_with_its_facts() -> None:
     record = client_loyalty()
 
-    record.record_appointment(
-        appointment("b7", visit_key="group-1", minutes=45, occurred_at=day(3)), rules()
-    )
+    reach(record, appointment("b7", visit_key="group-1", minutes=45, occurred_at=day(3)), rules())
 
     [recorded] = new_events(record)
     assert type(recorded).__name__ == "AppointmentRecorded"
@@ -67,7 +67,7 @@ def test_an_appointment_is_recorded_with_its_facts() -> None:
 def test_a_discounted_visit_is_a_session_but_not_a_star() -> None:
     record = client_loyalty()
 
-    record.record_appointment(appointment(discounts=["promo_code"]), rules())
+    reach(record, appointment(discounts=["promo_code"]), rules())
 
     assert (record.sessions(), record.stars(rules())) == (1, 0)
 
@@ -147,22 +147,23 @@ def test_a_back_to_back_add_on_makes_the_visit_long_enough() -> None:
         occurred_at=day(0),
     )
 
-    assert record.record_appointment(treatment, counting) == []
-    reached = record.record_appointment(add_on, counting)
+    assert reach(record, treatment, counting) == []
+    reached = reach(record, add_on, counting)
 
     assert [each.milestone_id for each in reached] == ["long-first"]
     assert record.sessions() == 1
     [visit] = record.visits()
     assert (visit.minutes, visit.full_price, visit.parts) == (90, True, 2)
-    assert new_events(record)[-1].booking_id == "add-on"
+    [reached_by] = [e for e in new_events(record) if type(e).__name__ == "MilestoneReached"]
+    assert reached_by.booking_id == "add-on"
 
 
 def test_a_duplicate_appointment_counts_once_and_records_nothing() -> None:
     record = client_loyalty()
-    record.record_appointment(appointment(), rules(FIFTH))
+    reach(record, appointment(), rules(FIFTH))
     record.collect_events()
 
-    assert record.record_appointment(appointment(), rules(FIFTH)) == []
+    assert reach(record, appointment(), rules(FIFTH)) == []
 
     assert new_events(record) == []
     assert (record.sessions(), record.stars(rules(FIFTH))) == (1, 1)
@@ -170,10 +171,10 @@ def test_a_duplicate_appointment_counts_once_and_records_nothing() -> None:
 
 def test_a_later_resend_replaces_the_recorded_facts() -> None:
     record = client_loyalty()
-    record.record_appointment(appointment(minutes=60, occurred_at=day(0)), rules())
+    reach(record, appointment(minutes=60, occurred_at=day(0)), rules())
 
-    record.record_appointment(
-        appointment(minutes=45, price_minor=LIST_PRICE - 1000, occurred_at=day(1)), rules()
+    reach(
+        record, appointment(minutes=45, price_minor=LIST_PRICE - 1000, occurred_at=day(1)), rules()
     )
 
     [visit] = record.visits()
@@ -183,10 +184,10 @@ def test_a_later_resend_replaces_the_recorded_facts() -> None:
 
 def test_an_earlier_report_arriving_late_is_ignored() -> None:
     record = client_loyalty()
-    record.record_appointment(appointment(minutes=45, occurred_at=day(1)), rules())
+    reach(record, appointment(minutes=45, occurred_at=day(1)), rules())
     record.collect_events()
 
-    record.record_appointment(appointment(minutes=60, occurred_at=day(0)), rules())
+    reach(record, appointment(minutes=60, occurred_at=day(0)), rules())
 
     assert record.visits()[0].minutes == 45
     assert new_events(record) == []
@@ -208,7 +209,7 @@ def test_a_cancellation_arriving_before_the_completion_still_wins() -> None:
     record = client_loyalty()
     record.record_cancellation("b1", day(0))
 
-    record.record_appointment(appointment("b1", occurred_at=day(1)), rules())
+    reach(record, appointment("b1", occurred_at=day(1)), rules())
 
     assert record.sessions() == 0
 
@@ -245,10 +246,10 @@ def test_a_milestone_is_reached_when_the_count_first_hits_it() -> None:
 
     assert record_all(record, visits(4), counting) == []
     record.collect_events()
-    assert record.record_appointment(visits(1, first=4)[0], counting) == [FIFTH]
+    assert reach(record, visits(1, first=4)[0], counting) == [FIFTH]
 
     assert record.reached == {"fifth": day(4)}
-    assert event_names(record) == ["AppointmentRecorded", "MilestoneReached"]
+    assert event_names(record) == ["AppointmentRecorded", "MilestoneReached", "RewardIssued"]
     assert record_all(record, visits(3, first=5), counting) == []
 
 
@@ -276,7 +277,7 @@ def test_the_fifth_and_tenth_visit_milestones_fire_in_turn() -> None:
     reached = [
         (appointment.booking_id, each.milestone_id)
         for appointment in visits(12)
-        for each in record.record_appointment(appointment, counting)
+        for each in reach(record, appointment, counting)
     ]
 
     assert reached == [("b4", "fifth"), ("b9", "tenth")]
@@ -286,7 +287,7 @@ def test_milestones_due_together_are_reached_in_reward_order() -> None:
     record = client_loyalty()
     record_all(record, visits(10, minutes=90), rules())
 
-    reached = record.record_appointment(visits(1, first=10)[0], rules(TENTH_LONG, FIFTH, TENTH))
+    reached = reach(record, visits(1, first=10)[0], rules(TENTH_LONG, FIFTH, TENTH))
 
     assert [each.milestone_id for each in reached] == ["fifth", "tenth", "tenth-long"]
 
@@ -325,7 +326,7 @@ def test_a_milestone_satisfied_by_a_settings_change_is_reached_at_the_next_appoi
 
     tenant.add_milestone("fifth", 5, "Thanks!", None, 0)
     assert record.reached == {}
-    reached = record.record_appointment(visits(1, first=6)[0], tenant.rules())
+    reached = reach(record, visits(1, first=6)[0], tenant.rules())
 
     assert [each.milestone_id for each in reached] == ["fifth"]
     assert record.reached == {"fifth": day(6)}
@@ -389,6 +390,24 @@ def test_an_appointment_of_another_client_is_refused() -> None:
     record = client_loyalty()
 
     with pytest.raises(AppointmentOfAnotherClient):
-        record.record_appointment(appointment(client_id="someone-else"), rules(FIFTH))
+        reach(record, appointment(client_id="someone-else"), rules(FIFTH))
 
     assert new_events(record) == []
+
+
+def test_an_appointment_says_whether_it_earned_a_star() -> None:
+    """`counted` feeds the public StarEarned fact: once per visit that becomes a star."""
+    record = client_loyalty()
+    record.collect_events()
+    counted = []
+    for booking in (
+        appointment("main", visit_key="pair", occurred_at=day(1)),
+        appointment("add-on", visit_key="pair", discounts=["back_to_back"], occurred_at=day(1)),
+        appointment("eco", discounts=["eco"], price_minor=LIST_PRICE - 500, occurred_at=day(2)),
+        appointment("full", occurred_at=day(3)),
+        appointment("full", occurred_at=day(3)),  # a re-send
+    ):
+        record.record_appointment(booking, rules(), any_code)
+        counted += [event.counted for event in new_events(record)]
+
+    assert counted == [True, False, False, True]

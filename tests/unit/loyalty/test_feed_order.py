@@ -1,8 +1,10 @@
 """Platforms re-send and deliver out of order: shuffling and duplicating a client's feed never
 changes the result."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,16 @@ from hypothesis import strategies as st
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.counting import Appointment, CountingRules
 
-from .factories import LIST_PRICE, appointment, client_loyalty, day, milestone, record_all, rules
+from .factories import (
+    LIST_PRICE,
+    any_code,
+    appointment,
+    client_loyalty,
+    day,
+    milestone,
+    record_all,
+    rules,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -41,8 +52,9 @@ def feeds(draw: st.DrawFn) -> list[Appointment]:
 
 
 @st.composite
-def counting_rules(draw: st.DrawFn) -> CountingRules:
-    """A programme's rules: a few milestones, each at its own count and minimum length."""
+def counting_rules(draw: st.DrawFn, discounts: Sequence[int | None] = (None,)) -> CountingRules:
+    """A programme's rules: a few milestones, each at its own count and minimum length, each
+    with one of `discounts`."""
     slots = draw(
         st.sets(
             st.tuples(st.integers(min_value=1, max_value=8), st.sampled_from([0, 45, 60, 90])),
@@ -50,7 +62,15 @@ def counting_rules(draw: st.DrawFn) -> CountingRules:
         )
     )
     return rules(
-        *(milestone(f"m{count}-{minimum}", count, min_minutes=minimum) for count, minimum in slots),
+        *(
+            milestone(
+                f"m{count}-{minimum}",
+                count,
+                min_minutes=minimum,
+                discount_percent=draw(st.sampled_from(discounts)),
+            )
+            for count, minimum in slots
+        ),
         count_discounted=draw(st.booleans()),
     )
 
@@ -131,3 +151,48 @@ def test_the_latest_report_of_each_booking_wins_whatever_the_order(
         expected.visits(),
         expected.stars(counting),
     )
+
+
+rewarding_rules = partial(counting_rules, discounts=(None, 10, 25))
+"""Rules whose milestones may carry a discount (a code) or only a message."""
+
+
+def rewards(record: ClientLoyalty) -> object:
+    """Which milestones were rewarded (issued or waiting), and which of them carry a code."""
+    return (
+        set(record.rewards) | {queued.milestone_id for queued in record.queue},
+        {each.milestone_id for each in record.rewards.values() if each.code is None},
+    )
+
+
+@no_deadline
+@given(data=st.data(), appointments=feeds(), counting=rewarding_rules())
+def test_shuffling_and_duplicating_the_feed_never_changes_the_rewards(
+    data: st.DataObject, appointments: list[Appointment], counting: CountingRules
+) -> None:
+    record = fed(shuffled_with_duplicates(data, appointments), counting)
+
+    assert rewards(record) == rewards(fed(appointments, counting))
+    assert set(record.rewards) | {queued.milestone_id for queued in record.queue} == set(
+        record.reached
+    )
+    with_codes = [each for each in record.rewards.values() if each.code is not None]
+    assert len(with_codes) == (1 if with_codes else 0)
+    assert record.outstanding_code == (with_codes[0].code if with_codes else None)
+    assert not record.queue or record.outstanding_code is not None
+
+
+@no_deadline
+@given(data=st.data(), appointments=feeds(), counting=rewarding_rules())
+def test_a_client_never_loses_a_reward_they_earned(
+    data: st.DataObject, appointments: list[Appointment], counting: CountingRules
+) -> None:
+    record = fed(shuffled_with_duplicates(data, appointments), counting)
+
+    redeemed = 0
+    while record.outstanding_code is not None:
+        record.redeem_reward(record.outstanding_code, f"checkout-{redeemed}", day(30), any_code)
+        redeemed += 1
+
+    assert set(record.rewards) == set(record.reached)
+    assert record.queue == []

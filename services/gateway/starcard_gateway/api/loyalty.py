@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-from starcard_projections.loyalty import client_summary, most_loyal
+from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep
 from starcard_gateway.models import (
@@ -14,6 +15,7 @@ from starcard_gateway.models import (
     CountDiscountedSessionsPublic,
     ErrorPublic,
     LoyalClientsPublic,
+    LoyaltyCardPublic,
     LoyaltySettingsPublic,
     MilestoneActivity,
     MilestoneFields,
@@ -109,7 +111,7 @@ def list_most_loyal_clients(
     limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, description="Clients to skip.")] = 0,
 ) -> LoyalClientsPublic:
-    clients, count = most_loyal(conn, tenant_id, limit=limit, offset=offset)
+    clients, count = most_loyal(conn, tenant_id, limit=limit, offset=offset, at=datetime.now(UTC))
     return LoyalClientsPublic.from_page(clients, count)
 
 
@@ -127,3 +129,23 @@ def read_client_summary(
             status.HTTP_404_NOT_FOUND, f"No loyalty record of client {client_id!r}."
         )
     return ClientSummaryPublic.model_validate(summary)
+
+
+@router.get(
+    "/clients/{client_id}/card",
+    summary="One client's loyalty card: stars toward the next reward, or the code to use",
+    responses={
+        404: {
+            "model": ErrorPublic,
+            "description": "No card: the tenant has no active milestone.",
+        }
+    },
+)
+def read_client_card(client_id: str, tenant_id: TenantDep, conn: ReadConnDep) -> LoyaltyCardPublic:
+    card = client_card(conn, tenant_id, client_id, at=datetime.now(UTC))
+    if card is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            "No loyalty card: clients see one once the business has an active milestone.",
+        )
+    return LoyaltyCardPublic.from_card(card)

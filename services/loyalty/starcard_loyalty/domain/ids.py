@@ -21,3 +21,9 @@ def programme_id(tenant_id: str) -> UUID:
 def client_loyalty_id(tenant_id: str, client_id: str) -> UUID:
     """Id of the `ClientLoyalty` of one client of one tenant."""
     return uuid5(NAMESPACE, f"client-loyalty:{tenant_id}:{client_id}")
+
+
+@lru_cache(maxsize=65536)
+def discount_code_id(code: str) -> UUID:
+    """Id of the `DiscountCode` with this code: a code is unique across every tenant."""
+    return uuid5(NAMESPACE, f"discount-code:{code}")

@@ -65,10 +65,15 @@ up: ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed;
 	echo "  API docs:     $(GATEWAY_URL)/docs"; \
 	echo "  Demo tenant:  serenity-massage (its API key is in $(DEMO_KEY_FILE))"; \
 	echo "  Most loyal:   curl -s -H \"$$auth\" \"$$url\""; \
+	echo "  Mailbox:      $(UV) run python -m starcard_notifier.mailbox list   (.run/mailbox/*.eml)"; \
 	echo "  Logs:         $(STACK) logs    Stop: make down"; \
 	echo; \
 	echo "The most loyal clients (first 5 rows):"; \
-	curl -fsS -H "$$auth" "$(GATEWAY_URL)/v1/loyalty/clients?limit=5" | $(UV) run python -m json.tool
+	curl -fsS -H "$$auth" "$(GATEWAY_URL)/v1/loyalty/clients?limit=5" | $(UV) run python -m json.tool; \
+	echo; \
+	echo "Reward emails in the mailbox (the last 5):"; \
+	sleep 3; \
+	STARCARD_MAILBOX_DIR=.run/mailbox $(UV) run python -m starcard_notifier.mailbox list | tail -n 5
 
 down: ## stop the services and the gateway, then Kafka and PostgreSQL
 	$(STACK) down

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starcard's own processes on this machine, on top of the Kafka and PostgreSQL of infra.sh:
-# the loyalty service, the projections and the gateway, each in the background.
+# the SMTP mailbox sink, the loyalty service, the projections, the notifier and the gateway, each in
+# the background.
 #
 #   deploy/local/stack.sh up              start those not running, wait for the gateway's /readyz
 #   deploy/local/stack.sh down            stop the processes this script started (pid files only)
@@ -17,7 +18,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 RUN_DIR="$REPO/.run/stack"
 UV="${UV:-uv}"
-NAMES=(loyalty projections gateway)
+NAMES=(mailbox loyalty projections notifier gateway)
+export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
 STOP_TIMEOUT=10
 
@@ -34,8 +36,10 @@ die() {
 
 module_of() {
     case "$1" in
+    mailbox) echo starcard_notifier.mailbox ;;
     loyalty) echo starcard_loyalty ;;
     projections) echo starcard_projections ;;
+    notifier) echo starcard_notifier ;;
     gateway) echo starcard_gateway ;;
     *) die "unknown process '$1' (one of: ${NAMES[*]})" ;;
     esac
@@ -139,7 +143,7 @@ wait_until_ready() {
             die "$name exited during start-up (log: $(log_file "$name"))"
         }
     done
-    log "ready: $READYZ answers; loyalty, projections and gateway run"
+    log "ready: $READYZ answers; ${NAMES[*]} run"
 }
 
 cmd_up() {
@@ -232,7 +236,7 @@ logs)
     cmd_logs "$@"
     ;;
 *)
-    echo "usage: $0 up|down|status|logs [-f] [loyalty|projections|gateway...]" >&2
+    echo "usage: $0 up|down|status|logs [-f] [mailbox|loyalty|projections|notifier|gateway...]" >&2
     exit 2
     ;;
 esac

@@ -60,7 +60,8 @@ class LoyaltyPublisher:
         client_id = owner[1]
         records: list[Outbound] = []
         match kind:
-            case "ClientLoyalty.AppointmentRecorded" if event.counted:
+            # Appointments recorded before the flag existed carry no `counted`: no fact for them.
+            case "ClientLoyalty.AppointmentRecorded" if getattr(event, "counted", False):
                 visit = Visit(
                     client_id=client_id, booking_id=event.booking_id, minutes=event.minutes
                 )

@@ -418,12 +418,13 @@ class ClientLoyalty(Aggregate):
         full_price: bool,
         occurred_at: datetime,
         provider_id: str | None,
-        counted: bool,
+        counted: bool = False,
     ) -> None:
         """`full_price` is the booking's own (`booked_at_full_price`); `provider_id` is kept in
         the event for analytics and is never a loyalty boundary. `counted` says that this
         appointment made its visit a star under the rules in force then: the public `StarEarned`
-        fact. Stars shown are always re-derived under the current rules."""
+        fact (False for appointments recorded before the flag existed). Stars shown are always
+        re-derived under the current rules."""
         self.parts[booking_id] = Part(
             visit_key=visit_key, minutes=minutes, full_price=full_price, occurred_at=occurred_at
         )

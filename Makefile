@@ -71,7 +71,7 @@ up: ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed;
 	echo "The most loyal clients (first 5 rows):"; \
 	curl -fsS -H "$$auth" "$(GATEWAY_URL)/v1/loyalty/clients?limit=5" | $(UV) run python -m json.tool; \
 	echo; \
-	echo "Reward emails in the mailbox (the last 5):"; \
+	echo "Reward emails in the mailbox (the newest):"; \
 	sleep 3; \
 	STARCARD_MAILBOX_DIR=.run/mailbox $(UV) run python -m starcard_notifier.mailbox list | tail -n 5
 
@@ -120,3 +120,4 @@ fmt: ## format the code and apply ruff's safe fixes
 # --- benchmarks ---------------------------------------------------------------------------------
 bench: infra ## ingest benchmark against the real servers
 	$(UV) run python bench/ingest.py
+	$(UV) run python bench/latency.py

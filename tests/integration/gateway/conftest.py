@@ -19,7 +19,8 @@ from starcard_gateway.settings import GatewaySettings
 from tests.support.stack import LoyaltyStack, loyalty_stack
 
 ADMIN_KEY = "operator-test-key"
-START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+# Relative to today: the card and checkout judge codes (valid 12 months) against the real clock.
+START = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=120)
 
 
 @dataclass(frozen=True)

@@ -30,27 +30,9 @@ CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 
-log() { printf '[kafka] %s\n' "$*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
-apt_install() {
-    log "installing from apt: $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
-}
+LOG_NAME=kafka
+# shellcheck source=deploy/local/common.sh
+source "$HERE/common.sh"
 
 java_major() {
     # Prints the major version of `java` on PATH (17 for "17.0.15"), or 0.

@@ -25,29 +25,11 @@ DB_USER="starcard"
 DB_PASSWORD="starcard"
 DB_NAME="starcard"
 
-log() { printf '[postgres] %s\n' "$*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
+LOG_NAME=postgres
+# shellcheck source=deploy/local/common.sh
+source "$HERE/common.sh"
 
 as_postgres() { (cd / && as_root runuser -u postgres -- "$@"); }
-
-apt_install() {
-    log "installing from apt: $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
-}
 
 # The newest major version whose server binary is installed (a client alone has no bin/postgres).
 pg_version() {

@@ -28,11 +28,9 @@ GATEWAY_PORT="${STARCARD_GATEWAY_PORT:-8000}"
 case "$GATEWAY_HOST" in 0.0.0.0 | ::) PROBE_HOST=127.0.0.1 ;; *) PROBE_HOST="$GATEWAY_HOST" ;; esac
 READYZ="http://$PROBE_HOST:$GATEWAY_PORT/readyz"
 
-log() { printf '[stack] %s\n' "$*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
+LOG_NAME=stack
+# shellcheck source=deploy/local/common.sh
+source "$HERE/common.sh"
 
 module_of() {
     case "$1" in

@@ -181,6 +181,30 @@ class Gateway:
         return await self.client.get(path, params=params, headers=tenant.headers)
 
 
+async def card(gateway: Gateway, tenant: TenantKey, client: str) -> dict[str, Any]:
+    """The client's loyalty card, as the tenant's dashboard reads it."""
+    response = await gateway.get(tenant, f"/v1/loyalty/clients/{client}/card")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def redeem(
+    gateway: Gateway, tenant: TenantKey, client: str, code: str, booking_id: str
+) -> httpx.Response:
+    """Checkout: redeem ``code`` on a £60 booking."""
+    return await gateway.client.post(
+        "/v1/checkout/redeem",
+        json={
+            "client_id": client,
+            "code": code,
+            "booking_id": booking_id,
+            "amount": {"amount_minor": 6000, "currency": "GBP"},
+        },
+        headers=tenant.headers,
+    )
+
+
 @dataclass(frozen=True)
 class TenantKey:
     tenant_id: str

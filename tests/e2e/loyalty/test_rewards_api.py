@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from starcard_events import examples
 
-from tests.e2e.conftest import Gateway, Platform, TenantKey, until
+from tests.e2e.conftest import Gateway, Platform, TenantKey, card, redeem, until
 from tests.support.processes import LoggedProcess
 
 pytestmark = pytest.mark.e2e
@@ -24,28 +23,6 @@ def visit(tenant: TenantKey, client: str, n: int) -> dict[str, Any]:
         START + timedelta(days=7 * n),
         booking_id=f"{client}-b{n}",
         client_id=client,
-    )
-
-
-async def card(gateway: Gateway, tenant: TenantKey, client: str) -> dict[str, Any]:
-    response = await gateway.get(tenant, f"/v1/loyalty/clients/{client}/card")
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def redeem(
-    gateway: Gateway, tenant: TenantKey, client: str, code: str, booking_id: str
-) -> httpx.Response:
-    return await gateway.client.post(
-        "/v1/checkout/redeem",
-        json={
-            "client_id": client,
-            "code": code,
-            "booking_id": booking_id,
-            "amount": {"amount_minor": 6000, "currency": "GBP"},
-        },
-        headers=tenant.headers,
     )
 
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from starcard_events import examples
@@ -21,7 +20,7 @@ from starcard_events.topics import BOOKING_EVENTS
 from starcard_notifier.domain.notification import NO_EMAIL_ON_FILE, Status
 from starcard_notifier.mailbox import code_in, text_of
 
-from tests.e2e.conftest import Gateway, TenantKey, recorded, until
+from tests.e2e.conftest import Gateway, TenantKey, card, recorded, redeem, until
 from tests.support.processes import running
 
 from .conftest import Inbox, NotifierStore, RewardStack
@@ -70,28 +69,6 @@ async def open_tenant(gateway: Gateway, tenant_id: str, *milestones: dict[str, A
         )
         assert added.status_code == 201, added.text
     return tenant
-
-
-async def card(gateway: Gateway, tenant: TenantKey, client: str) -> dict[str, Any]:
-    response = await gateway.get(tenant, f"/v1/loyalty/clients/{client}/card")
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def redeem(
-    gateway: Gateway, tenant: TenantKey, client: str, code: str, booking_id: str
-) -> httpx.Response:
-    return await gateway.client.post(
-        "/v1/checkout/redeem",
-        json={
-            "client_id": client,
-            "code": code,
-            "booking_id": booking_id,
-            "amount": {"amount_minor": 6000, "currency": "GBP"},
-        },
-        headers=tenant.headers,
-    )
 
 
 async def inbox_of(

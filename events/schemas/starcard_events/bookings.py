@@ -120,6 +120,13 @@ class BookingDetails(WireModel):
     referral_code: ReferralCode | None = Field(
         default=None, description="The referral code of the link the client booked through."
     )
+    referral_visitor_id: ExternalId | None = Field(
+        default=None,
+        description=(
+            "The `visitor_id` of the referral link visit this booking came from, when the "
+            "platform knows it: it ties the invited visitor to the booked client."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_currency(self) -> Self:

@@ -45,6 +45,7 @@ def booking_details(
     back_to_back_group: str | None = None,
     provider_id: str | None = "therapist-1",
     referral_code: str | None = None,
+    referral_visitor_id: str | None = None,
     service_kind: str = "appointment",
     service_name: str = "Deep tissue massage",
 ) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def booking_details(
         "back_to_back_group": back_to_back_group,
         "provider_id": provider_id,
         "referral_code": referral_code,
+        "referral_visitor_id": referral_visitor_id,
     }
 
 
@@ -114,6 +116,19 @@ def client_registered(
     }
     kind = "ClientUpdated" if updated else "ClientRegistered"
     return _envelope(kind, tenant_id, occurred_at, data)
+
+
+def link_visited(
+    tenant_id: str,
+    occurred_at: datetime,
+    *,
+    referral_code: str,
+    visitor_id: str,
+    landing: str = "/book",
+) -> dict[str, Any]:
+    """A ``LinkVisited``: someone followed a client's referral link to the booking page."""
+    data = {"referral_code": referral_code, "visitor_id": visitor_id, "landing": landing}
+    return _envelope("LinkVisited", tenant_id, occurred_at, data)
 
 
 def encode(event: dict[str, Any]) -> bytes:

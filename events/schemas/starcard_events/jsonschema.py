@@ -23,6 +23,15 @@ from starcard_events.clock import ClockTicked
 from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
 from starcard_events.notifications import NotificationRequested
 from starcard_events.parsing import BookingTopicEvent
+from starcard_events.referral_facts import (
+    CreditApplied,
+    CreditIssued,
+    ReferralRefused,
+    ReferralRewardDue,
+    ReferralStageChanged,
+    WelcomeCodeIssued,
+    WelcomeCodeRedeemed,
+)
 from starcard_events.referrals import LinkVisited
 
 SCHEMA_DIR: Final = Path(__file__).parent.parent / "json"
@@ -43,6 +52,13 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     MilestoneReached,
     RewardIssued,
     RewardRedeemed,
+    ReferralStageChanged,
+    ReferralRefused,
+    CreditIssued,
+    CreditApplied,
+    ReferralRewardDue,
+    WelcomeCodeIssued,
+    WelcomeCodeRedeemed,
 )
 
 

@@ -1,7 +1,8 @@
 """Messages the services ask the notifier to send (`starcard.notifications.v1`).
 
 Published by a service's outbox relay, keyed ``tenant_id:client_id``. The notifier holds the
-clients' contact details itself (from the booking topic), so no request carries an address.
+clients' contact details itself (from the booking topic), so no request carries a client's
+address; a message for the business itself (a referral alert) carries the business's address.
 """
 
 from typing import Annotated, Literal
@@ -10,38 +11,61 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import ClientId, Envelope
+from starcard_events.money import Money
 from starcard_events.wire import WireModel
 
+NoticeKind = Literal["reward_issued", "referral_welcome", "referral_credit", "referral_alert"]
+"""Which message it is, and so which template renders it:
 
-class RewardNotice(WireModel):
-    """A reward has fired for a client: the milestone's message, and its code when it has one."""
+- ``reward_issued``: a loyalty milestone's reward, to the client;
+- ``referral_welcome``: the referred client's single-use code for their first session;
+- ``referral_credit``: credit added to the referring client's account;
+- ``referral_alert``: to the business, a referral earned a reward for them to give by hand.
+"""
+
+BusinessEmail = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+
+
+class Notice(WireModel):
+    """Something to tell a client (or the business about a client), with what the email shows."""
 
     notification_id: UUID = Field(
         description=(
-            "Derived from the cause (the reward's aggregate event), so a re-published request is "
-            "the same notification; also the email's Message-ID."
+            "Derived from the cause (the aggregate event), so a re-published request is the same "
+            "notification; also the email's Message-ID."
         )
     )
-    client_id: ClientId = Field(description="The client to notify.")
-    kind: Literal["reward_issued"] = Field(description="Which template to use.")
+    client_id: ClientId = Field(description="The client the message is to, or about.")
+    kind: NoticeKind = Field(description="Which message it is; decides the template.")
     tenant_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
         description="The business's name, as the client knows it."
     )
     message: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="The tenant's personal note for this milestone."
+        description="The personal note or the sentence the email is built around."
     )
     discount_percent: int | None = Field(
-        default=None, ge=1, le=100, description="Percentage off, when the reward has a code."
+        default=None, ge=1, le=100, description="Percentage off, when the code or credit is one."
+    )
+    discount_amount: Money | None = Field(
+        default=None, description="Amount off, when the code or credit is a fixed amount."
     )
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[A-Z0-9]{8}$")] | None = Field(
-        default=None, description="The single-use discount code, when the reward has one."
+        default=None, description="The single-use discount code, when there is one."
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the code stops working."
     )
+    business_email: BusinessEmail | None = Field(
+        default=None,
+        description=(
+            "Where a message for the business goes (``referral_alert``); never a client's address."
+        ),
+    )
 
 
-class NotificationRequested(Envelope[RewardNotice]):
-    """A service asks the notifier to tell a client something."""
+class NotificationRequested(Envelope[Notice]):
+    """A service asks the notifier to tell a client (or the business) something."""
 
     type: Literal["NotificationRequested"] = Field(description="Always 'NotificationRequested'.")

@@ -23,9 +23,9 @@ from starcard_events.facts import (
     StarEarned,
     Visit,
 )
-from starcard_events.notifications import NotificationRequested, RewardNotice
+from starcard_events.notifications import Notice, NotificationRequested
 from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS, booking_key
-from starcard_runtime.relay import Outbound, derived_event_id
+from starcard_runtime.relay import Outbound, derived_event_id, enveloped
 
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.client import ClientLoyalty
@@ -107,7 +107,7 @@ class LoyaltyPublisher:
         return self._record(LOYALTY_FACTS, fact, event, data, owner=owner, at=event.timestamp)
 
     def _notice(self, event: Any, owner: tuple[str, str]) -> Outbound:
-        notice = RewardNotice(
+        notice = Notice(
             notification_id=derived_event_id(
                 event.originator_id, event.originator_version, "notification"
             ),
@@ -134,18 +134,13 @@ class LoyaltyPublisher:
         at: datetime,
     ) -> Outbound:
         tenant_id, client_id = owner
-        record = kind.model_validate(
-            {
-                "event_id": derived_event_id(event.originator_id, event.originator_version, topic),
-                "type": kind.__name__,
-                "schema_version": 1,
-                "occurred_at": at,
-                "tenant_id": tenant_id,
-                "data": data.model_dump(),
-            }
-        )
-        return Outbound(
-            topic=self._topic(topic),
+        return enveloped(
+            topic,
+            kind,
+            event,
+            data,
+            tenant_id=tenant_id,
             key=booking_key(tenant_id, client_id),
-            value=record.model_dump_json().encode(),
+            at=at,
+            resolve=self._topic,
         )

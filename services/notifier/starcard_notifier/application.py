@@ -7,7 +7,8 @@ after the batch commits, in the dispatcher (``starcard_notifier.dispatcher``), w
 what became of each notification through the use cases at the bottom.
 
 Two writers, one rule each: the consumer only ever *creates* a notification (and suppresses a
-new one at once when the client has no email), the dispatcher only ever changes an existing one.
+new one at once when it can never be sent: the client has no email, or a message for the
+business carries no address), the dispatcher only ever changes an existing one.
 """
 
 from __future__ import annotations
@@ -22,11 +23,8 @@ from starcard_runtime.records import InboundRecord
 
 from starcard_notifier.domain.contact import Contact
 from starcard_notifier.domain.ids import contact_id
-from starcard_notifier.domain.notification import (
-    NO_EMAIL_ON_FILE,
-    Notification,
-    NotificationRequest,
-)
+from starcard_notifier.domain.notification import Notification, NotificationRequest
+from starcard_notifier.domain.recipient import Suppress, recipient
 from starcard_notifier.handlers import handle_record
 
 __all__ = ["NotificationRequest", "NotifierService"]
@@ -49,16 +47,20 @@ class NotifierService(BatchApplication):
         A client known to have no email address is suppressed at once: "the client must have an
         email address on file to receive the milestone email" (the reward itself still stands).
         A client not heard of yet may simply be late on the other topic: the dispatcher waits
-        for them a while before suppressing.
+        for them a while before suppressing. A message for the business without the business's
+        address is suppressed at once too; the client's record plays no part in it.
         """
         existing = unit.get(request.notification_id, Notification)
         if existing is not None:
             return existing
         notification = Notification.request(request)
-        # The contact is written by the booking topic's partitions: read it fresh.
-        contact = unit.read(contact_id(request.tenant_id, request.client_id), Contact)
-        if contact is not None and not contact.has_email:
-            notification.suppress(NO_EMAIL_ON_FILE, request.requested_at)
+        contact = None
+        if not notification.goes_to_the_business:
+            # The contact is written by the booking topic's partitions: read it fresh.
+            contact = unit.read(contact_id(request.tenant_id, request.client_id), Contact)
+        to = recipient(notification, contact)
+        if isinstance(to, Suppress):
+            notification.suppress(to.reason, request.requested_at)
         unit.add(notification)
         return notification
 

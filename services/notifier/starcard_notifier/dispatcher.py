@@ -3,10 +3,11 @@
 It follows the notifier's own event store notification log (as the projections follow the
 loyalty service's) for two kinds of event: a notification ``Requested`` (send it now) and one
 that ``Failed`` (send it again at its ``retry_at``). For each due notification it loads the
-notification and the client's contact, renders the email, hands it to the SMTP server, and
-records ``Sent``, or ``Failed`` (``GaveUp`` at the 5th failure), or ``Suppressed`` when there is
-no email on file. Its position in the log is kept in ``notifier.dispatch_position`` and is
-committed after each outcome is recorded.
+notification and the client's contact (not for a message to the business, which carries its own
+address), renders the email, hands it to the SMTP server, and records ``Sent``, or ``Failed``
+(``GaveUp`` at the 5th failure), or ``Suppressed`` when there is no email on file (see
+``starcard_notifier.domain.recipient``). Its position in the log is kept in
+``notifier.dispatch_position`` and is committed after each outcome is recorded.
 
 The position is a low-water mark: it never passes an event whose notification is still waiting
 (a failure's retry, a client not heard of yet), so after a restart the dispatcher reads those
@@ -44,6 +45,7 @@ from starcard_runtime.leadership import await_leadership
 from starcard_notifier.application import NotifierService
 from starcard_notifier.domain.contact import Contact
 from starcard_notifier.domain.notification import NO_EMAIL_ON_FILE, Notification
+from starcard_notifier.domain.recipient import AwaitContact, SendTo, Suppress, recipient
 from starcard_notifier.messages import RENDER_ERRORS, compose
 from starcard_notifier.smtp import SEND_ERRORS, EmailTransport
 
@@ -176,8 +178,8 @@ class Dispatcher:
 
     def _load(self, notification_id: UUID) -> tuple[Notification | None, Contact | None]:
         notification = self.service.notification(notification_id)
-        if notification is None:
-            return None, None
+        if notification is None or notification.goes_to_the_business:
+            return notification, None
         return notification, self.service.contact(notification.tenant_id, notification.client_id)
 
     async def deliver(self, notification_id: UUID, waiting: Waiting) -> Outcome:
@@ -186,21 +188,26 @@ class Dispatcher:
         now = self.clock()
         if notification is None or not notification.is_due(now):
             return Outcome.NOT_DUE
-        if contact is None:
+        to = recipient(notification, contact)
+        if isinstance(to, AwaitContact):
             since = waiting.awaiting_contact_since or now
             if now - since < self.contact_wait:
                 waiting.awaiting_contact_since = since
                 return Outcome.AWAITING_CONTACT
-        if contact is None or contact.email is None:
-            await asyncio.to_thread(self.service.suppress, notification, NO_EMAIL_ON_FILE, now)
+            to = Suppress(NO_EMAIL_ON_FILE)
+        if isinstance(to, Suppress):
+            await asyncio.to_thread(self.service.suppress, notification, to.reason, now)
             log.info(
-                "notification suppressed",
-                notification_id=str(notification_id),
-                reason=NO_EMAIL_ON_FILE,
+                "notification suppressed", notification_id=str(notification_id), reason=to.reason
             )
             return Outcome.SUPPRESSED
+        return await self._send(notification, to, now)
+
+    async def _send(self, notification: Notification, to: SendTo, now: datetime) -> Outcome:
+        """Compose and send the email, and record ``Sent`` or ``Failed``."""
+        notification_id = notification.id
         try:
-            message = compose(notification, to=contact.email, mail_from=self.mail_from, at=now)
+            message = compose(notification, to=to.address, mail_from=self.mail_from, at=now)
             await self.transport.send(message)
         except (*SEND_ERRORS, *RENDER_ERRORS) as error:
             reason = failure_reason(error)

@@ -84,6 +84,7 @@ def when_a_notification_is_requested_record_it(
     service: NotifierService, request: NotificationRequested, unit: UnitOfWork
 ) -> None:
     data = request.data
+    amount = data.discount_amount
     service.request_notification(
         unit,
         NotificationRequest(
@@ -94,8 +95,11 @@ def when_a_notification_is_requested_record_it(
             tenant_name=data.tenant_name,
             message=data.message,
             discount_percent=data.discount_percent,
+            discount_amount_minor=amount.amount_minor if amount else None,
+            currency=amount.currency if amount else None,
             code=data.code,
             expires_at=data.expires_at,
+            business_email=data.business_email,
             requested_at=request.occurred_at,
         ),
     )

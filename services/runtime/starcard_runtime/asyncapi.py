@@ -18,11 +18,13 @@ from starcard_events.clock import ClockTicked
 from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
 from starcard_events.notifications import NotificationRequested
 from starcard_events.parsing import BookingTopicEvent, ReferralTopicEvent
+from starcard_events.referral_facts import ReferralFact
 from starcard_events.topics import (
     BOOKING_EVENTS,
     CLOCK,
     LOYALTY_FACTS,
     NOTIFICATIONS,
+    REFERRAL_FACTS,
     REFERRAL_VISITS,
 )
 
@@ -47,6 +49,12 @@ def document() -> dict[str, Any]:
         title="loyalty facts",
         description="Published by Starcard's loyalty service, keyed tenant_id:client_id",
         schema=StarEarned | MilestoneReached | RewardIssued | RewardRedeemed,
+    )
+    broker.publisher(
+        REFERRAL_FACTS,
+        title="referral facts",
+        description="Published by Starcard's referrals service, keyed tenant_id:client_id",
+        schema=ReferralFact,
     )
     broker.publisher(
         NOTIFICATIONS,

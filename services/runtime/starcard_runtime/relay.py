@@ -13,6 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -21,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
+from pydantic import BaseModel
 
 from starcard_runtime.leadership import await_leadership
 
@@ -53,6 +55,33 @@ Translate = Callable[[Any], Sequence[Outbound]]
 def derived_event_id(originator_id: uuid.UUID, originator_version: int, kind: str) -> uuid.UUID:
     """The id of a record published for an aggregate event: the same on every re-publication."""
     return uuid.uuid5(RELAY_NAMESPACE, f"{kind}:{originator_id}:{originator_version}")
+
+
+def enveloped(
+    topic: str,
+    kind: type[BaseModel],
+    cause: Any,
+    data: BaseModel,
+    *,
+    tenant_id: str,
+    key: bytes,
+    at: datetime,
+    resolve: Callable[[str], str],
+) -> Outbound:
+    """The record of envelope type `kind` around `data`, published for the aggregate event
+    `cause` to `topic` (as `resolve` names it in this deployment, e.g. with a prefix); its
+    ``event_id`` derives from the cause and the topic."""
+    record = kind.model_validate(
+        {
+            "event_id": derived_event_id(cause.originator_id, cause.originator_version, topic),
+            "type": kind.__name__,
+            "schema_version": 1,
+            "occurred_at": at,
+            "tenant_id": tenant_id,
+            "data": data.model_dump(),
+        }
+    )
+    return Outbound(topic=resolve(topic), key=key, value=record.model_dump_json().encode())
 
 
 class OutboxRelay:

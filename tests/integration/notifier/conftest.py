@@ -92,6 +92,30 @@ def reward_request(
     )
 
 
+def referral_request(
+    client_id: str, kind: str, *, tenant_id: str = TENANT, **data: Any
+) -> NotificationRequested:
+    """A referral request for `client_id`: a £10.00 discount, with the rest of `data`."""
+    return NotificationRequested.model_validate(
+        {
+            "event_id": uuid.uuid4(),
+            "type": "NotificationRequested",
+            "schema_version": 1,
+            "occurred_at": ISSUED,
+            "tenant_id": tenant_id,
+            "data": {
+                "notification_id": uuid.uuid4(),
+                "client_id": client_id,
+                "kind": kind,
+                "tenant_name": "Serenity Massage",
+                "message": "A friend sent you our way.",
+                "discount_amount": {"amount_minor": 1000, "currency": "GBP"},
+            }
+            | data,
+        }
+    )
+
+
 @dataclass
 class NotifierStack:
     settings: NotifierSettings

@@ -1,4 +1,5 @@
-"""Small factories for notifier domain tests: a reward request, a notification, a contact."""
+"""Small factories for notifier domain tests: a reward or referral request, a notification, a
+contact."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,11 +32,29 @@ def reward_request(**overrides: Any) -> NotificationRequest:
         "tenant_name": "Serenity Massage",
         "message": "Thank you for your 5th visit!",
         "discount_percent": 10,
+        "discount_amount_minor": None,
+        "currency": None,
         "code": "LOYAL-7KQ2M9XD",
         "expires_at": EXPIRES,
+        "business_email": None,
         "requested_at": ISSUED,
     }
     return NotificationRequest(**(fields | overrides))
+
+
+def referral_alert_request(**overrides: Any) -> NotificationRequest:
+    """The business told that client-1's referral of client-2 earned them £10.00."""
+    fields: dict[str, Any] = {
+        "kind": "referral_alert",
+        "message": "Client client-1 referred client client-2, who completed their first session.",
+        "discount_percent": None,
+        "discount_amount_minor": 1000,
+        "currency": "GBP",
+        "code": None,
+        "expires_at": None,
+        "business_email": "owner@serenity.example",
+    }
+    return reward_request(**(fields | overrides))
 
 
 def notification(**overrides: Any) -> Notification:

@@ -47,7 +47,7 @@ def test_an_update_without_an_email_removes_it() -> None:
 
     ada.update(None, at(10))
 
-    assert (ada.email, ada.has_email) == (None, False)
+    assert ada.email is None
 
 
 def test_an_unchanged_email_still_moves_the_time_on() -> None:

@@ -1,9 +1,13 @@
 """A notification's lifecycle: requested once, then sent, suppressed, or retried and given up."""
 
+import json
 from dataclasses import replace
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, UUIDAsHex
 from starcard_notifier.domain.errors import NotificationSettled
 from starcard_notifier.domain.notification import (
     MAX_ATTEMPTS,
@@ -21,6 +25,7 @@ from .factories import (
     at,
     event_names,
     notification,
+    referral_alert_request,
     reward_request,
 )
 
@@ -148,3 +153,35 @@ def test_a_message_only_reward_has_no_code_or_expiry() -> None:
     thanks = notification(discount_percent=None, code=None, expires_at=None)
 
     assert (thanks.content.code, thanks.content.expires_at) == (None, None)
+
+
+def test_a_referral_request_keeps_its_amount_and_the_business_address() -> None:
+    alert = Notification.request(referral_alert_request())
+
+    assert (alert.content.discount_amount_minor, alert.content.currency) == (1000, "GBP")
+    assert alert.business_email == "owner@serenity.example"
+    assert alert.goes_to_the_business
+
+
+def test_a_requested_event_stored_before_amounts_and_business_addresses_still_loads() -> None:
+    """Replaying calls ``__init__`` with the stored arguments, which lack the newer ones."""
+    transcoder = JSONTranscoder()
+    transcoder.register(UUIDAsHex())
+    transcoder.register(DatetimeAsISO())
+    mapper: Mapper[UUID] = Mapper(transcoder=transcoder)
+    [requested] = notification().collect_events()
+    stored = mapper.to_stored_event(requested)
+    state = json.loads(stored.state)
+    for newer in ("discount_amount_minor", "currency", "business_email"):
+        del state[newer]
+    old = replace(stored, state=json.dumps(state).encode())
+
+    reloaded = mapper.to_domain_event(old)
+    assert isinstance(reloaded, Aggregate.Created)
+    loaded = reloaded.mutate(None)
+
+    assert isinstance(loaded, Notification)
+    assert loaded.content.code == "LOYAL-7KQ2M9XD"
+    assert (loaded.content.discount_amount_minor, loaded.content.currency) == (None, None)
+    assert loaded.business_email is None
+    assert not loaded.goes_to_the_business

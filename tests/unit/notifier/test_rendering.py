@@ -3,7 +3,7 @@
 from email.message import EmailMessage
 
 import pytest
-from starcard_notifier.domain.notification import RewardContent
+from starcard_notifier.domain.notification import Content
 from starcard_notifier.messages import compose
 from starcard_notifier.rendering import render, valid_until
 
@@ -11,8 +11,9 @@ from .factories import EXPIRES, NOTIFICATION_ID, at, notification
 
 pytestmark = pytest.mark.unit
 
-REWARD = RewardContent(
+REWARD = Content(
     tenant_name="Serenity Massage",
+    client_id="client-1",
     message="Thank you for your 5th visit!",
     discount_percent=10,
     code="LOYAL-7KQ2M9XD",
@@ -36,7 +37,9 @@ def test_the_subject_thanks_the_client_in_the_tenants_name() -> None:
 
 
 def test_a_name_with_a_line_break_cannot_break_the_subject_header() -> None:
-    rendered = render("reward_issued", RewardContent("Serenity\r\nBcc: x", "Hi", None, None, None))
+    broken = Content(tenant_name="Serenity\r\nBcc: x", client_id="client-1", message="Hi")
+
+    rendered = render("reward_issued", broken)
 
     assert rendered.subject == "A thank-you from Serenity Bcc: x"
 
@@ -51,7 +54,7 @@ def test_the_code_is_shown_big_and_in_a_monospace_font() -> None:
 
 @pytest.mark.parametrize("part", ["text", "html"])
 def test_a_reward_without_a_code_says_so(part: str) -> None:
-    thanks = RewardContent("Serenity Massage", "Thank you!", None, None, None)
+    thanks = Content(tenant_name="Serenity Massage", client_id="client-1", message="Thank you!")
 
     body = getattr(render("reward_issued", thanks), part)
 
@@ -61,8 +64,12 @@ def test_a_reward_without_a_code_says_so(part: str) -> None:
 
 
 def test_a_message_with_markup_is_escaped_in_the_html_part() -> None:
-    sneaky = RewardContent(
-        "Serenity <b>Massage</b>", "Thanks! <script>alert(1)</script>", 10, "LOYAL-7KQ2M9XD", None
+    sneaky = Content(
+        tenant_name="Serenity <b>Massage</b>",
+        client_id="client-1",
+        message="Thanks! <script>alert(1)</script>",
+        discount_percent=10,
+        code="LOYAL-7KQ2M9XD",
     )
 
     rendered = render("reward_issued", sneaky)

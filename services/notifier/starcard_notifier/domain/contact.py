@@ -38,12 +38,6 @@ class Contact(Aggregate):
         self.email = email
         self.as_of = as_of
 
-    @property
-    def has_email(self) -> bool:
-        """Whether the client can be emailed: "The client must have an email address on file
-        to receive the milestone email"."""
-        return self.email is not None
-
     def update(self, email: str | None, as_of: datetime) -> None:
         """Take the client's record as of `as_of`, unless a later one was already taken.
 

@@ -8,6 +8,9 @@ Lifecycle::
         │                          └──► ... the 5th failure ──► GaveUp
         └── a request received again is the same notification: nothing changes
 
+Most kinds go to the client (their address on file, see ``Contact``); a ``referral_alert`` goes
+to the business, at the address the request carries (see ``starcard_notifier.domain.recipient``).
+
 The id is the request's ``notification_id``, derived by the sender from the cause (the reward's
 aggregate event), so a re-published request finds the notification it already made. The email's
 ``Message-ID`` follows from the same id: a copy sent again after a crash (see
@@ -29,12 +32,14 @@ from eventsourcing.domain import Aggregate, event
 from starcard_notifier.domain.errors import NotificationSettled
 
 __all__ = [
+    "FOR_THE_BUSINESS",
     "MAX_ATTEMPTS",
     "MESSAGE_ID_DOMAIN",
+    "NO_BUSINESS_EMAIL_ON_FILE",
     "NO_EMAIL_ON_FILE",
+    "Content",
     "Notification",
     "NotificationRequest",
-    "RewardContent",
     "Status",
     "retry_delay",
 ]
@@ -47,6 +52,12 @@ MESSAGE_ID_DOMAIN = "starcard.local"
 NO_EMAIL_ON_FILE = "no email on file"
 """Why a notification is suppressed when "the client must have an email address on file to
 receive the milestone email" and has none."""
+
+NO_BUSINESS_EMAIL_ON_FILE = "no business email on file"
+"""Why a message for the business is suppressed when its request carries no address."""
+
+FOR_THE_BUSINESS = frozenset({"referral_alert"})
+"""The kinds sent to the business's own address rather than to the client's."""
 
 
 class Status(StrEnum):
@@ -66,20 +77,32 @@ def retry_delay(attempt: int, base: timedelta) -> timedelta:
     return base * factor
 
 
-@dataclass(frozen=True)
-class RewardContent:
-    """What a reward email says: the tenant's name and message, and the code when there is one."""
+@dataclass(frozen=True, kw_only=True)
+class Content:
+    """What an email says: the tenant's name and message, the discount (a percentage or an
+    amount of money) and the code when there are some.
+
+    `client_id` is the client the message is to or about: an alert to the business names them
+    by id, never by anything personal.
+    """
 
     tenant_name: str
+    client_id: str
     message: str
-    discount_percent: int | None
-    code: str | None
-    expires_at: datetime | None
+    discount_percent: int | None = None
+    discount_amount_minor: int | None = None
+    currency: str | None = None
+    code: str | None = None
+    expires_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NotificationRequest:
-    """What a service asked the notifier to send, and about whom."""
+    """What a service asked the notifier to send, and about whom.
+
+    A fixed discount is `discount_amount_minor` in `currency`'s minor unit (both or neither);
+    `business_email` is where a message for the business goes (see `FOR_THE_BUSINESS`).
+    """
 
     notification_id: UUID
     kind: str
@@ -88,13 +111,16 @@ class NotificationRequest:
     tenant_name: str
     message: str
     discount_percent: int | None
+    discount_amount_minor: int | None
+    currency: str | None
     code: str | None
     expires_at: datetime | None
+    business_email: str | None
     requested_at: datetime
 
 
 class Notification(Aggregate):
-    """A request to tell a client about a reward, and its delivery.
+    """A request to tell a client (or the business, about a client) something, and its delivery.
 
     Created with `Notification(notification_id=..., ...)` (the "Requested" event); its id is the
     `notification_id`.
@@ -119,17 +145,26 @@ class Notification(Aggregate):
         code: str | None,
         expires_at: datetime | None,
         requested_at: datetime,
+        discount_amount_minor: int | None = None,
+        currency: str | None = None,
+        business_email: str | None = None,
     ) -> None:
+        # The last three default to None: "Requested" events stored before they existed are
+        # replayed by calling this method with the stored arguments, which lack them.
         self.kind = kind
         self.tenant_id = tenant_id
         self.client_id = client_id
-        self.content = RewardContent(
+        self.content = Content(
             tenant_name=tenant_name,
+            client_id=client_id,
             message=message,
             discount_percent=discount_percent,
+            discount_amount_minor=discount_amount_minor,
+            currency=currency,
             code=code,
             expires_at=expires_at,
         )
+        self.business_email = business_email
         self.requested_at = requested_at
         self.status = Status.REQUESTED
         self.attempts = 0
@@ -151,12 +186,20 @@ class Notification(Aggregate):
             code=request.code,
             expires_at=request.expires_at,
             requested_at=request.requested_at,
+            discount_amount_minor=request.discount_amount_minor,
+            currency=request.currency,
+            business_email=request.business_email,
         )
 
     @property
     def message_id(self) -> str:
         """The email's ``Message-ID``: the same for every copy of this notification."""
         return f"<{self.id}@{MESSAGE_ID_DOMAIN}>"
+
+    @property
+    def goes_to_the_business(self) -> bool:
+        """Whether it is sent to the business's own address, not to the client's."""
+        return self.kind in FOR_THE_BUSINESS
 
     @property
     def is_settled(self) -> bool:

@@ -1,0 +1,1 @@
+"""Starcard's referrals service: links, referral stages, credits and welcome codes."""

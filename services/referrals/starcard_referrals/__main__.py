@@ -1,0 +1,3 @@
+from starcard_referrals.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The referral rules: pure aggregates and values, no Kafka, PostgreSQL or HTTP."""

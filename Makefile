@@ -34,7 +34,7 @@ install: ## install the Python workspace and its dev tools (uv sync)
 	$(UV) sync
 
 # --- the whole system ---------------------------------------------------------------------------
-# The loyalty service, the projections and the gateway run in the background (deploy/local/stack.sh,
+# The services, the projections and the gateway run in the background (deploy/local/stack.sh,
 # logs under .run/stack/); `starcard demo` creates the demo tenant and publishes its booking feed.
 STACK := deploy/local/stack.sh
 GATEWAY_URL := http://127.0.0.1:$(or $(STARCARD_GATEWAY_PORT),8000)

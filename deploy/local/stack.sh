@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starcard's own processes on this machine, on top of the Kafka and PostgreSQL of infra.sh:
-# the SMTP mailbox sink, the loyalty service, the projections, the notifier and the gateway, each in
-# the background.
+# the SMTP mailbox sink, the loyalty and referrals services, the projections, the notifier and the
+# gateway, each in the background.
 #
 #   deploy/local/stack.sh up              start those not running, wait for the gateway's /readyz
 #   deploy/local/stack.sh down            stop the processes this script started (pid files only)
@@ -18,7 +18,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 RUN_DIR="$REPO/.run/stack"
 UV="${UV:-uv}"
-NAMES=(mailbox loyalty projections notifier gateway)
+NAMES=(mailbox loyalty referrals projections notifier gateway)
 export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
 STOP_TIMEOUT=10
@@ -36,6 +36,7 @@ module_of() {
     case "$1" in
     mailbox) echo starcard_notifier.mailbox ;;
     loyalty) echo starcard_loyalty ;;
+    referrals) echo starcard_referrals ;;
     projections) echo starcard_projections ;;
     notifier) echo starcard_notifier ;;
     gateway) echo starcard_gateway ;;
@@ -234,7 +235,7 @@ logs)
     cmd_logs "$@"
     ;;
 *)
-    echo "usage: $0 up|down|status|logs [-f] [mailbox|loyalty|projections|notifier|gateway...]" >&2
+    echo "usage: $0 up|down|status|logs [-f] [mailbox|loyalty|referrals|projections|notifier|gateway...]" >&2
     exit 2
     ;;
 esac

@@ -19,9 +19,12 @@ import structlog
 from eventsourcing.application import Application
 from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.application import LoyaltyService
+from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.application import ReferralsService
 from starcard_runtime.eventstore import open_event_store
 
 from starcard_projections.loyalty import LoyaltyProjection
+from starcard_projections.referrals import ReferralsProjection
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +62,7 @@ class Source:
 
 PROJECTIONS: dict[str, tuple[Callable[[], Projection], Source]] = {
     "loyalty": (LoyaltyProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
+    "referrals": (ReferralsProjection, Source(ReferralsService, REFERRALS_SCHEMA)),
 }
 PROJECTION_NAMES = list(PROJECTIONS)
 

@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -52,7 +53,12 @@ from starcard_loyalty.domain import (
 )
 from starcard_loyalty.domain.codes import loyalty_code
 from starcard_loyalty.handlers import appointment_from
+from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.application import ReferralsService
+from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
+
+from starcard_cli.referral_demo import ReferralFeed, build_referral_feed, prepare_referrals
 
 DEMO_TENANT_ID = "serenity-massage"
 DEMO_TENANT_NAME = "Serenity Massage"
@@ -461,22 +467,32 @@ def expected_loyalty(feed: DemoFeed, rules: CountingRules) -> list[ExpectedClien
 # -- publishing ----------------------------------------------------------------------------
 
 
-async def publish_feed(feed: DemoFeed, bootstrap_servers: str, topic: str) -> dict[int, int]:
-    """Publish the feed with an idempotent producer; returns the last offset per partition."""
+async def publish(
+    records: Iterable[tuple[str, bytes, bytes]], bootstrap_servers: str
+) -> dict[tuple[str, int], int]:
+    """Publish ``(topic, key, value)`` records in order with an idempotent producer; returns
+    the last offset written per ``(topic, partition)``."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all"
     )
     try:
         await producer.start()
-        sent = [await producer.send(topic, value, key=key) for key, value in feed.records()]
+        sent = [await producer.send(topic, value, key=key) for topic, key, value in records]
         await producer.flush()
         written = await asyncio.gather(*sent)
     finally:
         await producer.stop()
-    last: dict[int, int] = {}
+    last: dict[tuple[str, int], int] = {}
     for metadata in written:
-        last[metadata.partition] = max(last.get(metadata.partition, -1), metadata.offset)
+        where = (metadata.topic, metadata.partition)
+        last[where] = max(last.get(where, -1), metadata.offset)
     return last
+
+
+async def publish_feed(feed: DemoFeed, bootstrap_servers: str, topic: str) -> dict[int, int]:
+    """Publish the feed to `topic`; returns the last offset per partition."""
+    last = await publish(((topic, key, value) for key, value in feed.records()), bootstrap_servers)
+    return {partition: offset for (_, partition), offset in last.items()}
 
 
 def add_demo_milestones(loyalty: LoyaltyService, tenant_id: str) -> bool:
@@ -530,6 +546,27 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             milestones=tuple(programme.active_milestones()),
             rules=programme.rules(),
         )
+
+
+REFERRALS_START = FEED_ENDS - timedelta(days=30)
+"""The demo's referral activity happens in the feed's last month."""
+
+
+def run_referral_demo(settings: RuntimeSettings, seed: int) -> ReferralFeed:
+    """Open and set the demo's referral programme, make the links, publish the referral feed."""
+    referrals = build_application(ReferralsService, settings, REFERRALS_SCHEMA)
+    try:
+        referrals.open_programme(DEMO_TENANT_ID, DEMO_TENANT_NAME)
+        links = prepare_referrals(referrals, DEMO_TENANT_ID, REFERRALS_START)
+    finally:
+        referrals.close()
+    feed = build_referral_feed(DEMO_TENANT_ID, links, seed=seed, starts=REFERRALS_START)
+    records = [
+        (settings.topic(record.topic), record.key, examples.encode(record.event))
+        for record in feed.records
+    ]
+    asyncio.run(publish(records, settings.kafka_bootstrap_servers))
+    return feed
 
 
 def _milestone_line(milestone: Milestone) -> str:
@@ -620,6 +657,12 @@ def demo(
         )
         raise typer.Exit(1) from exc
 
+    try:
+        referrals = run_referral_demo(settings, seed)
+    except KafkaError as exc:
+        errors.print(f"[red]error:[/red] could not publish the referral feed: {exc!r}")
+        raise typer.Exit(1) from exc
+
     if tenant.created:
         console.print(f"Created tenant [bold]{DEMO_TENANT_ID}[/bold] ({DEMO_TENANT_NAME}).")
     else:
@@ -648,6 +691,14 @@ def demo(
         highlight=False,
     )
     console.print(expected_table(expected, rows=5))
+    console.print(
+        f"Referrals: {len(referrals.links)} clients shared their links"
+        f" ({', '.join(referrals.links)}); once processed, {referrals.invited} visitors stay"
+        f" invited, {referrals.booked} friends booked, {referrals.completed} came in (each earning"
+        f" their referrer £10 of credit), every friend who booked was emailed a £10 welcome code,"
+        f" and {referrals.refused} bookings made no referral (own link, existing client).",
+        highlight=False,
+    )
     console.print(
         "Run it again: the same seed publishes the same records (same event and booking ids),"
         " and the counts above do not change; each booking counts once.\n",

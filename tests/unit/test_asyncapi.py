@@ -19,9 +19,18 @@ def test_every_topic_is_a_channel_with_its_events() -> None:
         "booking.events.v1",
         "referral.visits.v1",
         "starcard.loyalty.v1",
+        "starcard.referrals.v1",
         "starcard.notifications.v1",
         "starcard.clock.v1",
     }
     schemas = document["components"]["schemas"]
-    for event in ("AppointmentCompleted", "RewardIssued", "StarEarned", "NotificationRequested"):
+    for event in (
+        "AppointmentCompleted",
+        "RewardIssued",
+        "StarEarned",
+        "NotificationRequested",
+        "ReferralStageChanged",
+        "CreditIssued",
+        "WelcomeCodeIssued",
+    ):
         assert event in schemas

@@ -9,7 +9,8 @@
 #   deploy/local/stack.sh logs [-f] [name...]   the last lines of the logs (-f: follow them)
 #
 # Everything it writes lives under $REPO/.run/stack/ (git-ignored): <name>.pid and <name>.log (JSON
-# lines, PII redacted). The processes read KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL from the
+# lines, PII redacted), and portal-secret (the key that signs client portal links, unless
+# STARCARD_PORTAL_SECRET is set). The processes read KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL from the
 # environment when set, else from `infra.sh env`; STARCARD_* variables pass through, e.g.
 # STARCARD_GATEWAY_PORT (default 8000) or STARCARD_TOPIC_PREFIX. Run `uv sync` first.
 set -euo pipefail
@@ -145,11 +146,25 @@ wait_until_ready() {
     log "ready: $READYZ answers; ${NAMES[*]} run"
 }
 
+# The key that signs client portal links: STARCARD_PORTAL_SECRET when set, else one drawn once and
+# kept (mode 600) in $RUN_DIR, so that links survive a restart of the gateway.
+load_portal_secret() {
+    local file="$RUN_DIR/portal-secret"
+    if [ -z "${STARCARD_PORTAL_SECRET:-}" ]; then
+        if [ ! -s "$file" ]; then
+            (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' >"$file")
+        fi
+        STARCARD_PORTAL_SECRET="$(cat "$file")"
+    fi
+    export STARCARD_PORTAL_SECRET
+}
+
 cmd_up() {
     command -v curl >/dev/null 2>&1 || die "curl is needed (apt-get install curl)"
     mkdir -p "$RUN_DIR"
     cd "$REPO"
     load_env
+    load_portal_secret
     check_servers
     local python name
     python="$(python_bin)"

@@ -144,19 +144,17 @@ def build_referral_feed(
     # The existing client has months of history in the booking feed; a booking of theirs made
     # (and cancelled) here too keeps this feed's refusal true when it is published alone.
     key = booking_key(tenant_id, EXISTING_CLIENT)
-    earlier = {
-        "booking_id": f"s{seed}-{EXISTING_CLIENT}-earlier",
-        "client_id": EXISTING_CLIENT,
-        "starts_at": feed.at(2, 10),
-    }
-    feed.add(
-        BOOKING_EVENTS,
-        key,
-        examples.booking_created(tenant_id, feed.at(0, 9), **earlier),
-        "earlier",
+    earlier_id = f"s{seed}-{EXISTING_CLIENT}-earlier"
+    earlier = examples.booking_created(
+        tenant_id,
+        feed.at(0, 9),
+        booking_id=earlier_id,
+        client_id=EXISTING_CLIENT,
+        starts_at=feed.at(2, 10),
     )
+    feed.add(BOOKING_EVENTS, key, earlier, "earlier")
     cancelled = examples.booking_cancelled(
-        tenant_id, feed.at(1, 9), booking_id=earlier["booking_id"], client_id=EXISTING_CLIENT
+        tenant_id, feed.at(1, 9), booking_id=earlier_id, client_id=EXISTING_CLIENT
     )
     feed.add(BOOKING_EVENTS, key, cancelled, "earlier-cancelled")
     existing = examples.booking_created(

@@ -11,21 +11,26 @@ from fastapi import FastAPI
 from starcard_runtime.logs import configure_logging
 from starcard_runtime.settings import RuntimeSettings
 
-from starcard_gateway.api import checkout, loyalty, operator, ops
+from starcard_gateway.api import checkout, loyalty, operator, ops, portal, referrals
 from starcard_gateway.errors import install_error_handlers
 from starcard_gateway.metrics import install_metrics
+from starcard_gateway.portal import PortalTokens
 from starcard_gateway.resources import open_resources
 from starcard_gateway.settings import GatewaySettings
 
 DESCRIPTION = """
-Starcard turns what a booking platform publishes into loyalty stars, milestone rewards and
-discount codes. This API is how a tenant's dashboard (or the platform on its behalf) changes the
-loyalty settings, reads who is earning stars and each client's loyalty card, and quotes and
-redeems loyalty codes at checkout.
+Starcard turns what a booking platform publishes into loyalty stars, milestone rewards, referral
+credit and discount codes. This API is how a tenant's dashboard (or the platform on its behalf)
+changes the loyalty and referral settings, reads who is earning stars, each client's loyalty card
+and referrals, and quotes and redeems codes and referral credit at checkout.
 
-Every `/v1/loyalty` and `/v1/checkout` call carries the tenant's API key as
-`Authorization: Bearer sc_...`; the tenant is always the key's, never one named in the URL or the
-body.
+Every `/v1/loyalty`, `/v1/referrals` and `/v1/checkout` call, and minting a portal token, carries
+the tenant's API key as `Authorization: Bearer sc_...`; the tenant is always the key's, never one
+named in the URL or the body.
+
+The client portal's calls (`/v1/portal/...`) carry instead the client's portal token, which the
+tenant mints for one client: a signed, expiring token that names the tenant and the client, so
+those calls name neither. It never works as an API key, nor a key as a portal token.
 """
 
 TAGS = [
@@ -33,7 +38,19 @@ TAGS = [
         "name": "loyalty",
         "description": "Milestones, counting settings, the most-loyal list and a client's card.",
     },
-    {"name": "checkout", "description": "Quote and redeem a client's loyalty code."},
+    {
+        "name": "referrals",
+        "description": "Referral settings, a client's referrals and the referral summary.",
+    },
+    {
+        "name": "checkout",
+        "description": "Quote and redeem a client's code (loyalty or welcome) and referral credit.",
+    },
+    {
+        "name": "portal",
+        "description": "The client portal: its tokens, and the client's link, referrals, credit "
+        "and card.",
+    },
     {"name": "operator", "description": "Tenants and API keys; needs the admin key."},
     {"name": "ops", "description": "Health and readiness."},
 ]
@@ -59,11 +76,14 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = gateway_settings
+    app.state.portal_tokens = PortalTokens.from_settings(gateway_settings)
     install_error_handlers(app)
     install_metrics(app)
     app.include_router(ops.router)
     app.include_router(loyalty.router)
+    app.include_router(referrals.router)
     app.include_router(checkout.router)
+    app.include_router(portal.router)
     app.include_router(operator.router)
     return app
 

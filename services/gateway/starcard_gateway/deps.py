@@ -1,7 +1,8 @@
 """What routes ask for, as ``Annotated`` aliases: settings, caller, application, connection.
 
 The tenant always comes from the API key, never from the URL or the body, so a route cannot be
-pointed at another tenant's data.
+pointed at another tenant's data. On portal routes the tenant and the client both come from the
+portal token, and only from it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import psycopg
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starcard_loyalty.application import LoyaltyService
+from starcard_referrals.application import ReferralsService
 
+from starcard_gateway.portal import InvalidPortalToken, PortalClient, PortalTokens
 from starcard_gateway.resources import Resources
 from starcard_gateway.settings import GatewaySettings
 from starcard_gateway.tenants import TenantRegistry, is_operator_key
@@ -26,6 +29,12 @@ tenant_key = HTTPBearer(
 operator_key = HTTPBearer(
     scheme_name="OperatorKey",
     description="The operator's key (`STARCARD_ADMIN_KEY`), as `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+portal_token = HTTPBearer(
+    scheme_name="PortalToken",
+    description="A client's portal token, minted by the tenant (`POST /v1/portal/tokens`), as "
+    "`Authorization: Bearer <token>`.",
     auto_error=False,
 )
 Credentials = HTTPAuthorizationCredentials | None
@@ -41,12 +50,22 @@ async def get_resources(request: Request) -> Resources:
     return resources
 
 
+async def get_portal_tokens(request: Request) -> PortalTokens:
+    tokens: PortalTokens = request.app.state.portal_tokens
+    return tokens
+
+
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+PortalTokensDep = Annotated[PortalTokens, Depends(get_portal_tokens)]
 
 
 async def get_loyalty(resources: ResourcesDep) -> LoyaltyService:
     return resources.loyalty
+
+
+async def get_referrals(resources: ResourcesDep) -> ReferralsService:
+    return resources.referrals
 
 
 async def get_tenant_registry(resources: ResourcesDep) -> TenantRegistry:
@@ -59,6 +78,7 @@ def get_read_conn(resources: ResourcesDep) -> Iterator[psycopg.Connection[Any]]:
 
 
 LoyaltyDep = Annotated[LoyaltyService, Depends(get_loyalty)]
+ReferralsDep = Annotated[ReferralsService, Depends(get_referrals)]
 TenantRegistryDep = Annotated[TenantRegistry, Depends(get_tenant_registry)]
 ReadConnDep = Annotated[psycopg.Connection[Any], Depends(get_read_conn)]
 
@@ -83,6 +103,22 @@ def get_tenant_id(
 
 
 TenantDep = Annotated[str, Depends(get_tenant_id)]
+
+
+async def get_portal_client(
+    credentials: Annotated[Credentials, Depends(portal_token)], tokens: PortalTokensDep
+) -> PortalClient:
+    if credentials is None:
+        raise _unauthorized(
+            "Missing portal token: send the client's token as 'Authorization: Bearer <token>'."
+        )
+    try:
+        return tokens.verify(credentials.credentials)
+    except InvalidPortalToken as exc:
+        raise _unauthorized(str(exc)) from None
+
+
+PortalClientDep = Annotated[PortalClient, Depends(get_portal_client)]
 
 
 async def require_operator(

@@ -21,6 +21,8 @@ from starcard_loyalty.domain.errors import (
     MilestoneNotFound,
     UnknownTenant,
 )
+from starcard_referrals.domain.errors import CurrencyMismatch, InvalidSettings
+from starcard_referrals.domain.errors import UnknownTenant as NoReferralProgramme
 
 from starcard_gateway.tenants import InvalidTenant, TenantExists, TenantNotFound
 
@@ -28,6 +30,7 @@ STATUS_OF: dict[type[Exception], int] = {
     MilestoneNotFound: status.HTTP_404_NOT_FOUND,
     CodeNotFound: status.HTTP_404_NOT_FOUND,
     UnknownTenant: status.HTTP_404_NOT_FOUND,
+    NoReferralProgramme: status.HTTP_404_NOT_FOUND,
     TenantNotFound: status.HTTP_404_NOT_FOUND,
     DuplicateMilestone: status.HTTP_409_CONFLICT,
     TenantExists: status.HTTP_409_CONFLICT,
@@ -37,6 +40,8 @@ STATUS_OF: dict[type[Exception], int] = {
     InvalidAmount: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidMilestone: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidTenant: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    CurrencyMismatch: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starcard_events.money import Money
+from starcard_events.money_format import format_money
+from starcard_events.referral_facts import RefusalReason, Value
 from starcard_loyalty.application import Quote, Redemption
 from starcard_loyalty.domain.client import IssuedReward
 from starcard_loyalty.domain.counting import Milestone
 from starcard_loyalty.domain.programme import MAX_MESSAGE_LENGTH, LoyaltyProgramme
 from starcard_projections.loyalty import LoyalClient, LoyaltyCard, min_minutes_label
+from starcard_projections.referrals import CreditBanner, ReferralRow, ReferralSummary
+from starcard_referrals.application import CodeQuote, Link, WelcomeRedemption
+from starcard_referrals.domain.credits import CreditUse
+from starcard_referrals.domain.programme import Delivery, ReferralSettings, Trigger
+from starcard_referrals.domain.values import RewardValue
 
 from starcard_gateway.tenants import Tenant
 
@@ -261,7 +269,15 @@ class IssuedRewardPublic(BaseModel):
 
 class CodeQuotePublic(BaseModel):
     code: str = Field(description="The code quoted.")
-    discount_percent: int = Field(description="Percent off.")
+    discount_percent: int | None = Field(
+        description="Percent off; null for a referral welcome code worth a fixed amount."
+    )
+    discount_amount: Money | None = Field(
+        default=None,
+        exclude_if=lambda amount: amount is None,
+        description="What a referral welcome code (`REF-...`) worth a fixed amount is worth; "
+        "present on such a code only.",
+    )
     discount: Money = Field(description="What the code takes off the amount.")
     total: Money = Field(description="What the client pays.")
     expires_at: datetime = Field(description="When the code lapses unused.")
@@ -270,13 +286,17 @@ class CodeQuotePublic(BaseModel):
     def from_quote(cls, quote: Quote) -> CodeQuotePublic:
         return cls(**_priced(quote))
 
+    @classmethod
+    def from_welcome(cls, quote: CodeQuote) -> CodeQuotePublic:
+        return cls(**_welcome_priced(quote))
+
 
 class CodeRedemptionPublic(CodeQuotePublic):
     booking_id: str = Field(description="The booking the code was used on.")
     redeemed_at: datetime = Field(description="When it was redeemed (the first time).")
     next_reward: IssuedRewardPublic | None = Field(
-        description="A reward that was waiting for this code to be used and has now fired "
-        "(its code is on the client's card and in their email), or null."
+        description="A loyalty reward that was waiting for this code to be used and has now "
+        "fired (its code is on the client's card and in their email), or null."
     )
 
     @classmethod
@@ -291,15 +311,388 @@ class CodeRedemptionPublic(CodeQuotePublic):
             else IssuedRewardPublic.model_validate(next_reward),
         )
 
+    @classmethod
+    def from_welcome_redemption(cls, redemption: WelcomeRedemption) -> CodeRedemptionPublic:
+        return cls(
+            **_welcome_priced(redemption),
+            booking_id=redemption.booking_id,
+            redeemed_at=redemption.redeemed_at,
+            next_reward=None,
+        )
+
+
+def _money(amount_minor: int, currency: str) -> Money:
+    return Money(amount_minor=amount_minor, currency=currency)
+
 
 def _priced(quote: Quote | Redemption) -> dict[str, Any]:
+    return {"discount_percent": quote.discount_percent, **_discounted(quote)}
+
+
+def _welcome_priced(quote: CodeQuote) -> dict[str, Any]:
+    worth = None if quote.amount_minor is None else _money(quote.amount_minor, quote.currency)
+    return {"discount_percent": quote.percent, "discount_amount": worth, **_discounted(quote)}
+
+
+def _discounted(quote: Quote | CodeQuote) -> dict[str, Any]:
     return {
         "code": quote.code,
-        "discount_percent": quote.discount_percent,
-        "discount": Money(amount_minor=quote.discount_minor, currency=quote.currency),
-        "total": Money(amount_minor=quote.total_minor, currency=quote.currency),
+        "discount": _money(quote.discount_minor, quote.currency),
+        "total": _money(quote.total_minor, quote.currency),
         "expires_at": quote.expires_at,
     }
+
+
+class CreditQuoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1, description="The client paying, whose credit it is.")
+    amount: Money = Field(description="The booking's price before credit.")
+
+
+class CreditRedeemRequest(CreditQuoteRequest):
+    booking_id: str = Field(
+        min_length=1,
+        description="The booking the credit pays toward; redeeming again for it uses nothing "
+        "more and answers the same.",
+    )
+
+
+class CreditPartPublic(BaseModel):
+    credit_id: str = Field(description="The credit drawn on: one per referral that earned it.")
+    amount: Money = Field(description="What it takes off this booking.")
+
+
+class CreditQuotePublic(BaseModel):
+    discount: Money = Field(
+        description="What the client's referral credit takes off the amount: one percentage "
+        "credit (rounded half up to the minor unit), then fixed credits of this currency, never "
+        "more than the amount; zero when they have none."
+    )
+    total: Money = Field(description="What the client pays.")
+    credits_used: list[CreditPartPublic] = Field(
+        description="The credits it comes from, oldest first. What a fixed credit does not use "
+        "stays for the next booking."
+    )
+
+    @classmethod
+    def from_use(cls, use: CreditUse, amount: Money) -> CreditQuotePublic:
+        return cls(**_credited(use, amount))
+
+
+class CreditRedemptionPublic(CreditQuotePublic):
+    booking_id: str = Field(description="The booking the credit was used on.")
+
+    @classmethod
+    def from_use(cls, use: CreditUse, amount: Money) -> CreditRedemptionPublic:
+        return cls(**_credited(use, amount), booking_id=use.booking_id)
+
+
+def _credited(use: CreditUse, amount: Money) -> dict[str, Any]:
+    return {
+        "discount": _money(use.amount_minor, use.currency),
+        "total": _money(amount.amount_minor - use.amount_minor, use.currency),
+        "credits_used": [
+            CreditPartPublic(credit_id=credit_id, amount=_money(taken, use.currency))
+            for credit_id, taken in use.parts
+        ],
+    }
+
+
+# -- referral settings -----------------------------------------------------------------------
+
+
+NULLABLE_SETTINGS = frozenset({"alert_email", "booking_page_url"})
+
+
+class ReferralSettingsChange(BaseModel):
+    """Only the fields sent change; the rest stay as they are. A field that cannot be unset
+    (all but `alert_email` and `booking_page_url`) refuses null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reward: Value | None = Field(
+        default=None,
+        description='What a referral earns: `{"amount": Money}` for a fixed amount off or '
+        '`{"percent": 10}` for a percentage off.',
+        examples=[{"amount": {"amount_minor": 1000, "currency": "GBP"}}, {"percent": 10}],
+    )
+    trigger: Trigger | None = Field(
+        default=None,
+        description="When the referrer is rewarded: at the referred client's first booking, or "
+        "once their first paid appointment is completed.",
+    )
+    reward_referred: bool | None = Field(
+        default=None,
+        description="Whether the referred client also gets a single-use `REF-` code worth the "
+        "same, as soon as they book.",
+    )
+    delivery: Delivery | None = Field(
+        default=None,
+        description="`credit`: the reward is credited to the referrer automatically. `alert`: "
+        "the business is emailed to reward them by hand (needs `alert_email`).",
+    )
+    alert_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Where alerts go; null to clear it (not while delivery is `alert`).",
+        examples=["owner@example.com"],
+    )
+    booking_page_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="The business's booking page: clients' referral links point to it with "
+        "`?ref=<code>`. Null until set, and clients' links have no URL meanwhile.",
+        examples=["https://book.example.com/anna-massage"],
+    )
+
+    @model_validator(mode="after")
+    def _no_null_for_what_cannot_be_unset(self) -> Self:
+        for name in sorted(self.model_fields_set - NULLABLE_SETTINGS):
+            if getattr(self, name) is None:
+                msg = f"{name} cannot be null: leave it out to keep it as it is."
+                raise ValueError(msg)
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, as `ReferralSettings` values; raises `InvalidSettings`."""
+        changes = {name: getattr(self, name) for name in self.model_fields_set}
+        if self.reward is not None:
+            changes["reward"] = _reward_value(self.reward)
+        return changes
+
+
+def _reward_value(value: Value) -> RewardValue:
+    amount = value.amount
+    return RewardValue(
+        amount_minor=None if amount is None else amount.amount_minor,
+        currency=None if amount is None else amount.currency,
+        percent=value.percent,
+    )
+
+
+def _reward_public(reward: RewardValue) -> Value:
+    amount = None
+    if reward.amount_minor is not None and reward.currency is not None:
+        amount = _money(reward.amount_minor, reward.currency)
+    return Value(amount=amount, percent=reward.percent)
+
+
+class ReferralSettingsPublic(BaseModel):
+    reward: Value = Field(description="What a referral earns: an amount off or a percentage off.")
+    trigger: Trigger = Field(description="When the referrer is rewarded.")
+    reward_referred: bool = Field(
+        description="Whether the referred client also gets a single-use `REF-` code."
+    )
+    delivery: Delivery = Field(description="Credit to the referrer, or an alert to the business.")
+    alert_email: str | None = Field(description="Where alerts go, or null.")
+    booking_page_url: str | None = Field(
+        description="The booking page clients' links point to; null until set."
+    )
+
+    @classmethod
+    def from_settings(cls, settings: ReferralSettings) -> ReferralSettingsPublic:
+        return cls(
+            reward=_reward_public(settings.reward),
+            trigger=settings.trigger,
+            reward_referred=settings.reward_referred,
+            delivery=settings.delivery,
+            alert_email=settings.alert_email,
+            booking_page_url=settings.booking_page_url,
+        )
+
+
+# -- referral queries ------------------------------------------------------------------------
+
+Stage = Literal["invited", "booked", "completed", "refused"]
+Colour = Literal["red", "amber", "green", "grey"]
+
+
+class ReferralPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    referred_client_id: str | None = Field(
+        description="The referred client, once they booked; null while only invited."
+    )
+    visitor_id: str | None = Field(description="The booking page's visitor, while only invited.")
+    stage: Stage = Field(description="Where the referral stands; `refused` made no referral.")
+    colour: Colour = Field(
+        description="The dashboard's dot: red invited, amber booked, green completed, grey refused."
+    )
+    invited_at: datetime | None = Field(description="When they followed the link.")
+    booked_at: datetime | None = Field(description="When they booked through it.")
+    completed_at: datetime | None = Field(description="When their first paid visit was done.")
+    refusal_reason: RefusalReason | None = Field(
+        description="Why no referral was made (own link, already a client, already referred); "
+        "null unless refused."
+    )
+
+
+class ClientReferralsPublic(BaseModel):
+    link_code: str | None = Field(
+        description="The client's referral code; null until they first open their portal."
+    )
+    data: list[ReferralPublic] = Field(
+        description="Everyone who came through the client's link, most recent first."
+    )
+    count: int = Field(description="How many there are.")
+
+    @classmethod
+    def from_rows(cls, link_code: str | None, rows: list[ReferralRow]) -> ClientReferralsPublic:
+        data = [ReferralPublic.model_validate(row) for row in rows]
+        return cls(link_code=link_code, data=data, count=len(data))
+
+
+class ReferralSummaryPublic(BaseModel):
+    invited: int = Field(description="Visitors through a link who have not booked (yet).")
+    booked: int = Field(description="Referrals at the booked stage.")
+    completed: int = Field(description="Referrals completed.")
+    refused: int = Field(description="Bookings through a link that made no referral.")
+    referrers: int = Field(
+        description="Clients whose link brought anyone: an invitation, a referral or a refused "
+        "booking (their own visits aside)."
+    )
+    credits_issued: int = Field(description="Credits given to referrers.")
+    credit_amounts_issued: list[Money] = Field(
+        description="Fixed-amount credit given, by currency."
+    )
+    credit_amounts_used: list[Money] = Field(
+        description="Credit taken off bookings, by currency (percentage credits' share included)."
+    )
+    rewards_alerted: int = Field(description="Rewards the business was alerted to give by hand.")
+    welcome_codes_issued: int = Field(description="`REF-` codes given to referred clients.")
+    welcome_codes_redeemed: int = Field(description="`REF-` codes used at checkout.")
+    booking_rate: float | None = Field(
+        description="Share of referrals (invited, booked or completed) that booked, 0 to 1; "
+        "null before anyone was referred."
+    )
+    completion_rate: float | None = Field(
+        description="Share of referrals that completed, 0 to 1; null before anyone was referred."
+    )
+
+    @classmethod
+    def from_summary(cls, summary: ReferralSummary) -> ReferralSummaryPublic:
+        return cls(
+            **asdict(summary)
+            | {
+                "credit_amounts_issued": _amounts(summary.credit_amounts_issued),
+                "credit_amounts_used": _amounts(summary.credit_amounts_used),
+            }
+        )
+
+
+def _amounts(by_currency: dict[str, int]) -> list[Money]:
+    return [_money(amount, currency) for currency, amount in sorted(by_currency.items())]
+
+
+# -- client portal ---------------------------------------------------------------------------
+
+DEFAULT_PORTAL_TTL_MINUTES = 7 * 24 * 60
+MAX_PORTAL_TTL_MINUTES = 30 * 24 * 60
+NO_BOOKING_PAGE_HINT = (
+    "No link yet: it appears once the business sets its booking page (booking_page_url in its "
+    "referral settings)."
+)
+
+
+class PortalTokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1, max_length=200, description="The client the token is for.")
+    ttl_minutes: int = Field(
+        default=DEFAULT_PORTAL_TTL_MINUTES,
+        ge=1,
+        le=MAX_PORTAL_TTL_MINUTES,
+        description="How long the token works, in minutes: 7 days unless given, 30 days at most.",
+        examples=[DEFAULT_PORTAL_TTL_MINUTES],
+    )
+
+
+class PortalTokenPublic(BaseModel):
+    token: str = Field(
+        description="The client's portal token, for `Authorization: Bearer <token>` on "
+        "`/v1/portal` routes. It opens that client's portal only, never the tenant's API."
+    )
+    expires_at: datetime = Field(description="When the token stops working.")
+    portal_url: str | None = Field(
+        description="The portal's address with the token in its fragment, to send the client; "
+        "null when the gateway has no `STARCARD_PORTAL_URL`."
+    )
+
+
+class ReferralLinkPublic(BaseModel):
+    code: str = Field(description="The client's referral code, the same every time.")
+    url: str | None = Field(
+        description="The link to share: the business's booking page with `?ref=<code>`; null "
+        "until the business sets its booking page."
+    )
+    hint: str | None = Field(description="Why `url` is null, when it is; else null.")
+
+    @classmethod
+    def from_link(cls, link: Link) -> ReferralLinkPublic:
+        hint = NO_BOOKING_PAGE_HINT if link.url is None else None
+        return cls(code=link.code, url=link.url, hint=hint)
+
+
+class PortalReferralPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    stage: Literal["invited", "booked", "completed"] = Field(
+        description="How far the friend got: invited, booked, completed."
+    )
+    colour: Literal["red", "amber", "green"] = Field(
+        description="Its dot: red invited, amber booked, green completed."
+    )
+
+
+class CreditBannerPublic(BaseModel):
+    amounts: list[Money] = Field(description="Fixed credit left, by currency.")
+    percents: list[int] = Field(description="Unused percentage credits, oldest first.")
+    text: str = Field(
+        description="The banner as the client reads it.",
+        examples=["You have £10.00 credit — it will be applied at your next booking"],
+    )
+
+    @classmethod
+    def from_banner(cls, banner: CreditBanner) -> CreditBannerPublic:
+        amounts = _amounts(banner.amounts)
+        parts = [format_money(m.amount_minor, m.currency) for m in amounts]
+        credits = [f"{_and(parts)} credit"] if parts else []
+        if banner.percents:
+            credits.append(f"{_and([f'{percent}%' for percent in banner.percents])} off")
+        when = (
+            "it will be applied at your next booking"
+            if len(parts) + len(banner.percents) == 1
+            else "they will be applied from your next booking"
+        )
+        return cls(
+            amounts=amounts, percents=banner.percents, text=f"You have {_and(credits)} — {when}"
+        )
+
+
+def _and(items: list[str]) -> str:
+    """The items as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
+
+
+class PortalReferralsPublic(BaseModel):
+    link: ReferralLinkPublic = Field(description="The client's own referral link.")
+    referrals: list[PortalReferralPublic] = Field(
+        description="The friends who came through it, most recent first."
+    )
+    credit_banner: CreditBannerPublic | None = Field(
+        description="The client's unused referral credit; null when they have none."
+    )
+
+    @classmethod
+    def from_parts(
+        cls, link: Link, rows: list[ReferralRow], banner: CreditBanner | None
+    ) -> PortalReferralsPublic:
+        return cls(
+            link=ReferralLinkPublic.from_link(link),
+            referrals=[PortalReferralPublic.model_validate(row) for row in rows],
+            credit_banner=None if banner is None else CreditBannerPublic.from_banner(banner),
+        )
 
 
 # -- operator --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,8 @@ from psycopg_pool import ConnectionPool
 from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.application import LoyaltyService
 from starcard_projections import runner as projections
+from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.application import ReferralsService
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
@@ -22,6 +24,8 @@ from starcard_gateway import tenants
 class Resources:
     loyalty: LoyaltyService
     """Settings commands run through the loyalty service's own application, on its schema."""
+    referrals: ReferralsService
+    """Settings, portal and checkout commands of the referrals service, on its schema."""
     pool: ConnectionPool[psycopg.Connection[Any]]
     """Connections for the ``read`` and ``gateway`` schemas."""
     tenants: tenants.TenantRegistry
@@ -29,19 +33,24 @@ class Resources:
 
 @contextmanager
 def open_resources(settings: RuntimeSettings, *, pool_size: int = 4) -> Iterator[Resources]:
-    """Create any missing tables, open the loyalty service and a connection pool; close both."""
+    """Create any missing tables, open the loyalty and referrals services and a connection
+    pool; close them all."""
     tenants.migrate(settings.database_url)
     projections.migrate(settings.database_url)
-    loyalty = build_application(LoyaltyService, settings, LOYALTY_SCHEMA)
-    try:
-        with ConnectionPool(
-            settings.database_url,
-            min_size=1,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
-            name="gateway",
-        ) as pool:
-            pool.wait()
-            yield Resources(loyalty, pool, tenants.TenantRegistry(pool, loyalty))
-    finally:
-        loyalty.close()
+    with ExitStack() as opened:
+        loyalty = build_application(LoyaltyService, settings, LOYALTY_SCHEMA)
+        opened.callback(loyalty.close)
+        referrals = build_application(ReferralsService, settings, REFERRALS_SCHEMA)
+        opened.callback(referrals.close)
+        pool = opened.enter_context(
+            ConnectionPool(
+                settings.database_url,
+                min_size=1,
+                max_size=pool_size,
+                kwargs={"autocommit": True},
+                name="gateway",
+            )
+        )
+        pool.wait()
+        registry = tenants.TenantRegistry(pool, loyalty, referrals)
+        yield Resources(loyalty, referrals, pool, registry)

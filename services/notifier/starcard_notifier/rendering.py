@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starcard_events.money_format import format_money
 
 from starcard_notifier.domain.notification import Content
-from starcard_notifier.money import format_money
 
 _TEMPLATES = Environment(
     loader=PackageLoader("starcard_notifier", "templates"),

@@ -52,7 +52,7 @@ from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.welcome import WelcomeCode, welcome_code
 from starcard_referrals.handlers import handle_record
 
-__all__ = ["CodeQuote", "Link", "ReferralsService", "UnknownTenant"]
+__all__ = ["CodeQuote", "Link", "ReferralsService", "UnknownTenant", "WelcomeRedemption"]
 
 T = TypeVar("T")
 
@@ -79,6 +79,14 @@ class CodeQuote:
     expires_at: datetime
     percent: int | None
     amount_minor: int | None
+
+
+@dataclass(frozen=True)
+class WelcomeRedemption(CodeQuote):
+    """A welcome code used on a booking, and when it was first used."""
+
+    booking_id: str
+    redeemed_at: datetime
 
 
 class ReferralsService(BatchApplication):
@@ -341,7 +349,7 @@ class ReferralsService(BatchApplication):
         amount_minor: int,
         currency: str,
         at: datetime,
-    ) -> CodeQuote:
+    ) -> WelcomeRedemption:
         """Use the client's welcome code on a booking; idempotent by booking id."""
         check_money(amount_minor, currency)
         code = normalize_code(code)
@@ -351,7 +359,11 @@ class ReferralsService(BatchApplication):
             welcome.redeem(client_id, booking_id, at)
             return welcome
 
-        return self._code_quote(self._retrying(redeem), amount_minor, currency)
+        welcome = self._retrying(redeem)
+        quote = self._code_quote(welcome, amount_minor, currency)
+        return WelcomeRedemption(
+            **vars(quote), booking_id=booking_id, redeemed_at=welcome.redeemed_at or at
+        )
 
     # -- settings (gateway, CLI) ---------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""The gateway on a fresh database, driven in-process over HTTP, tenants to call it as, and the
-loyalty pipeline (``stack``) feeding its read models."""
+"""The gateway on a fresh database, driven in-process over HTTP, tenants to call it as, the
+loyalty pipeline (``stack``) feeding its read models, and the referrals service's own commands
+(``referrals``) to set up referrals, credits and welcome codes without Kafka."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,10 +16,18 @@ import pytest
 from starcard_events import examples
 from starcard_gateway.app import create_app
 from starcard_gateway.settings import GatewaySettings
+from starcard_projections.runner import Follower
+from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.application import ReferralsService
+from starcard_referrals.domain.referee import Referee
+from starcard_runtime.batching import UnitOfWork
+from starcard_runtime.service import build_application
+from starcard_runtime.settings import RuntimeSettings
 
 from tests.support.stack import LoyaltyStack, loyalty_stack
 
 ADMIN_KEY = "operator-test-key"
+PORTAL_SECRET = "portal-test-secret-of-at-least-32-bytes"  # noqa: S105 - the tests' own
 # Relative to today: the card and checkout judge codes (valid 12 months) against the real clock.
 START = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=120)
 
@@ -35,7 +44,13 @@ class TenantCaller:
 
 @pytest.fixture
 async def gateway(fresh_database: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(GatewaySettings(DATABASE_URL=fresh_database, STARCARD_ADMIN_KEY=ADMIN_KEY))
+    app = create_app(
+        GatewaySettings(
+            DATABASE_URL=fresh_database,
+            STARCARD_ADMIN_KEY=ADMIN_KEY,
+            STARCARD_PORTAL_SECRET=PORTAL_SECRET,
+        )
+    )
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -127,3 +142,77 @@ async def add_milestone(
 async def card(gateway: httpx.AsyncClient, tenant: TenantCaller, client: str) -> Any:
     """The client's loyalty card, as the tenant's dashboard reads it."""
     return await get(gateway, tenant, f"/v1/loyalty/clients/{client}/card")
+
+
+# -- referrals -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def referrals(gateway: httpx.AsyncClient, fresh_database: str) -> Iterator[ReferralsService]:
+    """The referrals service on the gateway's database: what its Kafka consumer would do."""
+    settings = RuntimeSettings(DATABASE_URL=fresh_database)
+    service = build_application(ReferralsService, settings, REFERRALS_SCHEMA)
+    yield service
+    service.close()
+
+
+def book(
+    service: ReferralsService,
+    tenant: TenantCaller,
+    client: str,
+    booking_id: str,
+    *,
+    through: str | None = None,
+    completed: bool = False,
+    at: datetime | None = None,
+) -> Referee:
+    """The client's booking as the booking platform reports it, through the link of the client
+    ``through`` when given, and completed (paid) when ``completed``."""
+    at = at or datetime.now(UTC)
+    code = None if through is None else service.link_for(tenant.tenant_id, through).code
+    unit = UnitOfWork(service)
+    if completed:
+        referee = service.record_completion(
+            unit, tenant.tenant_id, client, booking_id, at, paid=True, code=code
+        )
+    else:
+        referee = service.record_booking(unit, tenant.tenant_id, client, booking_id, at, code=code)
+    service.save(*unit.aggregates.values())
+    return referee
+
+
+def visit(service: ReferralsService, tenant: TenantCaller, visitor: str, *, through: str) -> None:
+    """Someone follows the client ``through``'s link to the booking page."""
+    code = service.link_for(tenant.tenant_id, through).code
+    unit = UnitOfWork(service)
+    service.record_visit(unit, tenant.tenant_id, code, visitor, datetime.now(UTC))
+    service.save(*unit.aggregates.values())
+
+
+def project(database_url: str, *names: str) -> None:
+    """Bring the named read models up to date, as the projections process would."""
+    for name in names or ("referrals",):
+        follower = Follower(database_url, name)
+        try:
+            follower.catch_up()
+        finally:
+            follower.close()
+
+
+async def patch_referral_settings(
+    gateway: httpx.AsyncClient, tenant: TenantCaller, **changes: Any
+) -> Any:
+    response = await gateway.patch("/v1/referrals/settings", json=changes, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def portal_headers(
+    gateway: httpx.AsyncClient, tenant: TenantCaller, client: str
+) -> dict[str, str]:
+    """The headers of the client's portal: a token the tenant minted for them."""
+    response = await gateway.post(
+        "/v1/portal/tokens", json={"client_id": client}, headers=tenant.headers
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}

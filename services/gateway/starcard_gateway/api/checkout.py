@@ -1,7 +1,8 @@
-"""Loyalty codes at checkout, under ``/v1/checkout``: what a code takes off, and using it.
+"""Discounts at checkout, under ``/v1/checkout``: codes and referral credit, quoted and used.
 
-Only the tenant's own codes are ever found: another tenant's code is answered exactly like a code
-that was never issued.
+A code is a loyalty reward (``LOYAL-...``) or a referred client's welcome code (``REF-...``); the
+prefix says which programme answers, and both answer alike. Only the tenant's own codes are ever
+found: another tenant's code is answered exactly like a code that was never issued.
 """
 
 from __future__ import annotations
@@ -9,14 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, status
+from starcard_referrals.domain.welcome import is_welcome_code
 
-from starcard_gateway.deps import LoyaltyDep, TenantDep
+from starcard_gateway.deps import LoyaltyDep, ReferralsDep, TenantDep
 from starcard_gateway.models import (
     CodeQuotePublic,
     CodeQuoteRequest,
     CodeRedeemRequest,
     CodeRedemptionPublic,
+    CreditQuotePublic,
+    CreditQuoteRequest,
+    CreditRedeemRequest,
+    CreditRedemptionPublic,
     ErrorPublic,
 )
 
@@ -28,6 +34,13 @@ REFUSED_CODE: dict[int | str, dict[str, Any]] = {
         "client of the tenant.",
     },
     410: {"model": ErrorPublic, "description": "The code expired; the detail says when."},
+    422: {
+        "model": ErrorPublic,
+        "description": "A bad amount, or a welcome code worth an amount in another currency.",
+    },
+}
+NO_PROGRAMME: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "The tenant has no referral programme open."}
 }
 
 router = APIRouter(
@@ -43,8 +56,18 @@ router = APIRouter(
     responses=REFUSED_CODE,
 )
 def quote_code(
-    body: CodeQuoteRequest, tenant_id: TenantDep, loyalty: LoyaltyDep
+    body: CodeQuoteRequest, tenant_id: TenantDep, loyalty: LoyaltyDep, referrals: ReferralsDep
 ) -> CodeQuotePublic:
+    if is_welcome_code(body.code):
+        welcome = referrals.quote_code(
+            tenant_id,
+            body.client_id,
+            code=body.code,
+            booking_id=None,
+            amount_minor=body.amount.amount_minor,
+            currency=body.amount.currency,
+        )
+        return CodeQuotePublic.from_welcome(welcome)
     quote = loyalty.quote(
         tenant_id, body.client_id, body.code, body.amount.amount_minor, body.amount.currency
     )
@@ -57,8 +80,20 @@ def quote_code(
     responses=REFUSED_CODE,
 )
 def redeem_code(
-    body: CodeRedeemRequest, tenant_id: TenantDep, loyalty: LoyaltyDep
+    body: CodeRedeemRequest, tenant_id: TenantDep, loyalty: LoyaltyDep, referrals: ReferralsDep
 ) -> CodeRedemptionPublic:
+    now = datetime.now(UTC)
+    if is_welcome_code(body.code):
+        welcome = referrals.redeem_code(
+            tenant_id,
+            body.client_id,
+            code=body.code,
+            booking_id=body.booking_id,
+            amount_minor=body.amount.amount_minor,
+            currency=body.amount.currency,
+            at=now,
+        )
+        return CodeRedemptionPublic.from_welcome_redemption(welcome)
     redemption = loyalty.redeem(
         tenant_id,
         body.client_id,
@@ -66,6 +101,53 @@ def redeem_code(
         body.booking_id,
         body.amount.amount_minor,
         body.amount.currency,
-        datetime.now(UTC),
+        now,
     )
     return CodeRedemptionPublic.from_redemption(redemption)
+
+
+@router.post(
+    "/credit/quote",
+    summary="What the client's referral credit takes off this amount; nothing is used up",
+    responses=NO_PROGRAMME,
+)
+def quote_credit(
+    body: CreditQuoteRequest, tenant_id: TenantDep, referrals: ReferralsDep
+) -> CreditQuotePublic:
+    use = referrals.quote_credit(
+        tenant_id, body.client_id, body.amount.amount_minor, body.amount.currency
+    )
+    return CreditQuotePublic.from_use(use, body.amount)
+
+
+@router.post(
+    "/credit/redeem",
+    summary="Use the client's referral credit on a booking; the same booking again answers "
+    "the same",
+    responses={
+        **NO_PROGRAMME,
+        409: {
+            "model": ErrorPublic,
+            "description": "Credit was already used on this booking, in another currency or "
+            "for more than this amount.",
+        },
+    },
+)
+def redeem_credit(
+    body: CreditRedeemRequest, tenant_id: TenantDep, referrals: ReferralsDep
+) -> CreditRedemptionPublic:
+    use = referrals.apply_credit(
+        tenant_id,
+        body.client_id,
+        booking_id=body.booking_id,
+        amount_minor=body.amount.amount_minor,
+        currency=body.amount.currency,
+        at=datetime.now(UTC),
+    )
+    if use.currency != body.amount.currency or use.amount_minor > body.amount.amount_minor:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Credit was already used on booking {body.booking_id!r} for another amount: "
+            "repeat the booking's first redemption, same amount and currency.",
+        )
+    return CreditRedemptionPublic.from_use(use, body.amount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, HTTPException, Query, status
 from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
@@ -28,6 +29,9 @@ UNKNOWN_MILESTONE: dict[int | str, dict[str, Any]] = {
 }
 REFUSED_MILESTONE: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorPublic, "description": "Another milestone fires at that count and length."}
+}
+NO_CARD: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "No card: the tenant has no active milestone."}
 }
 
 router = APIRouter(
@@ -131,17 +135,10 @@ def read_client_summary(
     return ClientSummaryPublic.model_validate(summary)
 
 
-@router.get(
-    "/clients/{client_id}/card",
-    summary="One client's loyalty card: stars toward the next reward, or the code to use",
-    responses={
-        404: {
-            "model": ErrorPublic,
-            "description": "No card: the tenant has no active milestone.",
-        }
-    },
-)
-def read_client_card(client_id: str, tenant_id: TenantDep, conn: ReadConnDep) -> LoyaltyCardPublic:
+def loyalty_card(
+    conn: psycopg.Connection[Any], tenant_id: str, client_id: str
+) -> LoyaltyCardPublic:
+    """The client's card as the tenant's dashboard and the client's portal show it."""
     card = client_card(conn, tenant_id, client_id, at=datetime.now(UTC))
     if card is None:
         raise HTTPException(
@@ -149,3 +146,12 @@ def read_client_card(client_id: str, tenant_id: TenantDep, conn: ReadConnDep) ->
             "No loyalty card: clients see one once the business has an active milestone.",
         )
     return LoyaltyCardPublic.from_card(card)
+
+
+@router.get(
+    "/clients/{client_id}/card",
+    summary="One client's loyalty card: stars toward the next reward, or the code to use",
+    responses=NO_CARD,
+)
+def read_client_card(client_id: str, tenant_id: TenantDep, conn: ReadConnDep) -> LoyaltyCardPublic:
+    return loyalty_card(conn, tenant_id, client_id)

@@ -27,7 +27,7 @@ router = APIRouter(
 @router.post(
     "/tenants",
     status_code=status.HTTP_201_CREATED,
-    summary="Register a tenant, open its loyalty programme and issue its first API key",
+    summary="Register a tenant, open its loyalty and referral programmes, issue its first key",
     responses={409: {"model": ErrorPublic, "description": "The tenant id is taken."}},
 )
 def create_tenant(body: TenantCreate, tenants: TenantRegistryDep) -> TenantCreatedPublic:

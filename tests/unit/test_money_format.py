@@ -1,7 +1,7 @@
 """Amounts of money as an email shows them: right to the minor unit of their currency."""
 
 import pytest
-from starcard_notifier.money import format_money, minor_unit_exponent
+from starcard_events.money_format import format_money, minor_unit_exponent
 
 pytestmark = pytest.mark.unit
 

@@ -1,6 +1,6 @@
 """Amounts of money as a client reads them: "£10.00", "$10.00", "€10.00", "12.50 CHF".
 
-Amounts arrive as integer minor units of an ISO 4217 currency (``starcard_events.money``), so
+Amounts are integer minor units of an ISO 4217 currency (``starcard_events.money``), so
 the decimals shown follow the currency's minor unit: two for most, none for the yen.
 """
 

@@ -1,0 +1,91 @@
+"""The client portal, under ``/v1/portal``: the tenant mints a client's token; the client's
+portal reads that client's referral link, referrals, credit and loyalty card with it.
+
+The tenant and the client of a portal route come from the token only, so a portal shows its own
+client's data and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, status
+from starcard_projections.referrals import client_referrals, credit_banner
+
+from starcard_gateway.api.loyalty import NO_CARD, loyalty_card
+from starcard_gateway.deps import (
+    PortalClientDep,
+    PortalTokensDep,
+    ReadConnDep,
+    ReferralsDep,
+    SettingsDep,
+    TenantDep,
+)
+from starcard_gateway.models import (
+    ErrorPublic,
+    LoyaltyCardPublic,
+    PortalReferralsPublic,
+    PortalTokenPublic,
+    PortalTokenRequest,
+)
+
+CLIENT_TOKEN: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorPublic,
+        "description": "Missing, expired or invalid portal token (a tenant API key is not one).",
+    }
+}
+
+router = APIRouter(prefix="/v1/portal", tags=["portal"])
+
+
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="Mint a client's portal token (with the tenant's API key)",
+    responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
+)
+def mint_token(
+    body: PortalTokenRequest, tenant_id: TenantDep, tokens: PortalTokensDep, settings: SettingsDep
+) -> PortalTokenPublic:
+    minted = tokens.mint(
+        tenant_id,
+        body.client_id,
+        ttl=timedelta(minutes=body.ttl_minutes),
+        now=datetime.now(UTC),
+    )
+    portal_url = (
+        None if settings.portal_url is None else f"{settings.portal_url}#token={minted.token}"
+    )
+    return PortalTokenPublic(
+        token=minted.token, expires_at=minted.expires_at, portal_url=portal_url
+    )
+
+
+@router.get(
+    "/referrals",
+    summary="The client's referral link (made on first ask), their referrals and credit",
+    responses={
+        **CLIENT_TOKEN,
+        404: {"model": ErrorPublic, "description": "The business has no referral programme."},
+    },
+)
+def read_referrals(
+    client: PortalClientDep, referrals: ReferralsDep, conn: ReadConnDep
+) -> PortalReferralsPublic:
+    link = referrals.link_for(client.tenant_id, client.client_id)
+    return PortalReferralsPublic.from_parts(
+        link,
+        client_referrals(conn, client.tenant_id, client.client_id),
+        credit_banner(conn, client.tenant_id, client.client_id),
+    )
+
+
+@router.get(
+    "/card",
+    summary="The client's loyalty card",
+    responses={**CLIENT_TOKEN, **NO_CARD},
+)
+def read_card(client: PortalClientDep, conn: ReadConnDep) -> LoyaltyCardPublic:
+    return loyalty_card(conn, client.tenant_id, client.client_id)

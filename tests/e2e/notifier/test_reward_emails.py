@@ -20,10 +20,10 @@ from starcard_events.topics import BOOKING_EVENTS
 from starcard_notifier.domain.notification import NO_EMAIL_ON_FILE, Status
 from starcard_notifier.mailbox import code_in, text_of
 
-from tests.e2e.conftest import Gateway, TenantKey, card, recorded, redeem, until
+from tests.e2e.conftest import Gateway, Inbox, TenantKey, card, recorded, redeem, until
 from tests.support.processes import running
 
-from .conftest import Inbox, NotifierStore, RewardStack
+from .conftest import NotifierStore, RewardStack
 
 pytestmark = pytest.mark.e2e
 

@@ -71,7 +71,7 @@ def create_tenant(
         typer.Option("--id", help="The tenant id; a slug of the name when omitted."),
     ] = None,
 ) -> None:
-    """Register a tenant, open its loyalty and referral programmes and print its first API key (once)."""
+    """Register a tenant, open its loyalty and referral programmes, print its first API key."""
     with tenant_registry() as tenants:
         tenant, api_key = tenants.create_tenant(name, tenant_id)
     console.print(f"Created tenant [bold]{tenant.tenant_id}[/bold] ({tenant.name}).")

@@ -23,7 +23,7 @@ from starcard_events.topics import BOOKING_EVENTS, booking_key
 from starcard_loyalty.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
 from starcard_loyalty.application import LoyaltyService
 from starcard_projections.loyalty import LoyalClient, most_loyal
-from starcard_projections.runner import follow
+from starcard_projections.runner import follow, migrate
 from starcard_runtime.service import build_application, consume
 from starcard_runtime.settings import RuntimeSettings
 
@@ -116,6 +116,8 @@ async def consuming_service(settings: RuntimeSettings) -> AsyncIterator[LoyaltyS
 
 @asynccontextmanager
 async def following_projections(settings: RuntimeSettings) -> AsyncIterator[None]:
+    """The projections following in a thread; their tables exist before the block starts."""
+    await asyncio.to_thread(migrate, settings.database_url)
     stop = threading.Event()
     thread = threading.Thread(target=follow, args=(settings.database_url, stop), daemon=True)
     thread.start()

@@ -65,13 +65,19 @@ up: ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed;
 	echo "  API docs:     $(GATEWAY_URL)/docs"; \
 	echo "  Demo tenant:  serenity-massage (its API key is in $(DEMO_KEY_FILE))"; \
 	echo "  Most loyal:   curl -s -H \"$$auth\" \"$$url\""; \
+	echo "  Referrals:    curl -s -H \"$$auth\" \"$(GATEWAY_URL)/v1/referrals/summary\""; \
+	echo "  A portal:     curl -s -X POST -H \"$$auth\" -H 'Content-Type: application/json' -d '{\"client_id\": \"client01\"}' $(GATEWAY_URL)/v1/portal/tokens"; \
+	echo "                (then GET /v1/portal/referrals or /v1/portal/card with \"Authorization: Bearer <token>\")"; \
 	echo "  Mailbox:      $(UV) run python -m starcard_notifier.mailbox list   (.run/mailbox/*.eml)"; \
 	echo "  Logs:         $(STACK) logs    Stop: make down"; \
 	echo; \
 	echo "The most loyal clients (first 5 rows):"; \
 	curl -fsS -H "$$auth" "$(GATEWAY_URL)/v1/loyalty/clients?limit=5" | $(UV) run python -m json.tool; \
 	echo; \
-	echo "Reward emails in the mailbox (the newest):"; \
+	echo "Referrals across clients:"; \
+	curl -fsS -H "$$auth" "$(GATEWAY_URL)/v1/referrals/summary" | $(UV) run python -m json.tool; \
+	echo; \
+	echo "Emails in the mailbox (the newest):"; \
 	sleep 3; \
 	STARCARD_MAILBOX_DIR=.run/mailbox $(UV) run python -m starcard_notifier.mailbox list | tail -n 5
 

@@ -683,15 +683,27 @@ class PortalReferralsPublic(BaseModel):
     credit_banner: CreditBannerPublic | None = Field(
         description="The client's unused referral credit; null when they have none."
     )
+    count: int = Field(description="How many people came through the link.")
+    pending_rewards: int = Field(
+        description="Referrals that will earn the client a reward once the friend's first paid "
+        "visit is done (booked, not completed yet, when the programme rewards on completion)."
+    )
 
     @classmethod
     def from_parts(
-        cls, link: Link, rows: list[ReferralRow], banner: CreditBanner | None
+        cls,
+        link: Link,
+        rows: list[ReferralRow],
+        banner: CreditBanner | None,
+        settings: ReferralSettings,
     ) -> PortalReferralsPublic:
+        on_completion = settings.trigger is Trigger.FIRST_COMPLETED
         return cls(
             link=ReferralLinkPublic.from_link(link),
             referrals=[PortalReferralPublic.model_validate(row) for row in rows],
             credit_banner=None if banner is None else CreditBannerPublic.from_banner(banner),
+            count=len(rows),
+            pending_rewards=sum(1 for row in rows if row.stage == "booked") if on_completion else 0,
         )
 
 

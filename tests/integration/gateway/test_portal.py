@@ -319,6 +319,8 @@ async def test_the_portal_lists_referrals_by_stage_and_leaves_refused_ones_out(
         {"stage": "completed", "colour": "green"},
         {"stage": "invited", "colour": "red"},
     ]
+    # Rewards come on completion by default: Bo's booking is a reward on its way.
+    assert (shown["count"], shown["pending_rewards"]) == (3, 1)
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,7 @@ def read_referrals(
         link,
         client_referrals(conn, client.tenant_id, client.client_id),
         credit_banner(conn, client.tenant_id, client.client_id),
+        referrals.programme(client.tenant_id).settings,
     )
 
 

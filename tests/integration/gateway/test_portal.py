@@ -236,6 +236,8 @@ async def test_the_link_is_made_on_the_first_ask_and_the_same_ever_after(
         "link": {"code": first["link"]["code"], "url": None, "hint": first["link"]["hint"]},
         "referrals": [],
         "credit_banner": None,
+        "count": 0,
+        "pending_rewards": 0,
     }
     assert "booking page" in first["link"]["hint"]
 

@@ -48,6 +48,7 @@ from psycopg.sql import SQL, Identifier
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.records import InboundRecord
 
+from starcard_loyalty.domain.attendance import AttendanceMilestone, AttendanceSettings, Source
 from starcard_loyalty.domain.client import ClientLoyalty, IssuedReward
 from starcard_loyalty.domain.codes import (
     DiscountCode,
@@ -180,6 +181,43 @@ class LoyaltyService(BatchApplication):
         client = self.client_for(unit, tenant_id, appointment.client_id)
         issued = self._expire_due(unit, client, appointment.occurred_at)
         fired = client.record_appointment(appointment, rules, self.new_code)
+        self._add_codes(unit, client, fired)
+        return issued + fired
+
+    def record_booking(
+        self,
+        unit: UnitOfWork,
+        tenant_id: str,
+        client_id: str,
+        booking_id: str,
+        *,
+        kind: str,
+        starts_at: datetime,
+        at: datetime,
+    ) -> list[IssuedReward]:
+        """A booking made: noted for attendance counting; automations it makes due fire."""
+        rules = self.programme_for(unit, tenant_id).rules()
+        client = self.client_for(unit, tenant_id, client_id)
+        issued = self._expire_due(unit, client, at)
+        fired = client.note_booking(
+            booking_id,
+            kind=kind,
+            starts_at=starts_at,
+            occurred_at=at,
+            rules=rules,
+            new_code=self.new_code,
+        )
+        self._add_codes(unit, client, fired)
+        return issued + fired
+
+    def record_check_in(
+        self, unit: UnitOfWork, tenant_id: str, client_id: str, booking_id: str, at: datetime
+    ) -> list[IssuedReward]:
+        """The client checked in to a class: attended; automations it makes due fire."""
+        rules = self.programme_for(unit, tenant_id).rules()
+        client = self.client_for(unit, tenant_id, client_id)
+        issued = self._expire_due(unit, client, at)
+        fired = client.check_in(booking_id, at, rules, self.new_code)
         self._add_codes(unit, client, fired)
         return issued + fired
 
@@ -435,6 +473,54 @@ class LoyaltyService(BatchApplication):
 
     def set_count_discounted_sessions(self, tenant_id: str, *, enabled: bool) -> None:
         self._change_programme(tenant_id, lambda p: p.set_count_discounted_sessions(enabled))
+
+    def set_attendance_counting(
+        self, tenant_id: str, *, source: Source, kinds: Iterable[str]
+    ) -> AttendanceSettings:
+        wanted = frozenset(kinds)
+
+        def change(programme: LoyaltyProgramme) -> AttendanceSettings:
+            programme.set_attendance_counting(source, wanted)
+            return programme.attendance
+
+        return self._change_programme(tenant_id, change)
+
+    def put_attendance_milestone(
+        self, tenant_id: str, milestone: AttendanceMilestone
+    ) -> AttendanceMilestone:
+        """Add an attendance automation (give it a new id) or change one."""
+
+        def put(programme: LoyaltyProgramme) -> AttendanceMilestone:
+            programme.put_attendance_milestone(milestone)
+            return programme.attendance_milestones[milestone.milestone_id]
+
+        return self._change_programme(tenant_id, put)
+
+    def delete_attendance_milestone(self, tenant_id: str, milestone_id: str) -> None:
+        self._change_programme(tenant_id, lambda p: p.delete_attendance_milestone(milestone_id))
+
+    def set_original_count(self, tenant_id: str, client_id: str, count: int, at: datetime) -> int:
+        """The client's "original milestone": classes before Starcard, added to their total.
+
+        The client's record is written by their partition too: a concurrent change is met by
+        reloading and trying again. Returns the client's total under the settings now.
+        """
+        for attempt in range(self.checkout_attempts):
+            unit = UnitOfWork(self)
+            rules = self.programme_for(unit, tenant_id).rules()
+            client = self.client_for(unit, tenant_id, client_id)
+            self._expire_due(unit, client, at)
+            fired = client.set_original_count(count, at, rules, self.new_code)
+            self._add_codes(unit, client, fired)
+            try:
+                self.save(*unit.aggregates.values())
+            except IntegrityError:
+                self.working_set.evict(list(unit.aggregates))
+                if attempt == self.checkout_attempts - 1:
+                    raise
+                continue
+            return client.attendance_count(rules)
+        raise AssertionError  # pragma: no cover - the loop returns or raises
 
     def _change_programme(
         self, tenant_id: str, change: Callable[[LoyaltyProgramme], T], attempts: int = 5

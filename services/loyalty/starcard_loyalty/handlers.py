@@ -93,8 +93,9 @@ def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork
             when_client_changed_note_label_discounts(service, event, unit)
         case BookingCreated():
             when_a_booking_carries_a_loyalty_code_redeem_it(service, event, unit)
+            when_a_class_is_booked_note_it(service, event, unit)
         case ClientCheckedIn():
-            when_the_client_shows_up_expire_what_ran_out(service, event, unit)
+            when_the_client_checks_in_count_the_class(service, event, unit)
 
 
 def appointment_from(event: AppointmentCompleted) -> Appointment:
@@ -112,6 +113,7 @@ def appointment_from(event: AppointmentCompleted) -> Appointment:
         payment_method=data.payment_method.value,
         occurred_at=event.occurred_at,
         provider_id=data.provider_id,
+        kind=data.service.kind.value,
     )
 
 
@@ -184,11 +186,29 @@ def when_client_changed_note_label_discounts(
     )
 
 
-def when_the_client_shows_up_expire_what_ran_out(
+def when_a_class_is_booked_note_it(
+    service: LoyaltyService, event: BookingCreated, unit: UnitOfWork
+) -> None:
+    """Attendance counting (studios) counts bookings, or the check-ins that follow them."""
+    data = event.data
+    service.record_booking(
+        unit,
+        event.tenant_id,
+        data.client_id,
+        data.booking_id,
+        kind=data.service.kind.value,
+        starts_at=data.starts_at,
+        at=event.occurred_at,
+    )
+
+
+def when_the_client_checks_in_count_the_class(
     service: LoyaltyService, event: ClientCheckedIn, unit: UnitOfWork
 ) -> None:
-    """Loyalty counts appointments, not class check-ins; the check-in still tells the time."""
-    service.expire_due_rewards(unit, event.tenant_id, event.data.client_id, event.occurred_at)
+    data = event.data
+    service.record_check_in(
+        unit, event.tenant_id, data.client_id, data.booking_id, event.occurred_at
+    )
 
 
 def when_a_day_begins_expire_the_codes_that_ran_out(

@@ -28,12 +28,13 @@ from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS, booking_key
 from starcard_runtime.relay import Outbound, derived_event_id, enveloped
 
 from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain.client import ClientLoyalty
+from starcard_loyalty.domain.client import ClientLoyalty, attendance_reward_id
 
 PUBLISHED = frozenset(
     {
         "ClientLoyalty.AppointmentRecorded",
         "ClientLoyalty.MilestoneReached",
+        "ClientLoyalty.AttendanceMilestoneReached",
         "ClientLoyalty.RewardIssued",
         "ClientLoyalty.RewardRedeemed",
     }
@@ -71,6 +72,13 @@ class LoyaltyPublisher:
                     client_id=client_id,
                     milestone_id=event.milestone_id,
                     session_count=event.session_count,
+                )
+                records.append(self._fact(MilestoneReached, event, milestone, owner))
+            case "ClientLoyalty.AttendanceMilestoneReached":
+                milestone = Milestone(
+                    client_id=client_id,
+                    milestone_id=attendance_reward_id(event.milestone_id),
+                    session_count=event.count,
                 )
                 records.append(self._fact(MilestoneReached, event, milestone, owner))
             case "ClientLoyalty.RewardIssued":

@@ -41,6 +41,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from starcard_loyalty.domain.attendance import (
+    MAX_ORIGINAL_COUNT,
+    AttendanceMilestone,
+    Booked,
+    attended,
+)
 from starcard_loyalty.domain.codes import CodeGenerator, code_expiry
 from starcard_loyalty.domain.counting import (
     Appointment,
@@ -60,6 +66,7 @@ from starcard_loyalty.domain.errors import (
     CodeAlreadyRedeemed,
     CodeExpired,
     CodeNotFound,
+    InvalidMilestone,
 )
 from starcard_loyalty.domain.ids import client_loyalty_id
 
@@ -135,6 +142,11 @@ class ClientLoyalty(Aggregate):
         self.outstanding_expires_at: datetime | None = None
         self.redeemed: dict[str, RedeemedCode] = {}
         self.expired: dict[str, datetime] = {}
+        self.booked: dict[str, Booked] = {}
+        self.checked_in: dict[str, datetime] = {}
+        self.original_count = 0
+        self.attendance_reached: dict[str, datetime] = {}
+        self.tags: dict[str, datetime] = {}
 
     def record_appointment(
         self, appointment: Appointment, rules: CountingRules, new_code: CodeGenerator
@@ -161,12 +173,109 @@ class ClientLoyalty(Aggregate):
             full_price=full_price,
             occurred_at=appointment.occurred_at,
             provider_id=appointment.provider_id,
+            kind=appointment.kind,
             counted=not was_a_star
             and appointment.booking_id not in self.cancelled
             and self._visit_is_a_star(appointment.visit_key, rules, with_part=full_price),
         )
         for milestone in self._reach_due_milestones(rules, appointment):
             issued += self._reward(milestone, appointment.occurred_at, new_code)
+        issued += self._reach_due_attendance(
+            rules, appointment.occurred_at, appointment.booking_id, new_code
+        )
+        return issued
+
+    # -- attendance (studios) ---------------------------------------------------------------
+
+    def note_booking(
+        self,
+        booking_id: str,
+        *,
+        kind: str,
+        starts_at: datetime,
+        occurred_at: datetime,
+        rules: CountingRules,
+        new_code: CodeGenerator,
+    ) -> list[IssuedReward]:
+        """A booking made: it counts toward attendance milestones when bookings are the source
+        of truth. Noted once; returns the rewards its automations issued."""
+        issued = self.expire_rewards(occurred_at, new_code)
+        if booking_id not in self.booked:
+            self._note_booking(
+                booking_id=booking_id, kind=kind, starts_at=starts_at, occurred_at=occurred_at
+            )
+        return issued + self._reach_due_attendance(rules, occurred_at, booking_id, new_code)
+
+    def check_in(
+        self, booking_id: str, occurred_at: datetime, rules: CountingRules, new_code: CodeGenerator
+    ) -> list[IssuedReward]:
+        """The client checked in to a class: attended, whenever the booking arrives."""
+        issued = self.expire_rewards(occurred_at, new_code)
+        if booking_id not in self.checked_in:
+            self._check_in(booking_id=booking_id, occurred_at=occurred_at)
+        return issued + self._reach_due_attendance(rules, occurred_at, booking_id, new_code)
+
+    def set_original_count(
+        self, count: int, at: datetime, rules: CountingRules, new_code: CodeGenerator
+    ) -> list[IssuedReward]:
+        """ "Enter the number of classes they took before joining": added to the total."""
+        if not 0 <= count <= MAX_ORIGINAL_COUNT:
+            msg = f"The original count must be 0 to {MAX_ORIGINAL_COUNT} classes (got {count})."
+            raise InvalidMilestone([msg])
+        if count != self.original_count:
+            self._set_original_count(count=count, at=at)
+        return self._reach_due_attendance(rules, at, None, new_code)
+
+    def attendance_bookings(self) -> list[Booked]:
+        """Every booking attendance may count, cancelled ones left out: the booked ones, the
+        completed appointments (attended), and check-ins whose booking has not arrived (a class
+        attended)."""
+        found: dict[str, Booked] = {}
+        for booking_id, booked in self.booked.items():
+            found[booking_id] = Booked(booked.kind, booked.starts_at, booking_id in self.checked_in)
+        for booking_id, part in self.parts.items():
+            found[booking_id] = Booked(part.kind, part.occurred_at, checked_in=True)
+        for booking_id, checked_in_at in self.checked_in.items():
+            found.setdefault(booking_id, Booked("group_class", checked_in_at, checked_in=True))
+        return [booked for booking_id, booked in found.items() if booking_id not in self.cancelled]
+
+    def attendance_count(self, rules: CountingRules) -> int:
+        """The total: the original count plus what Starcard counted under the settings now."""
+        return self.original_count + attended(self.attendance_bookings(), rules.attendance)
+
+    def _reach_due_attendance(
+        self,
+        rules: CountingRules,
+        at: datetime,
+        booking_id: str | None,
+        new_code: CodeGenerator,
+    ) -> list[IssuedReward]:
+        """Fire every automation whose count the total has reached, once each; those at or
+        below the original count were passed before Starcard and never fire."""
+        due = [
+            milestone
+            for milestone in rules.attendance_milestones
+            if milestone.milestone_id not in self.attendance_reached
+            and milestone.count > self.original_count
+        ]
+        if not due:
+            return []
+        total = self.attendance_count(rules)
+        issued: list[IssuedReward] = []
+        for milestone in due:
+            if total < milestone.count:
+                break
+            self._reach_attendance(
+                milestone_id=milestone.milestone_id,
+                count=milestone.count,
+                message=milestone.message,
+                discount_percent=milestone.discount_percent,
+                tag=milestone.tag,
+                reached_at=at,
+                booking_id=booking_id,
+            )
+            if milestone.message is not None:
+                issued += self._reward(as_reward_rule(milestone), at, new_code)
         return issued
 
     def record_cancellation(self, booking_id: str, occurred_at: datetime) -> None:
@@ -419,6 +528,7 @@ class ClientLoyalty(Aggregate):
         occurred_at: datetime,
         provider_id: str | None,
         counted: bool = False,
+        kind: str = "appointment",
     ) -> None:
         """`full_price` is the booking's own (`booked_at_full_price`); `provider_id` is kept in
         the event for analytics and is never a loyalty boundary. `counted` says that this
@@ -426,7 +536,11 @@ class ClientLoyalty(Aggregate):
         fact (False for appointments recorded before the flag existed). Stars shown are always
         re-derived under the current rules."""
         self.parts[booking_id] = Part(
-            visit_key=visit_key, minutes=minutes, full_price=full_price, occurred_at=occurred_at
+            visit_key=visit_key,
+            minutes=minutes,
+            full_price=full_price,
+            occurred_at=occurred_at,
+            kind=kind,
         )
 
     @event("BookingCancelled")
@@ -506,3 +620,54 @@ class ClientLoyalty(Aggregate):
         if self.outstanding_code == code:
             self.outstanding_code = None
             self.outstanding_expires_at = None
+
+    @event("BookingNoted")
+    def _note_booking(
+        self, *, booking_id: str, kind: str, starts_at: datetime, occurred_at: datetime
+    ) -> None:
+        self.booked[booking_id] = Booked(kind, starts_at, checked_in=False)
+
+    @event("CheckedIn")
+    def _check_in(self, *, booking_id: str, occurred_at: datetime) -> None:
+        self.checked_in[booking_id] = occurred_at
+
+    @event("OriginalCountSet")
+    def _set_original_count(self, *, count: int, at: datetime) -> None:
+        self.original_count = count
+
+    @event("AttendanceMilestoneReached")
+    def _reach_attendance(
+        self,
+        *,
+        milestone_id: str,
+        count: int,
+        message: str | None,
+        discount_percent: int | None,
+        tag: str | None,
+        reached_at: datetime,
+        booking_id: str | None,
+    ) -> None:
+        self.attendance_reached[milestone_id] = reached_at
+        reward_id = attendance_reward_id(milestone_id)
+        self.reward_order[reward_id] = (count, 0, reward_id)
+        if tag is not None:
+            self.tags.setdefault(tag, reached_at)
+
+
+def attendance_reward_id(milestone_id: str) -> str:
+    """The id an attendance milestone's reward carries among the client's rewards."""
+    return f"attendance-{milestone_id}"
+
+
+def as_reward_rule(milestone: AttendanceMilestone) -> Milestone:
+    """An attendance automation's email and reward, as the reward queue knows rewards."""
+    if milestone.message is None:  # pragma: no cover - the caller checked
+        raise AssertionError(milestone.milestone_id)
+    return Milestone(
+        milestone_id=attendance_reward_id(milestone.milestone_id),
+        session_count=milestone.count,
+        message=milestone.message,
+        discount_percent=milestone.discount_percent,
+        min_minutes=0,
+        active=True,
+    )

@@ -7,8 +7,10 @@ top." Each case the product names is a predicate below; `is_full_price` combines
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from starcard_loyalty.domain.attendance import AttendanceMilestone, AttendanceSettings
 
 MEMBERSHIP_OR_PACKAGE = frozenset({"membership_credit", "package"})
 """Discount kinds and payment methods that mean the session was pre-paid from a bundle."""
@@ -36,6 +38,7 @@ class Appointment:
     payment_method: str
     occurred_at: datetime
     provider_id: str | None
+    kind: str = "appointment"
 
     def __post_init__(self) -> None:
         if self.occurred_at.utcoffset() is None:
@@ -112,6 +115,8 @@ class Part:
     minutes: int
     full_price: bool
     occurred_at: datetime
+    kind: str = "appointment"
+    """The service's kind (`ServiceKind`), for attendance counting."""
 
 
 @dataclass(frozen=True)
@@ -222,8 +227,11 @@ def in_reward_order(milestones: Iterable[Milestone]) -> list[Milestone]:
 @dataclass(frozen=True)
 class CountingRules:
     """A snapshot of a programme's counting settings, taken by `LoyaltyProgramme.rules()`:
-    the "Count membership and package sessions" toggle and the active milestones in reward order.
+    the "Count membership and package sessions" toggle and the active milestones in reward order,
+    and the attendance settings and active attendance milestones (lowest count first).
     """
 
     count_discounted: bool
     milestones: tuple[Milestone, ...]
+    attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+    attendance_milestones: tuple[AttendanceMilestone, ...] = ()

@@ -1,4 +1,5 @@
-"""The loyalty programme of one tenant: its milestones and its counting settings.
+"""The loyalty programme of one tenant: its milestones and its counting settings, and the
+attendance policy of studios (`starcard_loyalty.domain.attendance`).
 
 Each public verb checks its invariants and decides whether anything changes; the change is then
 recorded by a private `@event` method that only applies the fact. So a request that changes
@@ -6,11 +7,18 @@ nothing records nothing, and replaying stored events never re-runs today's valid
 facts accepted yesterday.
 """
 
+from collections.abc import Iterable
 from dataclasses import replace
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from starcard_loyalty.domain.attendance import (
+    AttendanceMilestone,
+    AttendanceSettings,
+    Source,
+    in_count_order,
+)
 from starcard_loyalty.domain.counting import CountingRules, Milestone, in_reward_order
 from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone, MilestoneNotFound
 from starcard_loyalty.domain.ids import programme_id
@@ -75,6 +83,8 @@ class LoyaltyProgramme(Aggregate):
         self.count_discounted_sessions = False
         self.milestones: dict[str, Milestone] = {}
         self.deleted_milestone_ids: set[str] = set()
+        self.attendance = AttendanceSettings()
+        self.attendance_milestones: dict[str, AttendanceMilestone] = {}
 
     def get_milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id, or `MilestoneNotFound`."""
@@ -92,6 +102,8 @@ class LoyaltyProgramme(Aggregate):
         return CountingRules(
             count_discounted=self.count_discounted_sessions,
             milestones=tuple(self.active_milestones()),
+            attendance=self.attendance,
+            attendance_milestones=tuple(in_count_order(self.attendance_milestones.values())),
         )
 
     def add_milestone(
@@ -176,9 +188,51 @@ class LoyaltyProgramme(Aggregate):
         if enabled != self.count_discounted_sessions:
             self._change_counting(count_discounted_sessions=enabled)
 
+    def set_attendance_counting(self, source: Source, kinds: Iterable[str]) -> None:
+        """Settings → General Client Settings: the source of truth and what to count."""
+        settings = AttendanceSettings(source=source, kinds=frozenset(kinds)).check()
+        if settings != self.attendance:
+            self._change_attendance(source=settings.source.value, kinds=sorted(settings.kinds))
+
+    def get_attendance_milestone(self, milestone_id: str) -> AttendanceMilestone:
+        try:
+            return self.attendance_milestones[milestone_id]
+        except KeyError:
+            raise MilestoneNotFound(milestone_id) from None
+
+    def put_attendance_milestone(self, milestone: AttendanceMilestone) -> None:
+        """Add an automation, or change one; one automation per count."""
+        milestone.check()
+        if milestone.milestone_id not in self.attendance_milestones:
+            self.check_milestone_id_is_new(milestone.milestone_id)
+        for other in self.attendance_milestones.values():
+            if other.milestone_id != milestone.milestone_id and other.count == milestone.count:
+                msg = (
+                    f"Attendance milestone {other.milestone_id!r} already fires at class "
+                    f"{milestone.count}: edit that one, or pick another count."
+                )
+                raise DuplicateMilestone(msg)
+        if self.attendance_milestones.get(milestone.milestone_id) != milestone:
+            self._put_attendance_milestone(
+                milestone_id=milestone.milestone_id,
+                count=milestone.count,
+                message=milestone.message,
+                discount_percent=milestone.discount_percent,
+                tag=milestone.tag,
+                active=milestone.active,
+            )
+
+    def delete_attendance_milestone(self, milestone_id: str) -> None:
+        self.get_attendance_milestone(milestone_id)
+        self._delete_attendance_milestone(milestone_id=milestone_id)
+
     def check_milestone_id_is_new(self, milestone_id: str) -> None:
         """Refuse an id in use or once used: clients remember reached milestones by id."""
-        if milestone_id in self.milestones or milestone_id in self.deleted_milestone_ids:
+        if (
+            milestone_id in self.milestones
+            or milestone_id in self.attendance_milestones
+            or milestone_id in self.deleted_milestone_ids
+        ):
             msg = f"Milestone id {milestone_id!r} is already used in this programme; use a new id."
             raise DuplicateMilestone(msg)
 
@@ -257,3 +311,32 @@ class LoyaltyProgramme(Aggregate):
     @event("CountingChanged")
     def _change_counting(self, *, count_discounted_sessions: bool) -> None:
         self.count_discounted_sessions = count_discounted_sessions
+
+    @event("AttendanceCountingChanged")
+    def _change_attendance(self, *, source: str, kinds: list[str]) -> None:
+        self.attendance = AttendanceSettings(source=Source(source), kinds=frozenset(kinds))
+
+    @event("AttendanceMilestonePut")
+    def _put_attendance_milestone(
+        self,
+        *,
+        milestone_id: str,
+        count: int,
+        message: str | None,
+        discount_percent: int | None,
+        tag: str | None,
+        active: bool,
+    ) -> None:
+        self.attendance_milestones[milestone_id] = AttendanceMilestone(
+            milestone_id=milestone_id,
+            count=count,
+            message=message,
+            discount_percent=discount_percent,
+            tag=tag,
+            active=active,
+        )
+
+    @event("AttendanceMilestoneDeleted")
+    def _delete_attendance_milestone(self, *, milestone_id: str) -> None:
+        del self.attendance_milestones[milestone_id]
+        self.deleted_milestone_ids.add(milestone_id)

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS read.referral_refusals (
 );
 CREATE INDEX IF NOT EXISTS referral_refusals_by_referrer
     ON read.referral_refusals (tenant_id, referrer_client_id);
+ALTER TABLE read.referral_refusals ADD COLUMN IF NOT EXISTS visitor_id text;
 CREATE TABLE IF NOT EXISTS read.referral_credit_accounts (
     aggregate_id uuid PRIMARY KEY,
     tenant_id text NOT NULL,
@@ -160,8 +161,8 @@ COMPLETE = "UPDATE read.referral_referees SET completed_at = %(at)s WHERE aggreg
 
 REFUSE = """
 INSERT INTO read.referral_refusals
-    (tenant_id, referee_client_id, booking_id, referrer_client_id, reason, refused_at)
-SELECT tenant_id, client_id, %(booking)s, %(referrer)s, %(reason)s, %(at)s
+    (tenant_id, referee_client_id, booking_id, referrer_client_id, reason, refused_at, visitor_id)
+SELECT tenant_id, client_id, %(booking)s, %(referrer)s, %(reason)s, %(at)s, %(visitor)s
 FROM read.referral_referees WHERE aggregate_id = %(agg)s
 ON CONFLICT DO NOTHING
 """
@@ -263,6 +264,7 @@ def _referee_statements(kind: str, event: Any) -> Iterator[tuple[str, Row]]:
                     "referrer": event.referrer_client_id,
                     "reason": event.reason,
                     "at": event.refused_at,
+                    "visitor": getattr(event, "visitor_id", None),
                 },
             )
         case "Referee.ReferrerRewarded":
@@ -327,11 +329,15 @@ class ReferralsProjection:
 STAGE_COLOURS = {"invited": "red", "booked": "amber", "completed": "green", "refused": "grey"}
 
 # A visit is only an invitation while nobody has booked with that visitor id through the same
-# referrer's link (``v`` is the visit).
+# referrer's link, and no booking of theirs through it was refused (``v`` is the visit).
 NOT_BOOKED = """NOT EXISTS (
     SELECT 1 FROM read.referral_referees b
     WHERE b.tenant_id = v.tenant_id AND b.referrer_client_id = v.referrer_client_id
       AND b.visitor_id = v.visitor_id
+) AND NOT EXISTS (
+    SELECT 1 FROM read.referral_refusals f
+    WHERE f.tenant_id = v.tenant_id AND f.referrer_client_id = v.referrer_client_id
+      AND f.visitor_id = v.visitor_id
 )"""
 
 CLIENT_REFERRALS = f"""
@@ -349,7 +355,7 @@ SELECT * FROM (
     FROM read.referral_visits v
     WHERE v.tenant_id = %(tenant)s AND v.referrer_client_id = %(client)s AND {NOT_BOOKED}
     UNION ALL
-    SELECT f.referee_client_id, NULL, 'refused', NULL, f.refused_at, NULL, f.reason
+    SELECT f.referee_client_id, f.visitor_id, 'refused', NULL, f.refused_at, NULL, f.reason
     FROM read.referral_refusals f
     WHERE %(refused)s AND f.tenant_id = %(tenant)s AND f.referrer_client_id = %(client)s
 ) referrals

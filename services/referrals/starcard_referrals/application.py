@@ -31,6 +31,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from starcard_events.referral_facts import ReferralStage
 from starcard_loyalty.domain.codes import check_money, code_expiry, normalize_code
 from starcard_loyalty.domain.errors import CodeNotFound
 from starcard_runtime.batching import BatchApplication, UnitOfWork
@@ -141,25 +142,15 @@ class ReferralsService(BatchApplication):
         *,
         code: str | None = None,
         visitor_id: str | None = None,
+        back_to_back_group: str | None = None,
     ) -> Referee:
         """A booking of the client: the first one makes them known; one through a link books
-        the referral (or records why not), and rewards what the settings say is due now."""
+        the referral (or records why not), and gives what being booked earns."""
         settings = self.settings_for(unit, tenant_id)
-        referee = self._referee(unit, tenant_id, client_id, booking_id, at)
-        link = None if code is None else unit.read(link_id(tenant_id, code), ReferralLink)
-        if code is not None and link is None:
-            # The booking stands; only the referral cannot be made. No code in the log: it is
-            # the key to someone's link.
-            log.warning("booking names an unknown referral code", tenant_id=tenant_id)
-        if code is not None and link is not None:
-            referee.book_through(
-                code=code,
-                referrer_client_id=link.client_id,
-                booking_id=booking_id,
-                visitor_id=visitor_id,
-                at=at,
-            )
-        self._reward(unit, referee, settings, at)
+        referee = self._referee(unit, tenant_id, client_id, booking_id, at, back_to_back_group)
+        before = referee.stage
+        self._book_through(unit, referee, booking_id, at, code, visitor_id, back_to_back_group)
+        self._reward(unit, referee, settings, before)
         return referee
 
     def record_completion(
@@ -173,15 +164,17 @@ class ReferralsService(BatchApplication):
         paid: bool,
         code: str | None = None,
         visitor_id: str | None = None,
+        back_to_back_group: str | None = None,
     ) -> Referee:
         """An appointment of the client was completed: as a booking (it may carry the code, or
         be the first event seen of it), and, when paid, as the referral's completion."""
-        referee = self.record_booking(
-            unit, tenant_id, client_id, booking_id, at, code=code, visitor_id=visitor_id
-        )
+        settings = self.settings_for(unit, tenant_id)
+        referee = self._referee(unit, tenant_id, client_id, booking_id, at, back_to_back_group)
+        before = referee.stage
+        self._book_through(unit, referee, booking_id, at, code, visitor_id, back_to_back_group)
         if paid:
             referee.record_paid_completion(at)
-            self._reward(unit, referee, self.settings_for(unit, tenant_id), at)
+        self._reward(unit, referee, settings, before)
         return referee
 
     def apply_credit_from_booking(
@@ -198,10 +191,20 @@ class ReferralsService(BatchApplication):
     ) -> CreditUse:
         """A booking reports credit taken off: use it (at most what was reported), once."""
         self.settings_for(unit, tenant_id)
-        account = unit.get(credit_account_id(tenant_id, client_id), CreditAccount)
+        account = unit.get(credit_account_id(tenant_id, client_id), CreditAccount, fresh=True)
         if account is None:
-            return CreditUse(booking_id, 0, currency, ())
-        return account.apply(booking_id, price_minor, currency, at, cap_minor=reported_minor)
+            use = CreditUse(booking_id, 0, currency, ())
+        else:
+            use = account.apply(booking_id, price_minor, currency, at, cap_minor=reported_minor)
+        if use.amount_minor < reported_minor:
+            log.warning(
+                "booking reports more credit than the client has",
+                tenant_id=tenant_id,
+                booking_id=booking_id,
+                reported_minor=reported_minor,
+                applied_minor=use.amount_minor,
+            )
+        return use
 
     def redeem_welcome_from_booking(
         self,
@@ -219,47 +222,91 @@ class ReferralsService(BatchApplication):
             client_id, booking_id, at
         )
 
-    def _referee(
-        self, unit: UnitOfWork, tenant_id: str, client_id: str, booking_id: str, at: datetime
+    @staticmethod
+    def _referee(  # noqa: PLR0917 - the booking's fields, in the order they are read
+        unit: UnitOfWork,
+        tenant_id: str,
+        client_id: str,
+        booking_id: str,
+        at: datetime,
+        group: str | None,
     ) -> Referee:
         referee = unit.get(referee_id(tenant_id, client_id), Referee)
         if referee is None:
             referee = Referee(
-                tenant_id=tenant_id, client_id=client_id, booking_id=booking_id, seen_at=at
+                tenant_id=tenant_id,
+                client_id=client_id,
+                booking_id=booking_id,
+                seen_at=at,
+                back_to_back_group=group,
             )
             unit.add(referee)
         return referee
 
-    def _reward(
-        self, unit: UnitOfWork, referee: Referee, settings: ReferralSettings, at: datetime
+    @staticmethod
+    def _book_through(  # noqa: PLR0917 - the booking's fields, in the order they are read
+        unit: UnitOfWork,
+        referee: Referee,
+        booking_id: str,
+        at: datetime,
+        code: str | None,
+        visitor_id: str | None,
+        group: str | None,
     ) -> None:
-        """Give what the referral earned under `settings`, each thing once."""
-        if referee.welcome_due(settings) and referee.booked_at is not None:
+        if code is None:
+            return
+        link = unit.read(link_id(referee.tenant_id, code), ReferralLink)
+        if link is None:
+            # The booking stands; only the referral cannot be made. No code in the log: it is
+            # the key to someone's link.
+            log.warning("booking names an unknown referral code", tenant_id=referee.tenant_id)
+            return
+        referee.book_through(
+            code=code,
+            referrer_client_id=link.client_id,
+            booking_id=booking_id,
+            visitor_id=visitor_id,
+            at=at,
+            back_to_back_group=group,
+        )
+
+    def _reward(
+        self,
+        unit: UnitOfWork,
+        referee: Referee,
+        settings: ReferralSettings,
+        stage_before: ReferralStage | None,
+    ) -> None:
+        """Give what the referral earned by moving on from `stage_before`, under `settings`:
+        the welcome code when it was just booked, the referrer's reward when it just met the
+        trigger. Nothing moved, nothing earned."""
+        if referee.stage is stage_before:
+            return
+        booked_at = referee.booked_at
+        if stage_before is None and booked_at is not None and referee.welcome_due(settings):
             code = self.new_welcome_code()
-            expires_at = code_expiry(referee.booked_at)
-            referee.give_welcome_code(code, settings.reward, referee.booked_at, expires_at)
+            expires_at = code_expiry(booked_at)
+            referee.give_welcome_code(code, settings.reward, booked_at, expires_at)
             unit.add(
                 WelcomeCode(
                     code=code,
                     tenant_id=referee.tenant_id,
                     client_id=referee.client_id,
                     value=settings.reward.as_event(),
-                    issued_at=referee.booked_at,
+                    issued_at=booked_at,
                     expires_at=expires_at,
                 )
             )
-        if not referee.reward_due(settings) or referee.referrer_client_id is None:
+        rewarded_at = referee.reward_referrer(settings)
+        referrer = referee.referrer_client_id
+        if rewarded_at is None or referrer is None or settings.delivery is not Delivery.CREDIT:
             return
-        referee.reward_referrer(settings, at)
-        if settings.delivery is Delivery.CREDIT:
-            account_id = credit_account_id(referee.tenant_id, referee.referrer_client_id)
-            account = unit.get(account_id, CreditAccount)
-            if account is None:
-                account = CreditAccount(
-                    tenant_id=referee.tenant_id, client_id=referee.referrer_client_id
-                )
-                unit.add(account)
-            account.issue(referee.client_id, settings.reward, at)
+        account_id = credit_account_id(referee.tenant_id, referrer)
+        account = unit.get(account_id, CreditAccount, fresh=True)
+        if account is None:
+            account = CreditAccount(tenant_id=referee.tenant_id, client_id=referrer)
+            unit.add(account)
+        account.issue(referee.client_id, settings.reward, rewarded_at)
 
     # -- portal (gateway) --------------------------------------------------------------------
 
@@ -356,6 +403,7 @@ class ReferralsService(BatchApplication):
 
         def redeem(unit: UnitOfWork) -> WelcomeCode:
             welcome = self._welcome_of_tenant(unit, tenant_id, code)
+            welcome.value.off(amount_minor, currency)  # refuses another currency before use
             welcome.redeem(client_id, booking_id, at)
             return welcome
 
@@ -421,7 +469,7 @@ class ReferralsService(BatchApplication):
     @staticmethod
     def _welcome_of_tenant(unit: UnitOfWork, tenant_id: str, code: str) -> WelcomeCode:
         """The tenant's code; another tenant's is not found, exactly like one never issued."""
-        welcome = unit.get(welcome_code_id(code), WelcomeCode)
+        welcome = unit.get(welcome_code_id(code), WelcomeCode, fresh=True)
         if welcome is None or welcome.tenant_id != tenant_id:
             raise CodeNotFound(code)
         return welcome

@@ -8,6 +8,7 @@ this service cannot use there is skipped (and logged), so one bad record is set 
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 import structlog
@@ -23,7 +24,7 @@ from starcard_events import (
     parse_referral_visit,
     referral_visit_key,
 )
-from starcard_events.bookings import BookingDetails
+from starcard_events.bookings import BookingDetails, Discount
 from starcard_events.topics import REFERRAL_VISITS
 from starcard_loyalty.domain.errors import (
     CodeAlreadyRedeemed,
@@ -119,6 +120,7 @@ def when_a_client_books_track_the_referral(
         event.occurred_at,
         code=data.referral_code,
         visitor_id=data.referral_visitor_id,
+        back_to_back_group=data.back_to_back_group,
     )
 
 
@@ -136,6 +138,7 @@ def when_an_appointment_is_completed_track_the_referral(
         paid=data.price.amount_minor > 0,
         code=data.referral_code,
         visitor_id=data.referral_visitor_id,
+        back_to_back_group=data.back_to_back_group,
     )
 
 
@@ -147,11 +150,7 @@ def when_a_booking_uses_credit_or_a_welcome_code_redeem_it(
     data: BookingDetails = event.data
     for discount in data.discounts:
         if discount.kind is DiscountKind.REFERRAL_CREDIT:
-            reported = (
-                discount.amount.amount_minor
-                if discount.amount is not None
-                else data.list_price.amount_minor
-            )
+            reported = reported_minor(discount, data.list_price.amount_minor)
             service.apply_credit_from_booking(
                 unit,
                 event.tenant_id,
@@ -179,3 +178,13 @@ def when_a_booking_uses_credit_or_a_welcome_code_redeem_it(
                     tenant_id=event.tenant_id,
                     booking_id=data.booking_id,
                 )
+
+
+def reported_minor(discount: Discount, list_price_minor: int) -> int:
+    """What a `referral_credit` discount says was taken off: its amount, or its percentage of
+    the list price rounded half up to the minor unit (percentages may have decimals: 12.5)."""
+    if discount.amount is not None:
+        return discount.amount.amount_minor
+    percentage = discount.percentage or Decimal(0)
+    off = (Decimal(list_price_minor) * percentage / 100).quantize(Decimal(1), ROUND_HALF_UP)
+    return min(list_price_minor, int(off))

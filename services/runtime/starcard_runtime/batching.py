@@ -98,11 +98,21 @@ class UnitOfWork:
         self.aggregates.update(loaded)
         self._absent |= wanted - loaded.keys()
 
-    def get(self, aggregate_id: UUID, kind: type[TAggregate]) -> TAggregate | None:
-        """An aggregate this batch writes (cached between batches), or None if there is none."""
-        found = self.aggregates.get(aggregate_id) or self.application.working_set.get(aggregate_id)
-        if found is None and aggregate_id in self._absent:
-            return None
+    def get(
+        self, aggregate_id: UUID, kind: type[TAggregate], *, fresh: bool = False
+    ) -> TAggregate | None:
+        """An aggregate this batch writes (cached between batches), or None if there is none.
+
+        `fresh` loads it from the store, not the cache, the first time this batch asks: for an
+        aggregate that other processes write too. A stale copy would be caught by the version
+        check only if the batch writes it; a decision *not* to write (no credit left, say)
+        taken on a stale copy would be recorded as if it were right.
+        """
+        found = self.aggregates.get(aggregate_id)
+        if found is None and not fresh:
+            found = self.application.working_set.get(aggregate_id)
+            if found is None and aggregate_id in self._absent:
+                return None
         if found is None:
             try:
                 found = self.application.repository.get(aggregate_id)

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from starcard_runtime.leadership import await_leadership
 
@@ -135,7 +135,19 @@ class OutboxRelay:
             return position, []
         outbound: list[Outbound] = []
         for notification in notifications:
-            outbound += self.translate(self.application.mapper.to_domain_event(notification))
+            event = self.application.mapper.to_domain_event(notification)
+            try:
+                outbound += self.translate(event)
+            except ValidationError as exc:
+                # An event whose record would break the published contract is set aside, not
+                # retried for ever: one bad event must not stop every fact and email behind it.
+                log.error(
+                    "event not publishable, skipped",
+                    relay=self.name,
+                    notification_id=notification.id,
+                    event_type=notification.topic.rsplit(":", 1)[-1],
+                    reason=str(exc.errors(include_url=False, include_input=False))[:500],
+                )
         return notifications[-1].id, outbound
 
     async def _relay_page(self, position: int) -> int:

@@ -371,3 +371,50 @@ def only(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The one item; an AssertionError (so `eventually` retries) while there is not exactly one."""
     assert len(items) == 1, items
     return items[0]
+
+
+async def test_a_percentage_only_credit_discount_uses_that_share_of_the_price(
+    stack: ReferralsStack,
+) -> None:
+    code = stack.commands.link_for(TENANT, "ada", at(0)).code
+    for n in range(5):  # five friends: £50 of credit
+        await stack.publish(
+            booking(f"friend{n}", code, booking_id=f"f{n}"),
+            completion(f"friend{n}", booking_id=f"f{n}"),
+        )
+
+    def fifty_pounds() -> None:
+        credits = account(stack, "ada")
+        assert credits is not None
+        assert credits.available().amounts == {"GBP": 5000}
+
+    await eventually(fifty_pounds)
+    reported = {"kind": "referral_credit", "percentage": "12.5"}
+    await stack.publish(
+        examples.booking_created(
+            TENANT, at(300), client_id="ada", booking_id="ada-b1", price_minor=5250,
+            list_price_minor=6000, discounts=[reported],
+        )
+    )  # fmt: skip
+
+    def twelve_and_a_half_percent_used() -> None:
+        credits = account(stack, "ada")
+        assert credits is not None
+        assert credits.available().amounts == {"GBP": 5000 - 750}
+
+    await eventually(twelve_and_a_half_percent_used)
+
+
+async def test_an_event_that_cannot_be_published_is_skipped_and_the_rest_flow(
+    stack: ReferralsStack,
+) -> None:
+    # A client id the wire contract refuses (only the gateway validates client ids).
+    odd = stack.commands.link_for(TENANT, "Jane Smith", at(0)).code
+    code = stack.commands.link_for(TENANT, "ada", at(0)).code
+    await stack.publish(visit(odd, "v-odd"), visit(code, "v-ada"))
+    await stack.publish(booking("zoe", code))
+
+    def the_rest_published() -> None:
+        assert [stage for _, _, stage in stages_of(stack, "ada")] == ["invited", "booked"]
+
+    await eventually(the_rest_published)

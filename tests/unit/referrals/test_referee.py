@@ -28,7 +28,13 @@ def at(hours: int) -> datetime:
 
 
 def newcomer(booking_id: str = "b1", seen: datetime = T0) -> Referee:
-    return Referee(tenant_id="anna", client_id="zoe", booking_id=booking_id, seen_at=seen)
+    return Referee(
+        tenant_id="anna",
+        client_id="zoe",
+        booking_id=booking_id,
+        seen_at=seen,
+        back_to_back_group=None,
+    )
 
 
 def book(
@@ -115,6 +121,29 @@ def test_a_second_link_after_a_referral_is_refused_one_referral_per_client() -> 
     assert referee.referrer_client_id == "ada"
 
 
+def test_a_back_to_back_add_on_carrying_the_code_is_not_an_existing_clients_booking() -> None:
+    referee = Referee(
+        tenant_id="anna", client_id="zoe", booking_id="b1", seen_at=T0, back_to_back_group="g"
+    )
+    refused = referee.book_through(
+        code="code-of-ada-123",
+        referrer_client_id="ada",
+        booking_id="b2",
+        visitor_id=None,
+        at=at(1),
+        back_to_back_group="g",
+    )
+    assert refused is None
+    assert referee.stage is ReferralStage.BOOKED
+
+
+def test_the_reward_is_given_at_the_moment_the_trigger_was_met() -> None:
+    referee = newcomer()
+    referee.record_paid_completion(at(30))
+    book(referee, hours=1)
+    assert referee.reward_referrer(ON_COMPLETION) == at(30)
+
+
 def test_a_refusal_is_recorded_once_per_booking() -> None:
     referee = newcomer()
     book(referee, referrer="zoe")
@@ -143,10 +172,10 @@ def test_the_reward_is_due_at_the_trigger(
 def test_the_referrer_is_rewarded_once() -> None:
     referee = newcomer()
     book(referee)
-    referee.reward_referrer(ON_BOOKING, at(0))
-    referee.reward_referrer(ON_BOOKING, at(1))
+    assert referee.reward_referrer(ON_BOOKING) == at(0)
+    assert referee.reward_referrer(ON_BOOKING) is None
     referee.record_paid_completion(at(2))
-    referee.reward_referrer(ON_COMPLETION, at(2))
+    referee.reward_referrer(ON_COMPLETION)
     assert names(referee).count("ReferrerRewarded") == 1
     assert not referee.reward_due(ON_BOOKING)
 
@@ -182,7 +211,7 @@ def test_any_arrival_order_ends_completed_and_rewarded_once(order: list[str]) ->
             book(referee)
         else:
             referee.record_paid_completion(at(2))
-        referee.reward_referrer(ON_COMPLETION, at(2))
+        referee.reward_referrer(ON_COMPLETION)
     assert referee.stage is ReferralStage.COMPLETED
     assert referee.completed_at == at(2)
     assert names(referee).count("ReferrerRewarded") == 1

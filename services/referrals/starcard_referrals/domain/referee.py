@@ -11,7 +11,13 @@ when they were already a client (a booking of theirs was seen earlier), or when 
 referred through another link: one referral per referred client.
 
 Every client of the tenant gets a `Referee` on their first booking event (one event, once), since
-"already a client" can only be told from what was seen before the booking through a link.
+"already a client" can only be told from what was seen before the booking through a link. That
+is decided when the booking through the link arrives: a referral never moves backwards, so an
+earlier booking replayed after it does not undo it.
+
+What a referral earns is decided when it moves to a stage (by the application, with the settings
+in force then): the welcome code when it is booked, the referrer's reward when it meets the
+trigger. A later, unrelated event of the client gives nothing, whatever the settings say by then.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from starcard_referrals.domain.values import RewardValue
 
 
 class Referee(Aggregate):
-    """Created with `Referee(tenant_id=..., client_id=..., booking_id=..., seen_at=...)`."""
+    """Created with `Referee(tenant_id=..., client_id=..., booking_id=..., seen_at=...,
+    back_to_back_group=...)`: every field given (the library's event class has no defaults; the
+    default here is for events stored before the group was recorded)."""
 
     @staticmethod
     def create_id(tenant_id: str, client_id: str) -> UUID:
@@ -37,12 +45,19 @@ class Referee(Aggregate):
 
     @event("FirstSeen")
     def __init__(
-        self, *, tenant_id: str, client_id: str, booking_id: str, seen_at: datetime
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        booking_id: str,
+        seen_at: datetime,
+        back_to_back_group: str | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
         self.first_booking_id = booking_id
         self.first_seen_at = seen_at
+        self.first_group = back_to_back_group
         self.first_paid_completion: datetime | None = None
         self.code: str | None = None
         self.referrer_client_id: str | None = None
@@ -52,7 +67,8 @@ class Referee(Aggregate):
         self.booked_at: datetime | None = None
         self.completed_at: datetime | None = None
         self.refused: dict[str, str] = {}
-        self.referrer_rewarded = False
+        self.rewarded_at: datetime | None = None
+        """When the referrer's reward was given: the moment the referral met the trigger."""
         self.welcome_code: str | None = None
 
     # -- what happened ----------------------------------------------------------------------
@@ -65,12 +81,13 @@ class Referee(Aggregate):
         booking_id: str,
         visitor_id: str | None,
         at: datetime,
+        back_to_back_group: str | None = None,
     ) -> RefusalReason | None:
         """A booking of this client carried a referral code. Returns why no referral was made,
         or None (booked now, or this referral already booked)."""
         if self.code == code:
             return None
-        reason = self._refusal(referrer_client_id, booking_id, at)
+        reason = self._refusal(referrer_client_id, booking_id, at, back_to_back_group)
         if reason is not None:
             if booking_id not in self.refused:
                 self._refuse(
@@ -79,6 +96,7 @@ class Referee(Aggregate):
                     booking_id=booking_id,
                     reason=reason.value,
                     refused_at=at,
+                    visitor_id=visitor_id,
                 )
             return reason
         self._book(
@@ -100,36 +118,47 @@ class Referee(Aggregate):
             self._complete(completed_at=at)
 
     def _refusal(
-        self, referrer_client_id: str, booking_id: str, at: datetime
+        self, referrer_client_id: str, booking_id: str, at: datetime, group: str | None
     ) -> RefusalReason | None:
         if referrer_client_id == self.client_id:
             return RefusalReason.SELF_REFERRAL
         if self.code is not None:
             return RefusalReason.ALREADY_REFERRED
-        if self.first_booking_id != booking_id and self.first_seen_at < at:
+        if self.was_a_client_before(booking_id, at, group):
             return RefusalReason.EXISTING_CLIENT
         return None
+
+    def was_a_client_before(self, booking_id: str, at: datetime, group: str | None) -> bool:
+        """A booking of theirs came before this one: an earlier booking, not a part of the same
+        back-to-back visit. A booking later cancelled still made them a client."""
+        same_visit = group is not None and group == self.first_group
+        return self.first_booking_id != booking_id and not same_visit and self.first_seen_at < at
 
     # -- what it earns ----------------------------------------------------------------------
 
     def reward_due(self, settings: ReferralSettings) -> bool:
-        """The referral met the programme's trigger and its referrer is not rewarded yet."""
-        if self.referrer_rewarded or self.stage is None:
+        """The referral meets the programme's trigger and its referrer is not rewarded yet."""
+        if self.rewarded_at is not None or self.stage is None:
             return False
         if settings.trigger is Trigger.FIRST_BOOKING:
             return True
         return self.stage is ReferralStage.COMPLETED
 
-    def reward_referrer(self, settings: ReferralSettings, at: datetime) -> None:
-        """Record the referrer's reward, once, as the settings in force now define it."""
+    def reward_referrer(self, settings: ReferralSettings) -> datetime | None:
+        """Record the referrer's reward, once, as the settings in force define it, at the
+        moment the referral reached its stage; returns that moment (None: nothing was due)."""
         if not self.reward_due(settings):
-            return
+            return None
+        reached_at = self.completed_at if self.stage is ReferralStage.COMPLETED else self.booked_at
+        if reached_at is None:  # pragma: no cover - a stage has its moment
+            raise AssertionError(self.stage)
         self._reward_referrer(
             value=settings.reward.as_event(),
             delivery=settings.delivery.value,
             alert_email=settings.alert_email if settings.delivery is Delivery.ALERT else None,
-            rewarded_at=at,
+            rewarded_at=reached_at,
         )
+        return reached_at
 
     def welcome_due(self, settings: ReferralSettings) -> bool:
         """The referred client is to get their own code, and has none yet."""
@@ -177,6 +206,7 @@ class Referee(Aggregate):
         booking_id: str,
         reason: str,
         refused_at: datetime,
+        visitor_id: str | None = None,
     ) -> None:
         self.refused[booking_id] = reason
 
@@ -189,7 +219,7 @@ class Referee(Aggregate):
         alert_email: str | None,
         rewarded_at: datetime,
     ) -> None:
-        self.referrer_rewarded = True
+        self.rewarded_at = rewarded_at
 
     @event("WelcomeCodeIssued")
     def _welcome(

@@ -10,7 +10,10 @@ re-derives every client of the tenant in one statement.
 Rewards are kept one row per milestone reached (``read.loyalty_rewards``), following the
 ``ClientLoyalty`` reward events: queued, then outstanding (a code) or sent (a message only), then
 redeemed or expired. The client's outstanding code is copied onto its ``loyalty_clients`` row, so
-the most-loyal list flags it without a join.
+the most-loyal list flags it without a join. A studio's attendance automation rewards through the
+same queue (``milestone_id`` ``attendance-<automation id>``): its row is a reward like any other,
+and its code the client's outstanding code, while the card's next reward is only ever a loyalty
+milestone (``starcard_projections.attendance`` keeps the automations themselves).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.application import ReferralsService
 from starcard_runtime.eventstore import open_event_store
 
+from starcard_projections.attendance import AttendanceProjection
 from starcard_projections.loyalty import LoyaltyProjection
 from starcard_projections.referrals import ReferralsProjection
 
@@ -62,6 +63,7 @@ class Source:
 
 PROJECTIONS: dict[str, tuple[Callable[[], Projection], Source]] = {
     "loyalty": (LoyaltyProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
+    "attendance": (AttendanceProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "referrals": (ReferralsProjection, Source(ReferralsService, REFERRALS_SCHEMA)),
 }
 PROJECTION_NAMES = list(PROJECTIONS)

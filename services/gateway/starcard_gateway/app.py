@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starcard_runtime.logs import configure_logging
 from starcard_runtime.settings import RuntimeSettings
 
-from starcard_gateway.api import checkout, loyalty, operator, ops, portal, referrals
+from starcard_gateway.api import attendance, checkout, loyalty, operator, ops, portal, referrals
 from starcard_gateway.errors import install_error_handlers
 from starcard_gateway.metrics import install_metrics
 from starcard_gateway.portal import PortalTokens
@@ -37,6 +37,11 @@ TAGS = [
     {
         "name": "loyalty",
         "description": "Milestones, counting settings, the most-loyal list and a client's card.",
+    },
+    {
+        "name": "attendance",
+        "description": "Studios' attendance milestones: what counts, the automations (email, "
+        "reward, tag), a client's original count, the check-in screen's count, and segments.",
     },
     {
         "name": "referrals",
@@ -81,6 +86,7 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     install_metrics(app)
     app.include_router(ops.router)
     app.include_router(loyalty.router)
+    app.include_router(attendance.router)
     app.include_router(referrals.router)
     app.include_router(checkout.router)
     app.include_router(portal.router)

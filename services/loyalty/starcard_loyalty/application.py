@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -495,6 +495,15 @@ class LoyaltyService(BatchApplication):
             return programme.attendance_milestones[milestone.milestone_id]
 
         return self._change_programme(tenant_id, put)
+
+    def change_attendance_milestone(
+        self, tenant_id: str, milestone_id: str, **changes: Any
+    ) -> AttendanceMilestone:
+        """Change some fields of an automation (or whether it is active), on the programme as
+        it is when the change is saved."""
+        return self._change_programme(
+            tenant_id, lambda p: p.change_attendance_milestone(milestone_id, **changes)
+        )
 
     def delete_attendance_milestone(self, tenant_id: str, milestone_id: str) -> None:
         self._change_programme(tenant_id, lambda p: p.delete_attendance_milestone(milestone_id))

@@ -92,7 +92,14 @@ async def test_stars_published_to_kafka_are_served_by_the_gateway(
         assert response.status_code == 404, response.text
 
     ada = await client(gateway, anna, "ada")
-    assert ada == {"client_id": "ada", "sessions": 4, "stars": 4, "show_stars_pill": False}
+    assert ada == {
+        "client_id": "ada",
+        "sessions": 4,
+        "stars": 4,
+        "show_stars_pill": False,
+        "attendance": {"total": 4, "original": 0, "counted": 4, "milestones_reached": []},
+        "tags": [],
+    }
 
     added = await gateway.client.post(
         "/v1/loyalty/milestones",
@@ -110,5 +117,7 @@ async def test_stars_published_to_kafka_are_served_by_the_gateway(
         "sessions": 5,
         "stars": 3,
         "show_stars_pill": True,
+        "attendance": {"total": 5, "original": 0, "counted": 5, "milestones_reached": []},
+        "tags": [],
     }
     assert (await client(gateway, brook, "ada"))["show_stars_pill"] is False

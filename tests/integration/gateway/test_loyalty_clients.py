@@ -48,6 +48,8 @@ async def test_the_stars_pill_shows_only_while_the_tenant_has_an_active_mileston
                 "sessions": 2,
                 "stars": 2,
                 "show_stars_pill": shown,
+                "attendance": {"total": 2, "original": 0, "counted": 2, "milestones_reached": []},
+                "tags": [],
             }
 
         return check

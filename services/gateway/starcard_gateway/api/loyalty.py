@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, HTTPException, Query, status
+from starcard_projections.attendance import attendance_count, client_tags, reached_milestones
 from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep
@@ -121,8 +122,8 @@ def list_most_loyal_clients(
 
 @router.get(
     "/clients/{client_id}",
-    summary='One client\'s stars and sessions, for the "X stars" pill',
-    responses={404: {"model": ErrorPublic, "description": "No visit of this client yet."}},
+    summary='One client\'s profile: stars for the "X stars" pill, attendance milestone, tags',
+    responses={404: {"model": ErrorPublic, "description": "Starcard has no record of the client."}},
 )
 def read_client_summary(
     client_id: str, tenant_id: TenantDep, conn: ReadConnDep
@@ -132,7 +133,12 @@ def read_client_summary(
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"No loyalty record of client {client_id!r}."
         )
-    return ClientSummaryPublic.model_validate(summary)
+    return ClientSummaryPublic.from_parts(
+        summary,
+        attendance_count(conn, tenant_id, client_id),
+        reached_milestones(conn, tenant_id, client_id),
+        client_tags(conn, tenant_id, client_id),
+    )
 
 
 def loyalty_card(

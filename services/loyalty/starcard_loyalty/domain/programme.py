@@ -9,6 +9,7 @@ facts accepted yesterday.
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -221,6 +222,12 @@ class LoyaltyProgramme(Aggregate):
                 tag=milestone.tag,
                 active=milestone.active,
             )
+
+    def change_attendance_milestone(self, milestone_id: str, **changes: Any) -> AttendanceMilestone:
+        """Change some of an automation's fields (an unknown one is `MilestoneNotFound`)."""
+        changed = replace(self.get_attendance_milestone(milestone_id), **changes)
+        self.put_attendance_milestone(changed)
+        return self.attendance_milestones[milestone_id]
 
     def delete_attendance_milestone(self, milestone_id: str) -> None:
         self.get_attendance_milestone(milestone_id)

@@ -31,6 +31,10 @@ class InvalidPortalToken(Exception):
     """The token is expired, forged, malformed or for something else; the message says which."""
 
 
+class PortalTokenExpired(InvalidPortalToken):
+    """The token was good but its time is up: the client needs a new link, nothing more."""
+
+
 @dataclass(frozen=True)
 class PortalClient:
     """Who a verified token speaks for: one client of one tenant."""
@@ -90,7 +94,7 @@ class PortalTokens:
             )
         except jwt.ExpiredSignatureError:
             msg = "The portal token has expired: ask the business for a new portal link."
-            raise InvalidPortalToken(msg) from None
+            raise PortalTokenExpired(msg) from None
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError):
             msg = "This token is not a client portal token."
             raise InvalidPortalToken(msg) from None

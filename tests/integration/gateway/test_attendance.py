@@ -422,3 +422,38 @@ async def test_another_studios_client_counts_nothing_and_is_in_no_segment(
         assert (await attendance(gateway, anna, "ada"))["total"] == 1
 
     await eventually(annas_ada_untouched)
+
+
+async def test_re_sent_and_poison_records_count_once_and_fire_once(
+    gateway: httpx.AsyncClient, stack: LoyaltyStack, anna: TenantCaller
+) -> None:
+    tagged = await add_automation(gateway, anna, {"count": 3, "message": "Three!", "tag": "three"})
+    feed = [
+        booked(anna, "ada", "c1"),
+        checked_in(anna, "ada", "c1"),
+        booked(anna, "ada", "c2", day=1),
+        booked(anna, "ada", "c3", day=2),
+    ]
+    resent = [{**event, "event_id": str(uuid.uuid4())} for event in feed]
+    poison = checked_in(anna, "ada", "c4", day=3)
+    poison["data"].pop("class_id")
+    await stack.publish(*feed, poison, *feed, *resent)
+    await stack.publish(booked(anna, "bo", "b1"))  # behind the poison record, on its topic
+
+    async def counted_once() -> None:
+        assert (await attendance(gateway, anna, "ada"))["total"] == 3
+        assert (await attendance(gateway, anna, "bo"))["total"] == 1
+
+    await eventually(counted_once)
+    reached = stack.sql(
+        "SELECT count(*) FROM loyalty.loyalty_events WHERE topic LIKE %s",
+        ("%ClientLoyalty.AttendanceMilestoneReached",),
+    )
+    issued = stack.sql(
+        "SELECT count(*) FROM read.loyalty_rewards WHERE tenant_id = %s AND milestone_id = %s",
+        (anna.tenant_id, f"attendance-{tagged}"),
+    )
+    letters = stack.sql("SELECT reason FROM ops.dead_letters WHERE service = 'loyalty'")
+    assert (reached, issued) == ([(1,)], [(1,)])
+    assert len(letters) == 1
+    assert "class_id" in letters[0][0]

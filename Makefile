@@ -124,6 +124,7 @@ fmt: ## format the code and apply ruff's safe fixes
 	$(UV) run ruff check --fix .
 
 # --- benchmarks ---------------------------------------------------------------------------------
-bench: infra ## ingest benchmark against the real servers
+bench: infra ## ingest, latency and referral benchmarks against the real servers
 	$(UV) run python bench/ingest.py
 	$(UV) run python bench/latency.py
+	$(UV) run python bench/referrals.py

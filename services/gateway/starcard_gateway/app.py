@@ -14,6 +14,7 @@ from starcard_runtime.settings import RuntimeSettings
 from starcard_gateway.api import attendance, checkout, loyalty, operator, ops, portal, referrals
 from starcard_gateway.errors import install_error_handlers
 from starcard_gateway.metrics import install_metrics
+from starcard_gateway.pages import install_pages
 from starcard_gateway.portal import PortalTokens
 from starcard_gateway.resources import open_resources
 from starcard_gateway.settings import GatewaySettings
@@ -91,6 +92,7 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.include_router(checkout.router)
     app.include_router(portal.router)
     app.include_router(operator.router)
+    install_pages(app)  # the dashboard, the client portal and their /static files
     return app
 
 

@@ -108,6 +108,12 @@ def new_api_key() -> tuple[str, str, str]:
     return key_id, hash_secret(secret), f"sc_{key_id}_{secret}"
 
 
+def key_id_of(api_key: str) -> str | None:
+    """The public id part of a well-formed key (``sc_<key id>_<secret>``)."""
+    parsed = API_KEY_PATTERN.fullmatch(api_key)
+    return None if parsed is None else parsed["key_id"]
+
+
 def is_operator_key(presented: str, admin_key: str) -> bool:
     """The operator's key (``STARCARD_ADMIN_KEY``); with an empty one, nobody is operator."""
     return bool(admin_key) and hmac.compare_digest(presented.encode(), admin_key.encode())
@@ -167,6 +173,16 @@ class TenantRegistry:
             return None
         tenant_id: str = row[0]
         return tenant_id
+
+    def tenant_of_live_key(self, key_id: str) -> str | None:
+        """The tenant of a key that is still live, by its id (a dashboard session holds the id,
+        never the secret); None once it is revoked."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT tenant_id FROM gateway.api_keys WHERE key_id = %s AND revoked_at IS NULL",
+                (key_id,),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def list_tenants(self) -> list[Tenant]:
         with self._pool.connection() as conn:

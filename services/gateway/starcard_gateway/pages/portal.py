@@ -1,0 +1,76 @@
+"""The client portal, at ``/portal``: the loyalty card and Refer a friend, for one client.
+
+The business sends the client a link, ``/portal?token=<portal token>`` (``POST
+/v1/portal/tokens``). Opening it keeps the token in a cookie and redirects to ``/portal``, so the
+token leaves the address bar and the browser's history. A link with the token in the fragment
+(``STARCARD_PORTAL_URL``'s ``#token=``) is turned into that link by the page's script.
+
+The card and the referrals come from the JSON API's own functions (``api.loyalty.loyalty_card``
+and ``api.portal.read_referrals``), with the tenant and the client taken from the token only.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from starcard_loyalty.domain.errors import UnknownTenant
+from starcard_referrals.domain.errors import UnknownTenant as NoReferralProgramme
+
+from starcard_gateway.api import loyalty as loyalty_api
+from starcard_gateway.api import portal as portal_api
+from starcard_gateway.deps import LoyaltyDep, PortalTokensDep, ReadConnDep, ReferralsDep
+from starcard_gateway.models import LoyaltyCardPublic, PortalReferralsPublic
+from starcard_gateway.pages.auth import portal_client, verified_client
+from starcard_gateway.pages.rendering import PageError, redirect, render
+from starcard_gateway.pages.sessions import PORTAL_COOKIE, PORTAL_PATH, set_cookie
+
+router = APIRouter(prefix=PORTAL_PATH, include_in_schema=False)
+
+STAGE_TEXT = {"invited": "Invited", "booked": "Booked", "completed": "Completed"}
+
+
+@router.get("")
+def portal(
+    request: Request,
+    *,
+    tokens: PortalTokensDep,
+    loyalty: LoyaltyDep,
+    referrals: ReferralsDep,
+    conn: ReadConnDep,
+    token: str | None = None,
+) -> Response:
+    if token is not None:
+        # The link's landing: the token goes into the cookie, and the portal opens without it.
+        verified_client(tokens, token)
+        response = redirect(PORTAL_PATH)
+        set_cookie(response, request, PORTAL_COOKIE, token, path=PORTAL_PATH, samesite="lax")
+        return response
+    client = portal_client(request, tokens)
+    try:
+        business = loyalty.programme(client.tenant_id).name
+    except UnknownTenant:
+        raise PageError(
+            404, "This business is not on Starcard", "Ask the business for a new link."
+        ) from None
+    card: LoyaltyCardPublic | None
+    try:
+        card = loyalty_api.loyalty_card(conn, client.tenant_id, client.client_id)
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_404_NOT_FOUND:
+            raise
+        card = None  # the business runs no loyalty milestone: no card to show
+    shared: PortalReferralsPublic | None
+    try:
+        shared = portal_api.read_referrals(client, referrals, conn)
+    except NoReferralProgramme:
+        shared = None
+    return render(
+        request,
+        "portal/portal.html",
+        {
+            "title": f"{business} · Your loyalty card",
+            "business": business,
+            "card": card,
+            "referrals": shared,
+            "stage_text": STAGE_TEXT,
+        },
+    )

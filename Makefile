@@ -66,8 +66,12 @@ up: ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed;
 	echo "  Demo tenant:  serenity-massage (its API key is in $(DEMO_KEY_FILE))"; \
 	echo "  Most loyal:   curl -s -H \"$$auth\" \"$$url\""; \
 	echo "  Referrals:    curl -s -H \"$$auth\" \"$(GATEWAY_URL)/v1/referrals/summary\""; \
-	echo "  A portal:     curl -s -X POST -H \"$$auth\" -H 'Content-Type: application/json' -d '{\"client_id\": \"client01\"}' $(GATEWAY_URL)/v1/portal/tokens"; \
-	echo "                (then GET /v1/portal/referrals or /v1/portal/card with \"Authorization: Bearer <token>\")"; \
+	token="$$(curl -fsS -X POST -H "$$auth" -H 'Content-Type: application/json' \
+		-d '{"client_id": "client01"}' "$(GATEWAY_URL)/v1/portal/tokens" \
+		| $(UV) run python -c 'import json, sys; print(json.load(sys.stdin)["token"])')"; \
+	echo "  Dashboard:    $(GATEWAY_URL)/dashboard   (sign in with the API key above)"; \
+	echo "  A portal:     $(GATEWAY_URL)/portal?token=$$token"; \
+	echo "                (client01's loyalty card and Refer a friend; the link works for 7 days)"; \
 	echo "  Mailbox:      $(UV) run python -m starcard_notifier.mailbox list   (.run/mailbox/*.eml)"; \
 	echo "  Logs:         $(STACK) logs    Stop: make down"; \
 	echo; \

@@ -35,7 +35,6 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 from starcard_events import examples
 from starcard_events.topics import (
@@ -281,8 +280,17 @@ class Browser:
         """Do ``action`` and wait until the next page has loaded (the old one is gone)."""
         old = self.one("html")
         action()
+
+        def old_page_gone(_driver: object) -> bool:
+            try:
+                old.is_enabled()
+            except WebDriverException:
+                # Stale, or (Chromium, mid-navigation) "node does not belong to the document".
+                return True
+            return False
+
         wait = WebDriverWait(self.driver, NAVIGATION_SECONDS)
-        wait.until(expected_conditions.staleness_of(old))
+        wait.until(old_page_gone)
         wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
     def card(self) -> CardView:

@@ -378,11 +378,18 @@ class CheckInCount:
 
 
 NEXT_MILESTONE = """
-SELECT milestone_id, count FROM read.attendance_milestones
-WHERE tenant_id = %s AND active AND count >= %s
-ORDER BY count, milestone_id
+SELECT m.milestone_id, m.count FROM read.attendance_milestones m
+WHERE m.tenant_id = %(tenant)s AND m.active AND m.count >= %(count)s AND m.count > %(original)s
+  AND NOT EXISTS (
+      SELECT 1 FROM read.attendance_reached r
+      WHERE r.tenant_id = m.tenant_id AND r.client_id = %(client)s
+        AND r.milestone_id = m.milestone_id
+  )
+ORDER BY m.count, m.milestone_id
 LIMIT 1
 """
+"""The next automation that can still fire for the client: not fired for them yet, and above
+their original count (passed before Starcard)."""
 
 
 def check_in_count(
@@ -400,7 +407,12 @@ def check_in_count(
     kind = found.kind if found.known else kind
     including = not found.cancelled and kind in found.kinds
     count = found.original + found.counted + int(including and not found.counts)
-    row = conn.execute(NEXT_MILESTONE, (tenant_id, count)).fetchone()
+    # A class that does not count fires nothing: the next one is at least one class away.
+    floor = count if including else count + 1
+    row = conn.execute(
+        NEXT_MILESTONE,
+        {"tenant": tenant_id, "client": client_id, "count": floor, "original": found.original},
+    ).fetchone()
     upcoming = None if row is None else NextAttendanceMilestone(row[0], row[1], row[1] - count)
     return CheckInCount(count, including, kind, found.known, upcoming)
 

@@ -212,15 +212,20 @@ def test_the_check_in_count_includes_the_class_once(
     studio.service.set_attendance_counting(ANNA, source=Source.CHECK_INS, kinds=["group_class"])
     follower.catch_up()
 
+    # Ada's count fell below 2, but she was celebrated at 2 already: her next one is the 4th.
     assert check_in_count(conn, ANNA, "ada", "a-1") == CheckInCount(
-        1, True, "group_class", True, NextAttendanceMilestone("m-2", 2, to_go=1)
+        1, True, "group_class", True, NextAttendanceMilestone("m-4", 4, to_go=3)
     )
     assert check_in_count(conn, ANNA, "cy", "c-1") == CheckInCount(
         1, True, "group_class", True, NextAttendanceMilestone("m-2", 2, to_go=1)
     )
     assert check_in_count(conn, ANNA, "ada", "a-2").including_this_one is False
     assert check_in_count(conn, ANNA, "ada", "a-9", "video") == CheckInCount(
-        1, False, "video", False, NextAttendanceMilestone("m-2", 2, to_go=1)
+        1, False, "video", False, NextAttendanceMilestone("m-4", 4, to_go=3)
+    )
+    # A class that does not count fires nothing, even at the milestone's count.
+    assert check_in_count(conn, ANNA, "cy", "c-9", "video").next_milestone == (
+        NextAttendanceMilestone("m-2", 2, to_go=2)
     )
 
 

@@ -233,3 +233,16 @@ def test_the_count_does_not_depend_on_arrival_order_or_repeats(
     shuffled = list(operations) * 2
     shuffler.shuffle(shuffled)  # type: ignore[attr-defined]
     assert replay(shuffled) == replay(operations)
+
+
+def test_a_count_passed_before_the_automation_existed_is_not_celebrated_late() -> None:
+    record = client_loyalty()
+    for n in range(12):
+        book(record, n, studio())
+    later = studio(automation(10, message="Ten classes!"), automation(13, message="Thirteen!"))
+    issued = record.note_booking(
+        "c12", kind="group_class", starts_at=day(12), occurred_at=day(12), rules=later,
+        new_code=any_code,
+    )  # fmt: skip
+    assert [reward.message for reward in issued] == ["Thirteen!"]
+    assert list(record.attendance_reached) == ["class-13"]

@@ -375,7 +375,8 @@ def set_original_count(
     """Edit Client → Original Milestone: classes before the studio used Starcard."""
     profile = f"/dashboard/clients/{quote(client_id, safe='')}"
     try:
-        body = OriginalCount.model_validate({"count": form.get("count", "").strip() or "0"})
+        # A blank field is a mistake to report, not a 0: it would wipe the client's history.
+        body = OriginalCount.model_validate({"count": form.get("count", "").strip() or None})
         attendance_api.set_original_count(client_id, body, session.tenant_id, loyalty)
     except ValidationError as exc:
         message = " ".join(field_errors(exc, {"count": "Original milestone"}).values())

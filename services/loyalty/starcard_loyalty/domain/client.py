@@ -164,6 +164,7 @@ class ClientLoyalty(Aggregate):
         if recorded is not None and appointment.occurred_at <= recorded.occurred_at:
             return []
         issued = self.expire_rewards(appointment.occurred_at, new_code)
+        before = self._attendance_before(rules)
         full_price = booked_at_full_price(appointment)
         was_a_star = self._visit_is_a_star(appointment.visit_key, rules)
         self._record_appointment(
@@ -181,7 +182,7 @@ class ClientLoyalty(Aggregate):
         for milestone in self._reach_due_milestones(rules, appointment):
             issued += self._reward(milestone, appointment.occurred_at, new_code)
         issued += self._reach_due_attendance(
-            rules, appointment.occurred_at, appointment.booking_id, new_code
+            rules, appointment.occurred_at, appointment.booking_id, new_code, before
         )
         return issued
 
@@ -200,20 +201,22 @@ class ClientLoyalty(Aggregate):
         """A booking made: it counts toward attendance milestones when bookings are the source
         of truth. Noted once; returns the rewards its automations issued."""
         issued = self.expire_rewards(occurred_at, new_code)
+        before = self._attendance_before(rules)
         if booking_id not in self.booked:
             self._note_booking(
                 booking_id=booking_id, kind=kind, starts_at=starts_at, occurred_at=occurred_at
             )
-        return issued + self._reach_due_attendance(rules, occurred_at, booking_id, new_code)
+        return issued + self._reach_due_attendance(rules, occurred_at, booking_id, new_code, before)
 
     def check_in(
         self, booking_id: str, occurred_at: datetime, rules: CountingRules, new_code: CodeGenerator
     ) -> list[IssuedReward]:
         """The client checked in to a class: attended, whenever the booking arrives."""
         issued = self.expire_rewards(occurred_at, new_code)
+        before = self._attendance_before(rules)
         if booking_id not in self.checked_in:
             self._check_in(booking_id=booking_id, occurred_at=occurred_at)
-        return issued + self._reach_due_attendance(rules, occurred_at, booking_id, new_code)
+        return issued + self._reach_due_attendance(rules, occurred_at, booking_id, new_code, before)
 
     def set_original_count(
         self, count: int, at: datetime, rules: CountingRules, new_code: CodeGenerator
@@ -222,9 +225,10 @@ class ClientLoyalty(Aggregate):
         if not 0 <= count <= MAX_ORIGINAL_COUNT:
             msg = f"The original count must be 0 to {MAX_ORIGINAL_COUNT} classes (got {count})."
             raise InvalidMilestone([msg])
+        before = self._attendance_before(rules)
         if count != self.original_count:
             self._set_original_count(count=count, at=at)
-        return self._reach_due_attendance(rules, at, None, new_code)
+        return self._reach_due_attendance(rules, at, None, new_code, before)
 
     def attendance_bookings(self) -> list[Booked]:
         """Every booking attendance may count, cancelled ones left out: the booked ones, the
@@ -243,28 +247,33 @@ class ClientLoyalty(Aggregate):
         """The total: the original count plus what Starcard counted under the settings now."""
         return self.original_count + attended(self.attendance_bookings(), rules.attendance)
 
+    def _attendance_before(self, rules: CountingRules) -> int | None:
+        """The total before an event, when some automation could fire (else not worth it)."""
+        return self.attendance_count(rules) if rules.attendance_milestones else None
+
     def _reach_due_attendance(
         self,
         rules: CountingRules,
         at: datetime,
         booking_id: str | None,
         new_code: CodeGenerator,
+        before: int | None,
     ) -> list[IssuedReward]:
-        """Fire every automation whose count the total has reached, once each; those at or
-        below the original count were passed before Starcard and never fire."""
+        """Fire every automation whose count this event took the total to or past ("when
+        someone hits their 10th"), once each. A count the client had already passed when the
+        automation was added, or passed by a settings change, is not celebrated late; those at
+        or below the original count were passed before Starcard and never fire."""
+        if before is None:
+            return []
+        total = self.attendance_count(rules)
         due = [
             milestone
             for milestone in rules.attendance_milestones
             if milestone.milestone_id not in self.attendance_reached
-            and milestone.count > self.original_count
+            and max(before, self.original_count) < milestone.count <= total
         ]
-        if not due:
-            return []
-        total = self.attendance_count(rules)
         issued: list[IssuedReward] = []
         for milestone in due:
-            if total < milestone.count:
-                break
             self._reach_attendance(
                 milestone_id=milestone.milestone_id,
                 count=milestone.count,

@@ -208,3 +208,29 @@ async def test_the_dashboard_keeps_each_tenant_to_its_own_and_refuses_forged_req
         answer = await client.get("/dashboard")
         assert answer.headers["location"] == "/dashboard/login?reason=revoked"
         assert "starcard_dashboard" not in client.cookies
+
+
+async def test_a_link_to_another_account_replaces_the_portal_only_when_the_client_says_so(
+    site: Site,
+) -> None:
+    willow = await site.create_tenant("Willow Spa", "willow-switch")
+    tokens = PortalTokens(PORTAL_SECRET.encode())
+    now = datetime.now(UTC)
+    ada = tokens.mint(willow.tenant_id, "ada", ttl=timedelta(days=1), now=now).token
+    mallory = tokens.mint(willow.tenant_id, "mallory", ttl=timedelta(days=1), now=now).token
+    async with httpx.AsyncClient(base_url=site.base_url) as client:
+        opened = await client.get("/portal", params={"token": ada})
+        assert opened.status_code == 303
+        assert client.cookies["starcard_portal"] == ada
+
+        asked = await client.get("/portal", params={"token": mallory})
+        assert_page(asked, 200, "Open another account?")
+        assert client.cookies["starcard_portal"] == ada  # nothing changed by following it
+        again = await client.get("/portal", params={"token": ada})
+        assert again.status_code == 303  # the same account's link just opens it
+
+        switched = await client.post(
+            "/portal", data={"token": field(asked, "token")}, headers={"Origin": site.base_url}
+        )
+        assert switched.status_code == 303
+        assert client.cookies["starcard_portal"] == mallory

@@ -20,8 +20,9 @@ from starcard_gateway.api import portal as portal_api
 from starcard_gateway.deps import LoyaltyDep, PortalTokensDep, ReadConnDep, ReferralsDep
 from starcard_gateway.models import LoyaltyCardPublic, PortalReferralsPublic
 from starcard_gateway.pages.auth import portal_client, verified_client
-from starcard_gateway.pages.rendering import PageError, redirect, render
+from starcard_gateway.pages.rendering import PageError, read_form, redirect, render
 from starcard_gateway.pages.sessions import PORTAL_COOKIE, PORTAL_PATH, set_cookie
+from starcard_gateway.portal import InvalidPortalToken, PortalClient, PortalTokens
 
 router = APIRouter(prefix=PORTAL_PATH, include_in_schema=False)
 
@@ -40,10 +41,15 @@ def portal(
 ) -> Response:
     if token is not None:
         # The link's landing: the token goes into the cookie, and the portal opens without it.
-        verified_client(tokens, token)
-        response = redirect(PORTAL_PATH)
-        set_cookie(response, request, PORTAL_COOKIE, token, path=PORTAL_PATH, samesite="lax")
-        return response
+        arriving = verified_client(tokens, token)
+        current = _current_client(request, tokens)
+        if current is not None and current != arriving:
+            # A link to another account (perhaps someone else's, sent to swap in their referral
+            # link) replaces this one only when the client says so.
+            return render(
+                request, "portal/switch.html", {"title": "Open another account?", "token": token}
+            )
+        return _open(request, token)
     client = portal_client(request, tokens)
     try:
         business = loyalty.programme(client.tenant_id).name
@@ -74,3 +80,29 @@ def portal(
             "stage_text": STAGE_TEXT,
         },
     )
+
+
+@router.post("")
+async def switch_account(request: Request, tokens: PortalTokensDep) -> Response:
+    """The client chose to open the other account's link (a same-site form; see `read_form`)."""
+    form = await read_form(request)
+    token = form.get("token", "")
+    verified_client(tokens, token)
+    return _open(request, token)
+
+
+def _open(request: Request, token: str) -> Response:
+    response = redirect(PORTAL_PATH)
+    set_cookie(response, request, PORTAL_COOKIE, token, path=PORTAL_PATH, samesite="lax")
+    return response
+
+
+def _current_client(request: Request, tokens: PortalTokens) -> PortalClient | None:
+    """The client the portal cookie opens now, if it still opens one."""
+    cookie = request.cookies.get(PORTAL_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return tokens.verify(cookie)
+    except InvalidPortalToken:
+        return None

@@ -42,6 +42,7 @@ from pathlib import Path
 import psycopg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from ingest import scratch_database
 from starcard_events import examples
 from starcard_events.topics import BOOKING_EVENTS, CLOCK, LOYALTY_FACTS, NOTIFICATIONS, booking_key
 from starcard_loyalty.application import LoyaltyService
@@ -67,18 +68,6 @@ def client_name(i: int) -> str:
 
 
 # -- servers and processes ------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 async def create_topics(bootstrap: str, topics: list[str]) -> None:

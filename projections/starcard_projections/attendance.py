@@ -21,7 +21,7 @@ the booking's, so the booking rows do not depend on which report came first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 from starcard_loyalty.domain.attendance import AttendanceSettings, Source
+
+from starcard_projections.statements import Row, StatementProjection
 
 NAME = "attendance"
 
@@ -195,8 +197,6 @@ STATEMENTS = (
 )
 """The order a batch runs its statements in (see the module's docstring)."""
 
-Row = tuple[Any, ...] | dict[str, Any]
-
 
 def _statements(event: Any) -> Iterator[tuple[str, Row]]:
     """The statements one event makes, with their parameters; none for events not projected."""
@@ -252,26 +252,16 @@ def _statements(event: Any) -> Iterator[tuple[str, Row]]:
                 yield TAG, reached
 
 
-class AttendanceProjection:
+class AttendanceProjection(StatementProjection):
     """Keeps the ``read.attendance_*`` tables from the loyalty service's events."""
 
     name = NAME
     ddl = DDL
     tables = TABLES
+    statements = STATEMENTS
 
-    def reset(self) -> None:
-        """Nothing is cached between batches: owners are found in the tables themselves."""
-
-    def apply(self, conn: psycopg.Connection[Any], events: Sequence[Any]) -> None:
-        """Apply a batch of domain events inside the caller's transaction."""
-        batch: dict[str, list[Row]] = {statement: [] for statement in STATEMENTS}
-        for event in events:
-            for statement, params in _statements(event):
-                batch[statement].append(params)
-        with conn.cursor() as cur:
-            for statement, rows in batch.items():
-                if rows:
-                    cur.executemany(statement, rows)
+    def rows(self, event: Any) -> Iterator[tuple[str, Row]]:
+        return _statements(event)
 
 
 # -- queries -------------------------------------------------------------------------------

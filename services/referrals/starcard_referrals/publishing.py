@@ -35,8 +35,10 @@ from starcard_events.referral_facts import (
     WelcomeCodeUse,
 )
 from starcard_events.topics import NOTIFICATIONS, REFERRAL_FACTS, booking_key
+from starcard_runtime.batching import WorkingSet
 from starcard_runtime.relay import Outbound, derived_event_id, enveloped
 
+from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue
 
 if TYPE_CHECKING:
@@ -52,6 +54,10 @@ def value_of(data: dict[str, Any]) -> Value:
     )
 
 
+SETTLED_CACHE_SIZE = 100_000
+"""Aggregates the relay keeps between events (least recently used dropped)."""
+
+
 class ReferralsPublisher:
     """Translates referral domain events into outbound records (the relay's ``translate``)."""
 
@@ -59,6 +65,7 @@ class ReferralsPublisher:
         self._service = service
         self._topic = topic
         self._tenant_names: dict[str, str] = {}
+        self._settled = WorkingSet(SETTLED_CACHE_SIZE)
         self._translations: dict[str, Callable[[Any], Sequence[Outbound]]] = {
             "ReferralLink.Visited": self._visited,
             "Referee.Booked": lambda e: [self._stage(e, ReferralStage.BOOKED, e.booked_at)],
@@ -239,8 +246,15 @@ class ReferralsPublisher:
         )
 
     def _aggregate(self, aggregate_id: UUID) -> Any:
-        """The aggregate an event belongs to; the fields read here never change once set."""
-        return self._service.repository.get(aggregate_id)
+        """The aggregate an event belongs to. The fields read here never change once set, so
+        the aggregate is kept rather than replayed for each of its events; a referee not booked
+        yet is read again, since its referrer and code are set when it is."""
+        found = self._settled.get(aggregate_id)
+        if found is None:
+            found = self._service.repository.get(aggregate_id)
+            if not (isinstance(found, Referee) and found.referrer_client_id is None):
+                self._settled.put(found)
+        return found
 
     def _tenant_name(self, tenant_id: str) -> str:
         if tenant_id not in self._tenant_names:

@@ -4,28 +4,38 @@ Each projection's rows and its position (``read.projection_positions``) change i
 and that transaction first locks the position row, so a rebuild and a running follower never
 interleave. Notification ids are gap-free in commit order because the event store serialises
 inserts with a table lock, so following "ids after my position" misses nothing.
+
+An event a projection cannot apply halts only its own tenant: the page is applied again tenant by
+tenant, the failing tenant's rows stop just before the event, the failure is recorded
+(``starcard_projections.failures``) and that tenant's later events are skipped until the
+operator rebuilds its rows; every other tenant moves on. A lost database connection is not such a
+failure: it is retried.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from threading import Event
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
 
 import psycopg
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.application import LoyaltyService
 from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.application import ReferralsService
 from starcard_runtime.eventstore import open_event_store
 
+from starcard_projections import failures, health
 from starcard_projections.attendance import AttendanceProjection
 from starcard_projections.loyalty import LoyaltyProjection
 from starcard_projections.referrals import ReferralsProjection
+from starcard_projections.tenancy import TenantIndex, declared_tenant
 
 log = structlog.get_logger(__name__)
 
@@ -68,14 +78,34 @@ PROJECTIONS: dict[str, tuple[Callable[[], Projection], Source]] = {
 }
 PROJECTION_NAMES = list(PROJECTIONS)
 
+HEARTBEAT_SECONDS = 1.0
+"""How often the follower records its sources' heads and that it is alive."""
+
 
 def migrate(database_url: str) -> None:
     """Create the ``read`` schema and every projection's tables."""
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('starcard.read.migrate'))")
         conn.execute(POSITIONS_DDL)
+        conn.execute(health.DDL)
+        conn.execute(failures.DDL)
         for make, _ in PROJECTIONS.values():
             conn.execute(make().ddl)
+
+
+class Item(NamedTuple):
+    """One notification of the source, decoded, or the error that decoding it raised."""
+
+    notification: Notification
+    event: Any
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return UUID(str(self.notification.originator_id))
+
+
+class CannotRebuild(Exception):
+    """A tenant's rows could not be rebuilt: an event still cannot be applied."""
 
 
 class Follower:
@@ -86,6 +116,7 @@ class Follower:
         self.name = name
         self.projection = make()
         self.source = open_event_store(source.application, database_url, source.schema, pool_size=1)
+        self.tenants = TenantIndex(self.source)
         # Generic plans prepared while the tables were nearly empty stay slow as they grow.
         self.conn = psycopg.connect(database_url, prepare_threshold=None)
         self.page_size = page_size
@@ -98,37 +129,117 @@ class Follower:
         """The last notification id of the source."""
         return self.source.recorder.max_notification_id() or 0
 
+    def _lock_position(self) -> int:
+        row = self.conn.execute(
+            "INSERT INTO read.projection_positions (name, position) VALUES (%s, 0)"
+            " ON CONFLICT (name) DO UPDATE SET position = read.projection_positions.position"
+            " RETURNING position",
+            (self.name,),
+        ).fetchone()
+        return row[0] if row else 0
+
+    def _set_position(self, position: int) -> None:
+        self.conn.execute(
+            "UPDATE read.projection_positions SET position = %s WHERE name = %s",
+            (position, self.name),
+        )
+
+    def _read(self, start: int, stop: int | None = None) -> list[Item]:
+        notifications = self.source.recorder.select_notifications(
+            start=start, limit=self.page_size, stop=stop
+        )
+        return [Item(n, self._decode(n)) for n in notifications]
+
+    def _decode(self, notification: Notification) -> Any:
+        try:
+            return self.source.mapper.to_domain_event(notification)
+        except Exception as exc:  # an event this code cannot read is a failure like any other
+            return exc
+
     def step(self) -> int:
-        """Apply the next page of events; returns how many were applied (0 when caught up)."""
+        """Apply the next page of events; returns how many were read (0 when caught up)."""
         with self.conn.transaction():
-            row = self.conn.execute(
-                "INSERT INTO read.projection_positions VALUES (%s, 0)"
-                " ON CONFLICT (name) DO UPDATE SET position = read.projection_positions.position"
-                " RETURNING position",
-                (self.name,),
-            ).fetchone()
-            position = row[0] if row else 0
-            notifications = self.source.recorder.select_notifications(
-                start=position + 1, limit=self.page_size
-            )
-            if not notifications:
+            position = self._lock_position()
+            items = self._read(position + 1)
+            if not items:
                 return 0
             began = time.perf_counter()
-            events = [self.source.mapper.to_domain_event(n) for n in notifications]
-            decoded = time.perf_counter()
-            self.projection.apply(self.conn, events)
+            stale = failures.stale_tenants(self.conn, self.name)
+            if stale:
+                tenants = self.tenants.tenants_of([(i.aggregate_id, i.event) for i in items])
+                items_kept = [i for i, t in zip(items, tenants, strict=True) if t not in stale]
+            else:
+                items_kept = items
+            self._apply(items_kept)
             log.debug(
                 "events projected",
                 projection=self.name,
-                events=len(events),
-                decode_ms=round((decoded - began) * 1000, 1),
-                apply_ms=round((time.perf_counter() - decoded) * 1000, 1),
+                events=len(items_kept),
+                skipped=len(items) - len(items_kept),
+                ms=round((time.perf_counter() - began) * 1000, 1),
             )
-            self.conn.execute(
-                "UPDATE read.projection_positions SET position = %s WHERE name = %s",
-                (notifications[-1].id, self.name),
-            )
-            return len(notifications)
+            self._set_position(items[-1].notification.id)
+            return len(items)
+
+    def _apply(self, items: Sequence[Item]) -> None:
+        """Apply a page in one go; if it fails, again tenant by tenant, isolating the failure."""
+        if not items or self._try(items) is None:
+            return
+        log.warning("page failed, applying it tenant by tenant", projection=self.name)
+        tenants = self.tenants.tenants_of([(i.aggregate_id, i.event) for i in items])
+        by_tenant: dict[str | None, list[Item]] = {}
+        for item, tenant in zip(items, tenants, strict=True):
+            by_tenant.setdefault(tenant, []).append(item)
+        for tenant, group in by_tenant.items():
+            self._apply_tenant(tenant, group)
+
+    def _apply_tenant(self, tenant_id: str | None, items: Sequence[Item]) -> None:
+        """Apply one tenant's events; if they fail, one by one up to the first that fails, which
+        is recorded (the tenant's rows stop just before it)."""
+        if len(items) > 1 and self._try(items) is None:
+            return
+        for item in items:
+            error = self._try([item])
+            if error is None:
+                continue
+            self._record_failure(tenant_id, item, error)
+            if tenant_id is not None:
+                return  # the tenant is stale now: its later events wait for a rebuild
+
+    def _try(self, items: Sequence[Item]) -> Exception | None:
+        """Apply events in a savepoint; the error if any of them fails (then nothing is applied)."""
+        for item in items:
+            if isinstance(item.event, Exception):
+                return item.event
+        try:
+            with self.conn.transaction():
+                self.projection.apply(self.conn, [i.event for i in items])
+        except psycopg.OperationalError:
+            raise
+        except Exception as exc:
+            self.projection.reset()
+            return exc
+        return None
+
+    def _record_failure(self, tenant_id: str | None, item: Item, error: BaseException) -> None:
+        event_type = item.notification.topic.rpartition(":")[2]
+        log.error(
+            "read model stopped for a tenant: an event cannot be applied",
+            projection=self.name,
+            tenant_id=tenant_id,
+            notification_id=item.notification.id,
+            event_type=event_type,
+            error=f"{type(error).__name__}: {error}",
+        )
+        failures.record(
+            self.conn,
+            projection=self.name,
+            tenant_id=tenant_id,
+            notification_id=item.notification.id,
+            event_type=event_type,
+            aggregate_id=item.aggregate_id,
+            error=error,
+        )
 
     def position(self) -> int:
         """The last notification id applied, by this follower or any other."""
@@ -153,18 +264,80 @@ class Follower:
         return reached
 
     def rebuild(self, progress: Callable[[int, int], None]) -> int:
-        """Empty the projection's tables and replay the whole source into them."""
+        """Empty the projection's tables and replay the whole source into them.
+
+        Every recorded failure is resolved first: an event that still cannot be applied is
+        recorded again as the replay meets it.
+        """
         with self.conn.transaction():
-            self.conn.execute(
-                "SELECT 1 FROM read.projection_positions WHERE name = %s FOR UPDATE", (self.name,)
-            )
+            self._lock_position()
             self.conn.execute("TRUNCATE " + ", ".join(self.projection.tables))
             self.conn.execute(
-                "UPDATE read.projection_positions SET position = 0 WHERE name = %s", (self.name,)
+                "UPDATE read.projection_failures SET resolved_at = now()"
+                " WHERE projection = %s AND resolved_at IS NULL",
+                (self.name,),
             )
+            self._set_position(0)
             self.projection.reset()
         progress(0, self.head())
         return self.catch_up(progress)
+
+    def rebuild_tenant(self, tenant_id: str, progress: Callable[[int, int], None]) -> int:
+        """Replace one tenant's rows by a replay of its events up to the shared position.
+
+        One transaction holding the position row: the running follower waits, then goes on from
+        the same position, now with the tenant's failures resolved. If an event of the tenant
+        still cannot be applied, nothing changes and :class:`CannotRebuild` says which.
+        """
+        with self.conn.transaction():
+            position = self._lock_position()
+            for table in self.projection.tables:
+                self.conn.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (tenant_id,))
+            self.projection.reset()
+            for page in self._pages_of(tenant_id, position):
+                try:
+                    with self.conn.transaction():
+                        self.projection.apply(self.conn, [i.event for i in page])
+                except psycopg.OperationalError:
+                    raise
+                except Exception as exc:
+                    self.projection.reset()
+                    ids = f"{page[0].notification.id}-{page[-1].notification.id}"
+                    msg = f"{self.name}: events {ids} of {tenant_id} still fail: {exc}"
+                    raise CannotRebuild(msg) from exc
+                progress(page[-1].notification.id, position)
+            failures.resolve(self.conn, self.name, tenant_id)
+        progress(position, position)
+        return position
+
+    def _pages_of(self, tenant_id: str, stop: int) -> Iterator[list[Item]]:
+        """The tenant's events up to ``stop``, a page at a time, decoding only what it must.
+
+        An aggregate's creation event comes before its other events and names its tenant, so one
+        pass learns which aggregates are the tenant's.
+        """
+        theirs: set[str] = set()
+        start = 1
+        while start <= stop:
+            notifications = self.source.recorder.select_notifications(
+                start=start, limit=self.page_size, stop=stop
+            )
+            if not notifications:
+                return
+            page: list[Item] = []
+            for n in notifications:
+                if n.originator_version == 1 or str(n.originator_id) in theirs:
+                    event = self._decode(n)
+                    if declared_tenant(event) == tenant_id:
+                        theirs.add(str(n.originator_id))
+                    if str(n.originator_id) in theirs:
+                        if isinstance(event, Exception):
+                            msg = f"{self.name}: event {n.id} of {tenant_id} is unreadable: {event}"
+                            raise CannotRebuild(msg) from event
+                        page.append(Item(n, event))
+            if page:
+                yield page
+            start = notifications[-1].id + 1
 
 
 def rebuild(database_url: str, name: str, progress: Callable[[int, int], None]) -> int:
@@ -177,10 +350,40 @@ def rebuild(database_url: str, name: str, progress: Callable[[int, int], None]) 
         follower.close()
 
 
+def rebuild_tenant(
+    database_url: str, name: str, tenant_id: str, progress: Callable[[int, int], None]
+) -> int:
+    """Rebuild one tenant's rows of one projection; returns the position they reach."""
+    migrate(database_url)
+    follower = Follower(database_url, name)
+    try:
+        return follower.rebuild_tenant(tenant_id, progress)
+    finally:
+        follower.close()
+
+
+def _reconnect(follower: Follower, database_url: str) -> None:
+    log.warning("database unavailable, retrying", projection=follower.name)
+    follower.conn.close()
+    time.sleep(1)
+    follower.conn = psycopg.connect(database_url, prepare_threshold=None)
+
+
+def _beat(followers: Sequence[Follower]) -> None:
+    """Record each source's head and that the followers live (see ``health``)."""
+    heads: dict[str, int] = {}
+    for follower in followers:
+        heads[follower.name] = follower.head()
+    conn = followers[0].conn
+    with conn.transaction():
+        health.beat(conn, heads)
+
+
 def follow(database_url: str, stop: Event, idle_seconds: float = 0.05) -> None:
     """Keep every projection up to date until ``stop`` is set."""
     migrate(database_url)
     followers = [Follower(database_url, name) for name in PROJECTION_NAMES]
+    last_beat = 0.0
     try:
         while not stop.is_set():
             applied = 0
@@ -188,10 +391,13 @@ def follow(database_url: str, stop: Event, idle_seconds: float = 0.05) -> None:
                 try:
                     applied += follower.step()
                 except psycopg.OperationalError:
-                    log.warning("database unavailable, retrying", projection=follower.name)
-                    follower.conn.close()
-                    time.sleep(1)
-                    follower.conn = psycopg.connect(database_url, prepare_threshold=None)
+                    _reconnect(follower, database_url)
+            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                try:
+                    _beat(followers)
+                    last_beat = time.monotonic()
+                except psycopg.OperationalError:
+                    _reconnect(followers[0], database_url)
             if not applied:
                 stop.wait(idle_seconds)
     finally:

@@ -7,17 +7,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from starcard_gateway.resources import open_resources
 from starcard_gateway.tenants import TenantError, TenantRegistry
-from starcard_projections.runner import PROJECTION_NAMES, rebuild
+from starcard_projections import failures, health
+from starcard_projections.runner import (
+    PROJECTION_NAMES,
+    CannotRebuild,
+    migrate,
+    rebuild,
+    rebuild_tenant,
+)
 from starcard_runtime import dead_letters
+from starcard_runtime.lag import GROUP_PREFIX, consumer_lags
 from starcard_runtime.settings import RuntimeSettings
 
 from starcard_cli.demo import demo
-from starcard_cli.render import dead_letter_detail, dead_letters_table, tenants_table
+from starcard_cli.render import (
+    dead_letter_detail,
+    dead_letters_table,
+    failures_table,
+    lag_table,
+    tenants_table,
+)
 from starcard_cli.replay import UnknownDeadLetters, replay_dead_letters
 
 app = typer.Typer(
@@ -156,8 +171,18 @@ def rebuild_projection(
             help=f"The projection: {', '.join(PROJECTION_NAMES)}.", callback=known_projection
         ),
     ],
+    tenant_id: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant",
+            help="Rebuild only this tenant's rows (after fixing what stopped them); the other "
+            "tenants' rows and the running projections are left as they are.",
+        ),
+    ] = None,
 ) -> None:
-    """Empty a read model and replay its source's whole event store into it."""
+    """Empty a read model and replay its source's whole event store into it, or one tenant's."""
+    database_url = RuntimeSettings().database_url
+    what = name if tenant_id is None else f"{name} for {tenant_id}"
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -165,10 +190,50 @@ def rebuild_projection(
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        task = progress.add_task(f"rebuilding {name}", total=None)
+        task = progress.add_task(f"rebuilding {what}", total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        position = rebuild(RuntimeSettings().database_url, name, report)
-    console.print(f"Rebuilt {name}: up to date with event {position} of its source.")
+        try:
+            if tenant_id is None:
+                position = rebuild(database_url, name, report)
+            else:
+                position = rebuild_tenant(database_url, name, tenant_id, report)
+        except CannotRebuild as exc:
+            raise fail(f"{exc}; nothing was changed, fix the cause first") from exc
+    console.print(f"Rebuilt {what}: up to date with event {position} of its source.")
+
+
+@projections_app.command("failures")
+def list_failures(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Resolved failures too, not only the open ones.")
+    ] = False,
+) -> None:
+    """Events a read model could not apply: which read model, event and tenant, and the error.
+
+    A tenant with an open failure has a stale read model (its dashboard says so) until its rows
+    are rebuilt with `starcard projections rebuild NAME --tenant TENANT`.
+    """
+    settings = RuntimeSettings()
+    migrate(settings.database_url)
+    with psycopg.connect(settings.database_url) as conn:
+        found = failures.failures(conn, include_resolved=show_all)
+    if not found:
+        console.print("No read model failures." if show_all else "No open read model failures.")
+        return
+    console.print(failures_table(found))
+
+
+@projections_app.command("lag")
+def show_lag() -> None:
+    """How far each read model and each consumer partition is behind."""
+    settings = RuntimeSettings()
+    migrate(settings.database_url)
+    with psycopg.connect(settings.database_url) as conn:
+        read_models = health.read_model_health(conn, PROJECTION_NAMES)
+    partitions = asyncio.run(
+        consumer_lags(settings.kafka_bootstrap_servers, settings.topic_prefix + GROUP_PREFIX)
+    )
+    console.print(lag_table(read_models, partitions))

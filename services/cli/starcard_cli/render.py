@@ -1,4 +1,5 @@
-"""How the CLI shows tenants and dead letters (Rich renderables, no I/O)."""
+"""How the CLI shows tenants, dead letters, read model failures and lags (Rich renderables, no
+I/O)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 from starcard_gateway.tenants import Tenant
+from starcard_projections.failures import Failure
+from starcard_projections.health import ReadModelHealth
 from starcard_runtime.dead_letters import StoredDeadLetter
+from starcard_runtime.lag import PartitionLag
 
 
 def _when(moment: datetime | None) -> str:
@@ -84,3 +88,69 @@ def dead_letter_detail(letter: StoredDeadLetter) -> Group:
     for name, value in record.headers:
         headers.add_row(name, value.decode("utf-8", "backslashreplace"))
     return Group(fields, headers, Text("value", style="bold"), _bytes(record.value))
+
+
+def failures_table(found: Sequence[Failure]) -> Table:
+    table = Table(
+        "id",
+        "read model",
+        "tenant",
+        "event",
+        "error",
+        "failed",
+        "resolved",
+        title=f"{len(found)} read model failure(s), newest first",
+    )
+    for failure in found:
+        table.add_row(
+            str(failure.id),
+            failure.projection,
+            failure.tenant_id or "(unknown)",
+            f"#{failure.notification_id} {failure.event_type}",
+            Text(failure.error, style="red"),
+            _when(failure.failed_at),
+            _when(failure.resolved_at),
+        )
+    return table
+
+
+def _age(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.0f}s ago"
+
+
+def lag_table(read_models: Sequence[ReadModelHealth], partitions: Sequence[PartitionLag]) -> Group:
+    models = Table(
+        "read model",
+        "position",
+        "source head",
+        "lag",
+        "heartbeat",
+        "stale tenants",
+        title="Read models (events behind their source)",
+    )
+    for model in read_models:
+        models.add_row(
+            model.name,
+            str(model.position),
+            str(model.head),
+            str(model.lag),
+            _age(model.heartbeat_age_seconds),
+            str(model.stale_tenants),
+        )
+    consumers = Table(
+        "consumer group",
+        "topic [partition]",
+        "committed",
+        "end",
+        "lag",
+        title="Consumer partitions (records behind the topic's end)",
+    )
+    for lag in partitions:
+        consumers.add_row(
+            lag.group,
+            f"{lag.topic} [{lag.partition}]",
+            "-" if lag.committed is None else str(lag.committed),
+            str(lag.end),
+            str(lag.lag),
+        )
+    return Group(models, consumers)

@@ -1,4 +1,5 @@
-"""Prometheus metrics: request count and latency by method, route template and status.
+"""Prometheus metrics: request count and latency by method, route template and status; each read
+model's and each consumer partition's lag (``starcard_gateway.health``).
 
 Each app gets a registry of its own, so several apps in one process (tests) never collide.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,6 +19,8 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from starcard_gateway.health import PipelineGauges
 
 UNMATCHED = "<unmatched>"
 """The route label of requests no route matched, so stray paths cannot grow the label set."""
@@ -68,7 +71,9 @@ def install_metrics(app: FastAPI) -> None:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     app.add_middleware(RequestMetrics, registry=registry)
+    pipeline = PipelineGauges(registry)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await pipeline.refresh(request.app.state.resources.pool, request.app.state.settings)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

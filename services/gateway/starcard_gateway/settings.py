@@ -9,7 +9,7 @@ from starcard_runtime.settings import RuntimeSettings
 
 class GatewaySettings(RuntimeSettings):
     """Environment: ``STARCARD_GATEWAY_HOST``, ``STARCARD_GATEWAY_PORT``, ``STARCARD_ADMIN_KEY``,
-    ``STARCARD_PORTAL_SECRET``, ``STARCARD_PORTAL_URL``."""
+    ``STARCARD_PORTAL_SECRET``, ``STARCARD_PORTAL_URL``, ``STARCARD_READY_*``."""
 
     # A refused value is not echoed: it may be a secret (a portal secret too short, say).
     model_config = SettingsConfigDict(hide_input_in_errors=True)
@@ -34,4 +34,18 @@ class GatewaySettings(RuntimeSettings):
         validation_alias="STARCARD_PORTAL_URL",
         description="The client portal's address; a minted token comes with it as a link, the "
         "token in the fragment (which browsers never send to a server).",
+    )
+    ready_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias="STARCARD_READY_HEARTBEAT_SECONDS",
+        description="/readyz answers not ready when no projections process has followed a read "
+        "model for this long (it beats about once a second).",
+    )
+    ready_max_lag: int = Field(
+        default=50_000,
+        ge=0,
+        validation_alias="STARCARD_READY_MAX_LAG",
+        description="/readyz answers not ready while a read model is more than this many events "
+        "behind its source.",
     )

@@ -20,18 +20,11 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent, project_aggregate
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import (
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    StoredEvent,
-    Tracking,
-)
-from eventsourcing.postgres import PostgresProcessRecorder
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Identifier
 
+from starcard_runtime.eventstore import select_stored_events
 from starcard_runtime.recorder import BatchRecorder
 from starcard_runtime.records import DeadLetter, InboundRecord, RecordRejected, tracking_name
 
@@ -189,25 +182,8 @@ class BatchApplication(EventSourcedProjection[UUID]):
 
     def load_many(self, aggregate_ids: Collection[UUID]) -> dict[UUID, Aggregate]:
         """Reconstruct many aggregates from one query on the events table."""
-        recorder = self.recorder
-        if not isinstance(recorder, PostgresProcessRecorder):
-            msg = "batch applications run on PostgreSQL"
-            raise TypeError(msg)
-        query = SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {}.{}"
-            " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(query, (list(aggregate_ids),))
-            rows = cursor.fetchall()
         events: dict[UUID | str, list[Any]] = {}
-        for row in rows:
-            stored = StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
+        for stored in select_stored_events(self, aggregate_ids):
             events.setdefault(stored.originator_id, []).append(self.mapper.to_domain_event(stored))
         loaded: dict[UUID, Aggregate] = {}
         for history in events.values():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg import sql
 
 TApp = TypeVar("TApp", bound=Application[Any])
@@ -49,3 +52,38 @@ def open_event_store(
             return kind(event_store_env(database_url, schema, pool_size=pool_size))
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"starcard.schema.{schema}",))
+
+
+def select_stored_events(
+    application: Application[Any], aggregate_ids: Collection[UUID], *, first_only: bool = False
+) -> list[StoredEvent]:
+    """The stored events of many aggregates in one query, by aggregate then version.
+
+    The library reads one aggregate per query; a batch of thousands would cost as many round
+    trips. ``first_only`` keeps each aggregate's creation event (what it was created for: its
+    tenant, say).
+    """
+    recorder = application.recorder
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        msg = "Starcard's event stores run on PostgreSQL"
+        raise TypeError(msg)
+    query = sql.SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {}.{}"
+        " WHERE originator_id = ANY(%s){} ORDER BY originator_id, originator_version"
+    ).format(
+        sql.Identifier(recorder.datastore.schema),
+        sql.Identifier(recorder.events_table_name),
+        sql.SQL(" AND originator_version = 1" if first_only else ""),
+    )
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(query, (list(aggregate_ids),))
+        rows = cursor.fetchall()
+    return [
+        StoredEvent(
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
+        for row in rows
+    ]

@@ -16,14 +16,15 @@ pytestmark = pytest.mark.integration
 OPERATOR = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
-async def test_the_gateway_is_alive_and_ready_when_the_database_answers(
+async def test_the_gateway_is_alive_but_not_ready_while_no_projections_process_follows(
     gateway: httpx.AsyncClient,
 ) -> None:
     alive = await gateway.get("/healthz")
     ready = await gateway.get("/readyz")
 
     assert (alive.status_code, alive.json()) == (200, {"status": "ok"})
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+    assert ready.status_code == 503
+    assert "is not being followed" in ready.json()["detail"]
 
 
 async def test_metrics_count_requests_by_route_template_not_by_path(

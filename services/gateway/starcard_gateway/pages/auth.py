@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from starcard_projections.failures import stale_read_models
 
-from starcard_gateway.deps import TenantRegistryDep
+from starcard_gateway.deps import ResourcesDep, TenantRegistryDep
 from starcard_gateway.pages.rendering import PageError, read_form
 from starcard_gateway.pages.sessions import (
     DASHBOARD_COOKIE,
@@ -53,10 +54,15 @@ SessionsDep = Annotated[DashboardSessions, Depends(get_sessions)]
 
 
 def dashboard_session(
-    request: Request, sessions: SessionsDep, tenants: TenantRegistryDep
+    request: Request, sessions: SessionsDep, tenants: TenantRegistryDep, resources: ResourcesDep
 ) -> Session:
     """The session in the cookie, its key checked to be still live on every request (a revoked
-    key ends the session at once)."""
+    key ends the session at once).
+
+    Every dashboard page passes here, so this is also where the page learns which of the
+    tenant's read models have stopped at an event they could not apply: the layout's banner
+    (``request.state.stale_read_models``) says so on every page.
+    """
     cookie = request.cookies.get(DASHBOARD_COOKIE)
     if not cookie:
         raise LoginRequired("signed-out")
@@ -66,6 +72,8 @@ def dashboard_session(
         raise LoginRequired(exc.reason) from None
     if tenants.tenant_of_live_key(session.key_id) != session.tenant_id:
         raise LoginRequired("revoked")
+    with resources.pool.connection() as conn:
+        request.state.stale_read_models = stale_read_models(conn, session.tenant_id)
     return session
 
 

@@ -83,6 +83,11 @@ environment = jinja2.Environment(
     lstrip_blocks=True,
 )
 environment.globals["static_url"] = _static_url
+environment.globals["read_model_labels"] = {
+    "loyalty": "Stars, rewards and the most-loyal list",
+    "attendance": "Attendance counts and segments",
+    "referrals": "Referrals and credit",
+}
 environment.filters["date"] = _date
 environment.filters["money"] = _money
 environment.filters["percent"] = _percent

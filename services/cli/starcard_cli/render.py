@@ -38,6 +38,7 @@ def dead_letters_table(letters: Sequence[StoredDeadLetter]) -> Table:
     table = Table(
         "id",
         "service",
+        "tenant",
         "topic [partition] @offset",
         "reason",
         "dead-lettered",
@@ -49,6 +50,7 @@ def dead_letters_table(letters: Sequence[StoredDeadLetter]) -> Table:
         table.add_row(
             str(letter.id),
             letter.service,
+            letter.record.tenant_id or "-",
             _source(letter),
             letter.reason,
             _when(letter.dead_lettered_at),
@@ -75,6 +77,7 @@ def dead_letter_detail(letter: StoredDeadLetter) -> Group:
     fields.add_column()
     fields.add_row("id", str(letter.id))
     fields.add_row("service", letter.service)
+    fields.add_row("tenant", letter.record.tenant_id or "-")
     fields.add_row("source", _source(letter))
     fields.add_row("reason", Text(letter.reason, style="red"))
     fields.add_row(

@@ -261,6 +261,7 @@ class BatchApplication(EventSourcedProjection[UUID]):
             except Exception as exc:
                 log.exception(
                     "record failed",
+                    tenant_id=record.tenant_id,
                     topic=record.topic,
                     partition=record.partition,
                     offset=record.offset,

@@ -163,6 +163,7 @@ class PartitionConsumer:
             for letter in letters:
                 log.warning(
                     "record dead-lettered",
+                    tenant_id=letter.record.tenant_id,
                     topic=tp.topic,
                     partition=tp.partition,
                     offset=letter.record.offset,
@@ -203,6 +204,7 @@ class PartitionConsumer:
                 ("starcard.partition", str(record.partition).encode()),
                 ("starcard.offset", str(record.offset).encode()),
                 ("starcard.dead_letter_id", str(letter.id).encode()),
+                ("starcard.tenant", (record.tenant_id or "").encode()),
             ]
             await self._producer.send_and_wait(
                 dead_letter_topic(record.topic),

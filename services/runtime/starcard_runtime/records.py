@@ -17,6 +17,14 @@ class InboundRecord:
     timestamp_ms: int
     headers: tuple[tuple[str, bytes], ...] = ()
 
+    @property
+    def tenant_id(self) -> str | None:
+        """The tenant its key names (every Starcard key is ``tenant_id:...``), if it names one."""
+        if not self.key:
+            return None
+        tenant, colon, _rest = self.key.decode("utf-8", "replace").partition(":")
+        return tenant if colon and tenant else None
+
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:

@@ -11,6 +11,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from starcard_events import examples
 from starcard_events.topics import dead_letter_topic
+from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.domain.client import IssuedReward
+from starcard_loyalty.domain.counting import Appointment
+from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.dead_letters import DeadLetterStore
 
 from tests.support.stack import LoyaltyStack, eventually, loyalty_stack
@@ -126,6 +130,32 @@ async def test_a_poison_record_is_dead_lettered_and_the_records_behind_it_are_pr
         await consumer.stop()
     assert {h["starcard.topic"] for h in seen} == {stack.booking_topic.encode()}
     assert all(h["starcard.reason"] and h["starcard.offset"] for h in seen)
+
+
+async def test_an_unexpected_error_dead_letters_that_record_and_the_partition_goes_on(
+    stack: LoyaltyStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault nobody foresaw (here planted in the use case) sets aside that tenant's record with
+    the error, instead of stopping the partition for every tenant on it."""
+    original = LoyaltyService.record_appointment
+
+    def failing(
+        self: LoyaltyService, unit: UnitOfWork, tenant_id: str, appointment: Appointment
+    ) -> list[IssuedReward]:
+        if appointment.booking_id == "eve-b1":
+            msg = "something nobody foresaw"
+            raise RuntimeError(msg)
+        return original(self, unit, tenant_id, appointment)
+
+    monkeypatch.setattr(LoyaltyService, "record_appointment", failing)
+    tenant, other = "anna-massage", "brook-spa"
+    await stack.publish(*(visit(tenant, "eve", n) for n in range(3)), visit(other, "eve", 0))
+
+    await eventually(lambda: _expect(stack.stars(tenant), {"eve": 2}))
+    await eventually(lambda: _expect(stack.stars(other), {"eve": 1}))
+    [letter] = DeadLetterStore(stack.settings.database_url).list(service="loyalty")
+    assert letter.reason == "processing failed: RuntimeError: something nobody foresaw"
+    assert letter.record.tenant_id == tenant
 
 
 async def test_a_shuffled_feed_gives_the_same_list(stack: LoyaltyStack) -> None:

@@ -34,11 +34,12 @@ pytestmark = pytest.mark.integration
 
 @asynccontextmanager
 async def gateway_with(**settings: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        GatewaySettings(
-            STARCARD_ADMIN_KEY=ADMIN_KEY, STARCARD_PORTAL_SECRET=PORTAL_SECRET, **settings
-        )
-    )
+    environment = {
+        "STARCARD_ADMIN_KEY": ADMIN_KEY,
+        "STARCARD_PORTAL_SECRET": PORTAL_SECRET,
+        **settings,
+    }
+    app = create_app(GatewaySettings.model_validate(environment))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
@@ -117,7 +118,10 @@ async def test_metrics_export_each_read_model_and_consumer_partition_lag(
         group = f"{topic_prefix}starcard-loyalty"
         topic = f"{topic_prefix}booking.events.v1"
 
-        async def caught_up() -> str:
+        metrics = ""
+
+        async def caught_up() -> None:
+            nonlocal metrics
             metrics = (await gateway.get("/metrics")).text
             assert 'starcard_read_model_lag_events{read_model="loyalty"} 0.0' in metrics
             lines = re.findall(
@@ -127,9 +131,8 @@ async def test_metrics_export_each_read_model_and_consumer_partition_lag(
             )
             assert lines, metrics
             assert set(lines) == {"0.0"}
-            return metrics
 
-        metrics = await eventually(caught_up)
+        await eventually(caught_up)
 
     assert 'starcard_read_model_stale_tenants{read_model="loyalty"} 0.0' in metrics
     assert "starcard_consumer_lag_known 1.0" in metrics

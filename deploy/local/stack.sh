@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Starcard's own processes on this machine, on top of the Kafka and PostgreSQL of infra.sh:
 # the SMTP mailbox sink, the loyalty and referrals services, the projections, the notifier and the
-# gateway, each in the background.
+# gateway, each in the background under a supervisor that restarts it when it dies.
 #
 #   deploy/local/stack.sh up              start those not running, wait for the gateway's /readyz
 #   deploy/local/stack.sh down            stop the processes this script started (pid files only)
-#   deploy/local/stack.sh status          one line each; exit 0 only if all run (and /readyz says so)
+#   deploy/local/stack.sh status          one line each, then the read models' and consumers' lag;
+#                                         exit 0 only if all run (and /readyz says ready)
 #   deploy/local/stack.sh logs [-f] [name...]   the last lines of the logs (-f: follow them)
 #
-# Everything it writes lives under $REPO/.run/stack/ (git-ignored): <name>.pid and <name>.log (JSON
-# lines, PII redacted), and portal-secret (the key that signs client portal links, unless
+# Supervision: a process that exits without being asked to is started again after a delay that
+# doubles on each quick failure (STARCARD_RESTART_DELAY seconds, 1 by default, up to
+# STARCARD_RESTART_MAX_DELAY, 30), and back to the first delay once it has run a minute. Each
+# restart is a JSON line in the process's log ("process exited, restarting").
+#
+# Everything it writes lives under $STARCARD_RUN_DIR (default $REPO/.run/stack/, git-ignored):
+# <name>.pid (the process), <name>.supervisor.pid, <name>.restarts (how many so far), <name>.log
+# (JSON lines, PII redacted), and portal-secret (the key that signs client portal links, unless
 # STARCARD_PORTAL_SECRET is set). The processes read KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL from the
 # environment when set, else from `infra.sh env`; STARCARD_* variables pass through, e.g.
 # STARCARD_GATEWAY_PORT (default 8000) or STARCARD_TOPIC_PREFIX. Run `uv sync` first.
@@ -17,12 +24,15 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-RUN_DIR="$REPO/.run/stack"
+RUN_DIR="${STARCARD_RUN_DIR:-$REPO/.run/stack}"
 UV="${UV:-uv}"
 NAMES=(mailbox loyalty referrals projections notifier gateway)
 export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
 STOP_TIMEOUT=10
+RESTART_DELAY="${STARCARD_RESTART_DELAY:-1}"
+RESTART_MAX_DELAY="${STARCARD_RESTART_MAX_DELAY:-30}"
+STABLE_SECONDS=60
 
 GATEWAY_HOST="${STARCARD_GATEWAY_HOST:-127.0.0.1}"
 GATEWAY_PORT="${STARCARD_GATEWAY_PORT:-8000}"
@@ -46,6 +56,8 @@ module_of() {
 }
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
+supervisor_file() { echo "$RUN_DIR/$1.supervisor.pid"; }
+restarts_file() { echo "$RUN_DIR/$1.restarts"; }
 log_file() { echo "$RUN_DIR/$1.log"; }
 
 # The pid from the pid file if that process is still the one this script started, else nothing.
@@ -58,6 +70,19 @@ our_pid() {
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-m $(module_of "$1")\( \|$\)" || return 1
     echo "$pid"
 }
+
+# The supervisor's pid if it is still the one this script started, else nothing.
+supervisor_pid() {
+    local file pid
+    file="$(supervisor_file "$1")"
+    [ -s "$file" ] || return 1
+    pid="$(cat "$file")"
+    [ -r "/proc/$pid/cmdline" ] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "stack.sh supervise $1 " || return 1
+    echo "$pid"
+}
+
+restarts() { cat "$(restarts_file "$1")" 2>/dev/null || echo 0; }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
@@ -95,39 +120,78 @@ show_log() {
 }
 
 start() {
-    local name="$1" python="$2" pid file
-    if pid="$(our_pid "$name")"; then
-        log "$name: already running (pid $pid)"
+    local name="$1" python="$2" pid
+    if pid="$(supervisor_pid "$name")"; then
+        log "$name: already running (supervisor pid $pid)"
         return 0
     fi
     if [ "$name" = gateway ] && port_open "$PROBE_HOST" "$GATEWAY_PORT"; then
         die "$GATEWAY_HOST:$GATEWAY_PORT is taken by a process this script did not start" \
             "(see: ss -ltnp | grep :$GATEWAY_PORT); set STARCARD_GATEWAY_PORT to use another port"
     fi
-    file="$(pid_file "$name")"
-    rm -f "$file"
-    # setsid + nohup: it outlives this shell and the terminal's Ctrl-C. The inner shell writes its
-    # own pid, then becomes the service (exec), so the pid file holds the service's pid.
-    # shellcheck disable=SC2016  # $$ and "$@" are the inner shell's
-    setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$file" \
-        "$python" -m "$(module_of "$name")" >>"$(log_file "$name")" 2>&1 </dev/null &
+    rm -f "$(pid_file "$name")" "$(supervisor_file "$name")"
+    echo 0 >"$(restarts_file "$name")"
+    # setsid + nohup: the supervisor outlives this shell and the terminal's Ctrl-C.
+    setsid nohup bash "$HERE/stack.sh" supervise "$name" "$python" \
+        >>"$(log_file "$name")" 2>&1 </dev/null &
     local waited=0
-    until [ -s "$file" ]; do
+    until [ -s "$(pid_file "$name")" ]; do
         [ "$waited" -lt 50 ] || die "$name did not start"
         sleep 0.1
         waited=$((waited + 1))
     done
-    log "$name: started (pid $(cat "$file"), log $(log_file "$name"))"
+    log "$name: started (pid $(cat "$(pid_file "$name")"), log $(log_file "$name"))"
+}
+
+# A JSON line like the services' own, so the log stays one format.
+supervisor_says() {
+    local name="$1" event="$2" status="$3" delay="$4"
+    printf '{"timestamp": "%s", "level": "warning", "logger": "stack", "process": "%s", "event": "%s", "exit_status": %s, "restart_in_seconds": %s}\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$event" "$status" "$delay"
+}
+
+# Runs (as its own process, started by `start`) the service, and again whenever it dies. SIGTERM
+# stops the service and then the supervisor.
+cmd_supervise() {
+    local name="$1" python="$2" module child="" status started delay="$RESTART_DELAY" stopping=""
+    module="$(module_of "$name")"
+    echo $$ >"$(supervisor_file "$name")"
+    trap 'stopping=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null' TERM INT
+    while :; do
+        started=$SECONDS
+        "$python" -m "$module" &
+        child=$!
+        echo "$child" >"$(pid_file "$name")"
+        status=0
+        wait "$child" || status=$?
+        while kill -0 "$child" 2>/dev/null; do # a trapped signal ended the first wait early
+            status=0
+            wait "$child" || status=$?
+        done
+        child=""
+        [ -z "$stopping" ] || exit 0
+        [ "$((SECONDS - started))" -lt "$STABLE_SECONDS" ] || delay="$RESTART_DELAY"
+        echo "$(($(restarts "$name") + 1))" >"$(restarts_file "$name")"
+        supervisor_says "$name" "process exited, restarting" "$status" "$delay"
+        sleep "$delay" &
+        wait $! || true
+        [ -z "$stopping" ] || exit 0
+        delay="$(awk -v d="$delay" -v m="$RESTART_MAX_DELAY" 'BEGIN { d *= 2; print (d > m ? m : d) }')"
+    done
+}
+
+# A process that dies while starting is broken, not unlucky: stop its supervisor, show its log.
+start_failed() {
+    show_log "$1"
+    stop "$1" >/dev/null 2>&1
+    die "$1 exited during start-up (log: $(log_file "$1"))"
 }
 
 wait_until_ready() {
     local started=$SECONDS name
     until curl -fsS -o /dev/null --max-time 2 "$READYZ" 2>/dev/null; do
         for name in "${NAMES[@]}"; do
-            our_pid "$name" >/dev/null || {
-                show_log "$name"
-                die "$name exited during start-up (log: $(log_file "$name"))"
-            }
+            [ "$(restarts "$name")" -eq 0 ] || start_failed "$name"
         done
         if [ "$((SECONDS - started))" -ge "$READY_TIMEOUT" ]; then
             show_log gateway
@@ -138,10 +202,7 @@ wait_until_ready() {
     # The consumers have no readiness route: make sure they survived their start-up too.
     sleep 1
     for name in "${NAMES[@]}"; do
-        our_pid "$name" >/dev/null || {
-            show_log "$name"
-            die "$name exited during start-up (log: $(log_file "$name"))"
-        }
+        [ "$(restarts "$name")" -eq 0 ] || start_failed "$name"
     done
     log "ready: $READYZ answers; ${NAMES[*]} run"
 }
@@ -176,23 +237,24 @@ cmd_up() {
 
 stop() {
     local name="$1" pid waited=0
-    if ! pid="$(our_pid "$name")"; then
-        rm -f "$(pid_file "$name")"
+    if ! pid="$(supervisor_pid "$name")"; then
+        rm -f "$(pid_file "$name")" "$(supervisor_file "$name")"
         log "$name: not running"
         return 0
     fi
-    log "$name: stopping (pid $pid)"
+    log "$name: stopping (supervisor pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do
         if [ "$waited" -ge $((STOP_TIMEOUT * 2)) ]; then
             log "$name: did not stop within ${STOP_TIMEOUT}s, killing it"
             kill -KILL "$pid" 2>/dev/null || true
+            if pid="$(our_pid "$name")"; then kill -KILL "$pid" 2>/dev/null || true; fi
             break
         fi
         sleep 0.5
         waited=$((waited + 1))
     done
-    rm -f "$(pid_file "$name")"
+    rm -f "$(pid_file "$name")" "$(supervisor_file "$name")"
     log "$name: stopped"
 }
 
@@ -205,21 +267,27 @@ cmd_down() {
 }
 
 cmd_status() {
-    local rc=0 name pid
+    local rc=0 name pid python
     for name in "${NAMES[@]}"; do
         if pid="$(our_pid "$name")"; then
-            echo "$name: running (pid $pid), log $(log_file "$name")"
+            echo "$name: running (pid $pid, restarts $(restarts "$name")), log $(log_file "$name")"
+        elif supervisor_pid "$name" >/dev/null; then
+            echo "$name: restarting (restarts $(restarts "$name")), log $(log_file "$name")"
+            rc=3
         else
             echo "$name: stopped"
             rc=3
         fi
     done
     if curl -fsS -o /dev/null --max-time 2 "$READYZ" 2>/dev/null; then
-        echo "gateway: $READYZ answers"
+        echo "gateway: $READYZ says ready"
     else
-        echo "gateway: $READYZ does not answer"
+        echo "gateway: $READYZ does not say ready: $(curl -sS --max-time 2 "$READYZ" 2>&1 || true)"
         rc=3
     fi
+    load_env
+    python="$(python_bin)"
+    "$(dirname "$python")/starcard" projections lag || rc=3
     return "$rc"
 }
 
@@ -242,6 +310,10 @@ cmd_logs() {
 }
 
 case "${1:-}" in
+supervise)
+    shift
+    cmd_supervise "$@"
+    ;;
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;

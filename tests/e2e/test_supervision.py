@@ -1,0 +1,128 @@
+"""The local stack keeps itself running: `deploy/local/stack.sh` restarts a process that dies,
+and /readyz tells the truth while it is down.
+
+The whole stack runs as `make up` runs it (every process under its supervisor), on the test's own
+database, topics, ports and run folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starcard_events import examples
+from starcard_runtime.settings import RuntimeSettings
+
+from tests.e2e.conftest import ADMIN_KEY, Platform, free_port
+from tests.integration.gateway.conftest import START, eventually
+
+pytestmark = pytest.mark.e2e
+
+STACK = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.sh"
+HEARTBEAT_SECONDS = 1.5
+"""Readiness gives up on the read models this soon after their process stops beating."""
+RESTART_DELAY = 4
+"""Long enough after the heartbeat threshold that the test sees /readyz say not ready."""
+
+
+def stack(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [str(STACK), command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+async def supervised(settings: RuntimeSettings, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
+    """`stack.sh up` on the test's servers, `stack.sh down` afterwards; yields its environment."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "STARCARD_TOPIC_PREFIX": settings.topic_prefix,
+        "STARCARD_RUN_DIR": str(tmp_path / "stack"),
+        "STARCARD_MAILBOX_DIR": str(tmp_path / "mailbox"),
+        "STARCARD_SMTP_PORT": str(free_port()),
+        "STARCARD_GATEWAY_PORT": str(free_port()),
+        "STARCARD_ADMIN_KEY": ADMIN_KEY,
+        "STARCARD_RESTART_DELAY": str(RESTART_DELAY),
+        "STARCARD_READY_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+    }
+    started = await asyncio.to_thread(stack, env, "up")
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield env
+    finally:
+        stopped = await asyncio.to_thread(stack, env, "down")
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+def visit(tenant_id: str, n: int) -> dict[str, Any]:
+    return examples.appointment_completed(
+        tenant_id,
+        START.replace(day=1 + n),
+        booking_id=f"ada-b{n}",
+        client_id="ada",
+    )
+
+
+async def test_a_killed_projections_process_is_restarted_and_catches_up(
+    supervised: dict[str, str], platform: Platform
+) -> None:
+    run_dir = Path(supervised["STARCARD_RUN_DIR"])
+    base = f"http://127.0.0.1:{supervised['STARCARD_GATEWAY_PORT']}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        created = await http.post(
+            "/v1/operator/tenants",
+            json={"name": "Anna Massage"},
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        )
+        assert created.status_code == 201, created.text
+        tenant = created.json()["tenant"]["tenant_id"]
+        headers = {"Authorization": f"Bearer {created.json()['api_key']}"}
+
+        async def sessions(expected: int) -> None:
+            listed = (await http.get("/v1/loyalty/clients", headers=headers)).json()
+            assert [row["sessions"] for row in listed["data"]] == [expected]
+
+        await platform.publish(visit(tenant, 0))
+        await eventually(lambda: sessions(1))
+
+        killed = int((run_dir / "projections.pid").read_text())
+        os.kill(killed, signal.SIGKILL)
+        await platform.publish(visit(tenant, 1))
+
+        async def not_ready() -> None:
+            answer = await http.get("/readyz")
+            assert answer.status_code == 503, answer.text
+            assert "read model loyalty is not being followed" in answer.json()["detail"]
+
+        await eventually(not_ready, within=RESTART_DELAY + HEARTBEAT_SECONDS)
+
+        async def ready() -> None:
+            assert (await http.get("/readyz")).status_code == 200
+
+        await eventually(ready)
+        await eventually(lambda: sessions(2))
+
+    restarted = int((run_dir / "projections.pid").read_text())
+    assert restarted != killed
+    log = (run_dir / "projections.log").read_text()
+    assert '"event": "process exited, restarting"' in log
+    assert '"exit_status": 137' in log
+    status = await asyncio.to_thread(stack, supervised, "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "projections: running" in status.stdout
+    assert "restarts 1" in status.stdout
+    assert "Read models" in status.stdout

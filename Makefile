@@ -9,7 +9,11 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-UV ?= uv
+# uv runs the workspace. A machine without it (a fresh Debian has python3 and pip, not uv) gets a
+# private copy from PyPI under .run/tools the first time a target needs it; nothing system-wide.
+UV_HOME := .run/tools/uv
+UV ?= $(if $(shell command -v uv 2>/dev/null),uv,$(CURDIR)/$(UV_HOME)/bin/uv)
+export UV
 INFRA := deploy/local/infra.sh
 PYTEST_ARGS ?=
 
@@ -24,13 +28,20 @@ PY_PACKAGES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard \
 	projections/starcard_*/__init__.py)))))
 MYPY_FILES := tests $(wildcard bench/*.py)
 
-.PHONY: help install up down demo infra infra-down infra-status \
+.PHONY: help tools install up down demo infra infra-down infra-status \
 	test test-unit test-integration test-e2e lint fmt bench
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-install: ## install the Python workspace and its dev tools (uv sync)
+tools: ## install uv (under .run/tools) when the machine has none
+	@command -v $(firstword $(UV)) >/dev/null 2>&1 || { \
+		echo "uv not found: installing it under $(UV_HOME) (python3 -m pip install --target)"; \
+		python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+			--target $(UV_HOME) uv; \
+	}
+
+install: tools ## install the Python workspace and its dev tools (uv sync)
 	$(UV) sync
 
 # --- the whole system ---------------------------------------------------------------------------
@@ -41,8 +52,7 @@ GATEWAY_URL := http://127.0.0.1:$(or $(STARCARD_GATEWAY_PORT),8000)
 DEMO_KEY_FILE := .run/demo/api-key
 UP_TIMEOUT ?= 60
 
-up: ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed; shows the stars
-	$(UV) sync
+up: install ## everything: install, Kafka + PostgreSQL, services + gateway, a demo feed; shows the stars
 	$(MAKE) infra
 	$(STACK) up
 	$(UV) run starcard demo --key-file $(DEMO_KEY_FILE)
@@ -103,7 +113,7 @@ infra-status: ## tell whether Kafka and PostgreSQL run and answer
 	$(INFRA) status
 
 # --- tests --------------------------------------------------------------------------------------
-test: infra ## the whole suite against real Kafka and PostgreSQL (started if needed); pytest's exit code
+test: install infra ## the whole suite against real Kafka and PostgreSQL (started if needed); pytest's exit code
 	$(UV) run pytest $(PYTEST_ARGS)
 
 # One tier each; a tier that has no tests yet is not an error (pytest's exit code 5).

@@ -25,7 +25,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 RUN_DIR="${STARCARD_RUN_DIR:-$REPO/.run/stack}"
-UV="${UV:-uv}"
+read -ra UV_COMMAND <<<"${UV:-uv}" # "uv", a path, or "python3 -m uv"
 NAMES=(mailbox loyalty referrals projections notifier gateway)
 export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
@@ -108,7 +108,7 @@ check_servers() {
 # The workspace's interpreter (what `uv run python` runs), so that the pid file is the service's.
 python_bin() {
     local python
-    python="$(cd "$REPO" && "$UV" run --no-sync python -c 'import sys; print(sys.executable)' 2>/dev/null)" ||
+    python="$(cd "$REPO" && "${UV_COMMAND[@]}" run --no-sync python -c 'import sys; print(sys.executable)' 2>/dev/null)" ||
         die "no Python workspace here: run \`uv sync\` (make install) first"
     [ -x "$python" ] || die "cannot run $python: run \`uv sync\` (make install) first"
     echo "$python"

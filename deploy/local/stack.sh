@@ -60,27 +60,19 @@ supervisor_file() { echo "$RUN_DIR/$1.supervisor.pid"; }
 restarts_file() { echo "$RUN_DIR/$1.restarts"; }
 log_file() { echo "$RUN_DIR/$1.log"; }
 
-# The pid from the pid file if that process is still the one this script started, else nothing.
-our_pid() {
-    local file pid
-    file="$(pid_file "$1")"
-    [ -s "$file" ] || return 1
-    pid="$(cat "$file")"
+# The pid in pid file $1 if that process still runs a command line matching $2, else nothing.
+live_pid() {
+    local pid
+    [ -s "$1" ] || return 1
+    pid="$(cat "$1")"
     [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-m $(module_of "$1")\( \|$\)" || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2" || return 1
     echo "$pid"
 }
 
-# The supervisor's pid if it is still the one this script started, else nothing.
-supervisor_pid() {
-    local file pid
-    file="$(supervisor_file "$1")"
-    [ -s "$file" ] || return 1
-    pid="$(cat "$file")"
-    [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "stack.sh supervise $1 " || return 1
-    echo "$pid"
-}
+# The service's pid, and its supervisor's, while they are the ones this script started.
+our_pid() { live_pid "$(pid_file "$1")" "-m $(module_of "$1")\( \|$\)"; }
+supervisor_pid() { live_pid "$(supervisor_file "$1")" "stack.sh supervise $1 "; }
 
 restarts() { cat "$(restarts_file "$1")" 2>/dev/null || echo 0; }
 

@@ -213,7 +213,7 @@ load_portal_secret() {
 }
 
 cmd_up() {
-    command -v curl >/dev/null 2>&1 || die "curl is needed (apt-get install curl)"
+    command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
     mkdir -p "$RUN_DIR"
     cd "$REPO"
     load_env

@@ -14,14 +14,13 @@ from starcard_cli.demo import (
     DEMO_TENANT_NAME,
     LABELLED,
     SHORT,
-    ExpectedClient,
     add_demo_milestones,
     build_feed,
-    expected_loyalty,
     publish_feed,
 )
 from starcard_runtime.dead_letters import DeadLetterStore
 
+from tests.support.demo_oracle import ExpectedClient, expected_loyalty
 from tests.support.stack import LoyaltyStack, eventually, loyalty_stack
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from starcard_gateway.pages import HideTokens
-from starcard_gateway.pages.dashboard import major_units, minor_units
+from starcard_gateway.pages.money_fields import major_units, minor_units
 from starcard_gateway.pages.rendering import environment, refusal_text
 from starcard_gateway.pages.sessions import SESSION_TTL, DashboardSessions, InvalidSession
 from starcard_gateway.portal import InvalidPortalToken, PortalTokens

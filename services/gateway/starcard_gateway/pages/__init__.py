@@ -15,7 +15,15 @@ import re
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from starcard_gateway.pages import attendance, dashboard, portal
+from starcard_gateway.pages import (
+    attendance,
+    clients,
+    login,
+    loyalty_settings,
+    overview,
+    portal,
+    referral_settings,
+)
 from starcard_gateway.pages.auth import LoginRequired, PortalSignedOut
 from starcard_gateway.pages.rendering import PageError, error_page, redirect, render
 from starcard_gateway.pages.sessions import (
@@ -70,8 +78,8 @@ def install_pages(app: FastAPI) -> None:
     """Add the dashboard, the portal and their static files to the gateway app."""
     settings: GatewaySettings = app.state.settings
     app.state.dashboard_sessions = DashboardSessions.from_settings(settings)
-    app.include_router(dashboard.router)
-    app.include_router(attendance.router)
+    for page in (login, overview, loyalty_settings, referral_settings, clients, attendance):
+        app.include_router(page.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(packages=[("starcard_gateway", "static")]), name="static")
     app.add_exception_handler(LoginRequired, _login_required)

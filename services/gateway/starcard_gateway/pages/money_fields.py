@@ -1,0 +1,29 @@
+"""Amounts as a form shows and reads them: minor units to "10.00" and back, in the currency's
+decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from starcard_events.money_format import minor_unit_exponent
+
+
+def major_units(amount_minor: int, currency: str) -> str:
+    """Minor units as the amount field shows them: 1000 GBP -> "10.00", 500 JPY -> "500"."""
+    exponent = minor_unit_exponent(currency)
+    return f"{Decimal(amount_minor).scaleb(-exponent):.{exponent}f}"
+
+
+def minor_units(text: str, currency: str) -> int | None:
+    """What was typed in the amount field, in minor units; None unless it is a plain amount
+    in the currency's decimals ("10", "10.5", "10.50", "1,000")."""
+    try:
+        amount = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    scaled = amount.scaleb(minor_unit_exponent(currency))
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)

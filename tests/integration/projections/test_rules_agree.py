@@ -1,18 +1,22 @@
-"""The loyalty read model's star and card counts agree with the loyalty domain's, on any feed.
+"""The read models' star, card and attendance counts agree with the loyalty domain's, on any feed.
 
-The read model keeps one row per recorded appointment and re-derives a client's stars, and the
-card's count toward the next milestone, in SQL, so that a change of the tenant's counting setting
-re-derives every client in one statement rather than an event per client. That SQL is a second
-copy of the domain's rule (``ClientLoyalty.stars`` / ``count_toward``); this property keeps the
-two equal: random feeds (back-to-back parts, discounts, price cuts, labels, cancellations, both
-settings of the toggle) go through the loyalty service's use cases on a real event store, the
-projection follows, and every client's figures must be the domain's.
+The loyalty read model keeps one row per recorded appointment and re-derives a client's stars,
+and the card's count toward the next milestone, in SQL; the attendance read model keeps one row
+per booking and counts attended classes in SQL. Both do so that a change of the tenant's counting
+settings re-derives every client in one statement, rather than one event per client of the tenant
+in the event store. That SQL is a second copy of the domain's rules (``ClientLoyalty.stars``,
+``count_toward``, ``attendance_count``); this property keeps the copies equal: random feeds
+(back-to-back parts, discounts, price cuts, labels, bookings of each kind, check-ins before or
+after their booking, cancellations, every counting setting) go through the loyalty service's use
+cases on a real event store, the projections follow, and every client's figures must be the
+domain's.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,9 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starcard_loyalty.app import SCHEMA
 from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.domain.attendance import KINDS, Source
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.counting import Appointment
 from starcard_loyalty.domain.ids import client_loyalty_id
+from starcard_projections.attendance import attendance_count
 from starcard_projections.loyalty import client_card, most_loyal
 from starcard_projections.runner import Follower, migrate
 from starcard_runtime.batching import UnitOfWork
@@ -54,8 +60,29 @@ cancellations = st.fixed_dictionaries(
 labels = st.fixed_dictionaries(
     {"kind": st.just("label"), "client": st.sampled_from(CLIENTS), "on": st.booleans()}
 )
+bookings = st.fixed_dictionaries(
+    {
+        "kind": st.just("booking"),
+        "client": st.sampled_from(CLIENTS),
+        "service_kind": st.sampled_from(KINDS),
+        "which": st.integers(0, 9),
+        "new": st.booleans(),
+    }
+)
+check_ins = st.fixed_dictionaries(
+    {
+        "kind": st.just("check_in"),
+        "client": st.sampled_from(CLIENTS),
+        "which": st.integers(0, 9),
+        "new": st.booleans(),
+    }
+)
 feeds = st.lists(
-    st.one_of(appointments, appointments, appointments, cancellations, labels), max_size=14
+    st.one_of(appointments, appointments, cancellations, labels, bookings, check_ins),
+    max_size=16,
+)
+attendance_settings = st.tuples(
+    st.sampled_from(list(Source)), st.frozensets(st.sampled_from(KINDS), min_size=1)
 )
 
 
@@ -72,9 +99,36 @@ class Feed:
         work(unit)
         self.service.save(*unit.aggregates.values())
 
+    def _booking(self, client: str, step: int, op: dict[str, Any]) -> str:
+        """A new booking id, or one the client has already (a report of the same booking)."""
+        known = self.bookings[client]
+        if op["new"] or not known:
+            known.append(f"{client}-{step}")
+            return known[-1]
+        index: int = op["which"] % len(known)
+        return known[index]
+
     def apply(self, step: int, op: dict[str, Any]) -> None:
         client = op["client"]
         at = T0 + timedelta(hours=step)
+        if op["kind"] == "booking":
+            booking = self._booking(client, step, op)
+            self._run(
+                lambda unit: self.service.record_booking(
+                    unit,
+                    self.tenant,
+                    client,
+                    booking,
+                    kind=op["service_kind"],
+                    starts_at=at,
+                    at=at,
+                )
+            )
+        if op["kind"] == "check_in":
+            booking = self._booking(client, step, op)
+            self._run(
+                lambda unit: self.service.record_check_in(unit, self.tenant, client, booking, at)
+            )
         if op["kind"] == "appointment":
             booking = f"{client}-{step}"
             previous = self.bookings[client][-1:] if op["joins_previous"] else []
@@ -123,16 +177,28 @@ def database(database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def world(database: str) -> Iterator[tuple[LoyaltyService, Follower, psycopg.Connection[Any]]]:
+def world(database: str) -> Iterator[World]:
     service = open_event_store(LoyaltyService, database, SCHEMA, pool_size=1)
     migrate(database)
-    follower = Follower(database, "loyalty")
+    followers = [Follower(database, name) for name in ("loyalty", "attendance")]
     with psycopg.connect(database, autocommit=True) as conn:
         try:
-            yield service, follower, conn
+            yield World(service, followers, conn)
         finally:
-            follower.close()
+            for follower in followers:
+                follower.close()
             service.close()
+
+
+@dataclass
+class World:
+    service: LoyaltyService
+    followers: list[Follower]
+    conn: psycopg.Connection[Any]
+
+    def project(self) -> None:
+        for follower in self.followers:
+            follower.catch_up()
 
 
 def assert_agree(service: LoyaltyService, conn: psycopg.Connection[Any], tenant: str) -> None:
@@ -145,6 +211,7 @@ def assert_agree(service: LoyaltyService, conn: psycopg.Connection[Any], tenant:
             assert client not in listed
             continue
         assert listed[client] == record.stars(rules), client
+        assert attendance_count(conn, tenant, client).total == record.attendance_count(rules)
         card = client_card(conn, tenant, client, at=T0)
         milestone = record.next_milestone(rules)
         assert card is not None
@@ -157,16 +224,16 @@ def assert_agree(service: LoyaltyService, conn: psycopg.Connection[Any], tenant:
 
 
 @settings(
-    max_examples=25,
+    max_examples=30,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(feed=feeds)
-def test_read_model_stars_and_card_counts_are_the_domains(
-    world: tuple[LoyaltyService, Follower, psycopg.Connection[Any]], feed: list[dict[str, Any]]
+@given(feed=feeds, attendance=attendance_settings)
+def test_read_model_counts_are_the_domains(
+    world: World, feed: list[dict[str, Any]], attendance: tuple[Source, frozenset[str]]
 ) -> None:
-    service, follower, conn = world
+    service = world.service
     tenant = f"t{uuid.uuid4().hex[:10]}"
     service.open_programme(tenant, "Studio")
     service.add_milestone(
@@ -179,9 +246,11 @@ def test_read_model_stars_and_card_counts_are_the_domains(
     for step, op in enumerate(feed):
         driver.apply(step, op)
 
-    follower.catch_up()
-    assert_agree(service, conn, tenant)
+    world.project()
+    assert_agree(service, world.conn, tenant)
 
     service.set_count_discounted_sessions(tenant, enabled=True)
-    follower.catch_up()
-    assert_agree(service, conn, tenant)
+    source, kinds = attendance
+    service.set_attendance_counting(tenant, source=source, kinds=kinds)
+    world.project()
+    assert_agree(service, world.conn, tenant)

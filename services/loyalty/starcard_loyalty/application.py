@@ -42,10 +42,10 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg.sql import SQL, Identifier
 from starcard_runtime.batching import BatchApplication, UnitOfWork
+from starcard_runtime.conflicts import retry_on_conflict
 from starcard_runtime.records import InboundRecord
 
 from starcard_loyalty.domain.attendance import AttendanceMilestone, AttendanceSettings, Source
@@ -70,6 +70,11 @@ from starcard_loyalty.handlers import handle_record
 __all__ = ["LoyaltyService", "Quote", "Redemption", "UnknownTenant"]
 
 T = TypeVar("T")
+
+Fired = IssuedReward | None
+"""The queued reward a redemption released, if any."""
+Refused = CodeExpired | CodeAlreadyRedeemed
+"""Why a checkout could not use a code, though it may have recorded the code's expiry."""
 
 TENANTS = SQL("""
 SELECT DISTINCT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id
@@ -138,7 +143,6 @@ class LoyaltyService(BatchApplication):
 
     name = "loyalty"
     service_name: ClassVar[str] = "loyalty"
-    checkout_attempts: ClassVar[int] = 5
 
     def new_code(self) -> str:
         """A fresh loyalty code from a cryptographically secure source."""
@@ -371,42 +375,35 @@ class LoyaltyService(BatchApplication):
         """
         check_money(amount_minor, currency)
         code = normalize_code(code)
-        for attempt in range(self.checkout_attempts):
-            unit = UnitOfWork(self)
-            refusal: CodeExpired | CodeAlreadyRedeemed | None = None
-            fired: IssuedReward | None = None
+
+        def redeem(unit: UnitOfWork) -> tuple[Fired | Refused, DiscountCode, ClientLoyalty]:
+            discount = self._code_of_tenant(unit, tenant_id, code)
+            discount.check_is_clients(client_id)
+            client = self._client_with_code(unit, discount)
+            self._expire_due(unit, client, at)
             try:
-                discount = self._code_of_tenant(unit, tenant_id, code)
-                discount.check_is_clients(client_id)
-                client = self._client_with_code(unit, discount)
-                self._expire_due(unit, client, at)
-                try:
-                    fired = self._redeem(unit, client, discount, booking_id, at)
-                except (CodeExpired, CodeAlreadyRedeemed) as exc:
-                    refusal = exc
-                self.save(*unit.aggregates.values())
-            except IntegrityError:
-                self.working_set.evict(list(unit.aggregates))
-                if attempt == self.checkout_attempts - 1:
-                    raise
-                continue
-            if refusal is not None:
-                raise refusal
-            if discount.redeemed_at is None:  # pragma: no cover - _redeem redeemed it
-                raise AssertionError(code)
-            quote = self._quote(discount, amount_minor, currency)
-            return Redemption(
-                code=quote.code,
-                discount_percent=quote.discount_percent,
-                discount_minor=quote.discount_minor,
-                total_minor=quote.total_minor,
-                currency=quote.currency,
-                expires_at=quote.expires_at,
-                booking_id=booking_id,
-                redeemed_at=discount.redeemed_at,
-                next_reward=fired or client.reward_released_by(code),
-            )
-        raise AssertionError  # pragma: no cover - the loop returns or raises
+                return self._redeem(unit, client, discount, booking_id, at), discount, client
+            except (CodeExpired, CodeAlreadyRedeemed) as refusal:
+                # Refused, but the expiry it revealed is saved all the same.
+                return refusal, discount, client
+
+        outcome, discount, client = retry_on_conflict(self, redeem)
+        if isinstance(outcome, Refused):
+            raise outcome
+        if discount.redeemed_at is None:  # pragma: no cover - _redeem redeemed it
+            raise AssertionError(code)
+        quote = self._quote(discount, amount_minor, currency)
+        return Redemption(
+            code=quote.code,
+            discount_percent=quote.discount_percent,
+            discount_minor=quote.discount_minor,
+            total_minor=quote.total_minor,
+            currency=quote.currency,
+            expires_at=quote.expires_at,
+            booking_id=booking_id,
+            redeemed_at=discount.redeemed_at,
+            next_reward=outcome or client.reward_released_by(code),
+        )
 
     # -- settings (gateway, CLI) ---------------------------------------------------------
 
@@ -514,38 +511,27 @@ class LoyaltyService(BatchApplication):
         The client's record is written by their partition too: a concurrent change is met by
         reloading and trying again. Returns the client's total under the settings now.
         """
-        for attempt in range(self.checkout_attempts):
-            unit = UnitOfWork(self)
+
+        def set_count(unit: UnitOfWork) -> int:
             rules = self.programme_for(unit, tenant_id).rules()
             client = self.client_for(unit, tenant_id, client_id)
             self._expire_due(unit, client, at)
             fired = client.set_original_count(count, at, rules, self.new_code)
             self._add_codes(unit, client, fired)
-            try:
-                self.save(*unit.aggregates.values())
-            except IntegrityError:
-                self.working_set.evict(list(unit.aggregates))
-                if attempt == self.checkout_attempts - 1:
-                    raise
-                continue
             return client.attendance_count(rules)
-        raise AssertionError  # pragma: no cover - the loop returns or raises
 
-    def _change_programme(
-        self, tenant_id: str, change: Callable[[LoyaltyProgramme], T], attempts: int = 5
-    ) -> T:
+        return retry_on_conflict(self, set_count)
+
+    def _change_programme(self, tenant_id: str, change: Callable[[LoyaltyProgramme], T]) -> T:
         """Apply a settings change, re-reading and retrying if another one got there first."""
-        for attempt in range(attempts):
-            programme = self.programme(tenant_id)
-            result = change(programme)
-            try:
-                self.save(programme)
-            except IntegrityError:
-                if attempt == attempts - 1:
-                    raise
-                continue
-            return result
-        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+        def apply(unit: UnitOfWork) -> T:
+            programme = unit.get(programme_id(tenant_id), LoyaltyProgramme)
+            if programme is None:
+                raise UnknownTenant(tenant_id)
+            return change(programme)
+
+        return retry_on_conflict(self, apply)
 
     # -- rewards and codes, kept in step -----------------------------------------------------
 

@@ -21,20 +21,19 @@ Time
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 from starcard_events.referral_facts import ReferralStage
 from starcard_loyalty.domain.codes import check_money, code_expiry, normalize_code
 from starcard_loyalty.domain.errors import CodeNotFound
 from starcard_runtime.batching import BatchApplication, UnitOfWork
+from starcard_runtime.conflicts import retry_on_conflict
 from starcard_runtime.records import InboundRecord
 
 from starcard_referrals.domain.credits import Available, CreditAccount, CreditUse
@@ -54,8 +53,6 @@ from starcard_referrals.domain.welcome import WelcomeCode, welcome_code
 from starcard_referrals.handlers import handle_record
 
 __all__ = ["CodeQuote", "Link", "ReferralsService", "UnknownTenant", "WelcomeRedemption"]
-
-T = TypeVar("T")
 
 log = structlog.get_logger(__name__)
 
@@ -95,7 +92,6 @@ class ReferralsService(BatchApplication):
 
     name = "referrals"
     service_name: ClassVar[str] = "referrals"
-    attempts: ClassVar[int] = 5
 
     def new_link_code(self) -> str:
         return referral_code(secrets.token_urlsafe)
@@ -314,25 +310,21 @@ class ReferralsService(BatchApplication):
         """The client's link, made the first time it is asked for (concurrent first asks make
         one link: the second save meets the first's `ClientLink` and reads it)."""
         settings = self.programme(tenant_id).settings
-        for attempt in range(self.attempts):
-            try:
-                own: ClientLink = self.repository.get(client_link_id(tenant_id, client_id))
-            except AggregateNotFoundError:
-                code = self.new_link_code()
-                made = at or datetime.now(UTC)
-                link = ReferralLink(
-                    tenant_id=tenant_id, code=code, client_id=client_id, created_at=made
-                )
-                try:
-                    self.save(ClientLink(tenant_id=tenant_id, client_id=client_id, code=code), link)
-                except IntegrityError:
-                    if attempt == self.attempts - 1:
-                        raise
-                    continue
-                return Link(code, settings.link_url(code), made)
-            found: ReferralLink = self.repository.get(link_id(tenant_id, own.code))
-            return Link(own.code, settings.link_url(own.code), found.created_at)
-        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+        def find_or_make(unit: UnitOfWork) -> Link:
+            own = unit.read(client_link_id(tenant_id, client_id), ClientLink)
+            if own is not None:
+                found: ReferralLink = self.repository.get(link_id(tenant_id, own.code))
+                return Link(own.code, settings.link_url(own.code), found.created_at)
+            code = self.new_link_code()
+            made = at or datetime.now(UTC)
+            unit.add(ClientLink(tenant_id=tenant_id, client_id=client_id, code=code))
+            unit.add(
+                ReferralLink(tenant_id=tenant_id, code=code, client_id=client_id, created_at=made)
+            )
+            return Link(code, settings.link_url(code), made)
+
+        return retry_on_conflict(self, find_or_make)
 
     def available_credit(self, tenant_id: str, client_id: str) -> Available:
         return self._account(tenant_id, client_id).available()
@@ -367,7 +359,7 @@ class ReferralsService(BatchApplication):
                 return CreditUse(booking_id, 0, currency, ())
             return account.apply(booking_id, amount_minor, currency, at)
 
-        return self._retrying(apply)
+        return retry_on_conflict(self, apply)
 
     def quote_code(
         self,
@@ -407,7 +399,7 @@ class ReferralsService(BatchApplication):
             welcome.redeem(client_id, booking_id, at)
             return welcome
 
-        welcome = self._retrying(redeem)
+        welcome = retry_on_conflict(self, redeem)
         quote = self._code_quote(welcome, amount_minor, currency)
         return WelcomeRedemption(
             **vars(quote), booking_id=booking_id, redeemed_at=welcome.redeemed_at or at
@@ -438,26 +430,7 @@ class ReferralsService(BatchApplication):
                 raise UnknownTenant(tenant_id)
             return programme.change(**changes)
 
-        return self._retrying(change)
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _retrying(self, work: Callable[[UnitOfWork], T]) -> T:
-        """Run `work` on fresh aggregates and save what it changed; a concurrent writer's
-        change (a partition's batch, another request) is met by reloading and running again."""
-        for attempt in range(self.attempts):
-            unit = UnitOfWork(self)
-            result = work(unit)
-            changed: list[Aggregate] = list(unit.aggregates.values())
-            try:
-                self.save(*changed)
-            except IntegrityError:
-                self.working_set.evict(list(unit.aggregates))
-                if attempt == self.attempts - 1:
-                    raise
-                continue
-            return result
-        raise AssertionError  # pragma: no cover - the loop returns or raises
+        return retry_on_conflict(self, change)
 
     def _account(self, tenant_id: str, client_id: str) -> CreditAccount:
         try:

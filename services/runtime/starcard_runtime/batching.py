@@ -161,6 +161,8 @@ class BatchApplication(EventSourcedProjection[UUID]):
     service_name: ClassVar[str] = "service"
     working_set_size: ClassVar[int] = 200_000
     max_conflict_retries: ClassVar[int] = 5
+    """How many times a batch, or a use case run through ``retry_on_conflict``, is run again
+    after losing a version conflict to another writer before the conflict is raised."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         env = dict(env or {})

@@ -6,11 +6,17 @@ from typing import Annotated, Literal, Self
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId
+from starcard_events.limits import (
+    MAX_CODE_LENGTH,
+    MAX_LABEL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_REASON_LENGTH,
+    MINUTES_PER_DAY,
+    PLAIN_TEXT_PATTERN,
+)
 from starcard_events.money import Money, Percentage
 from starcard_events.referrals import ReferralCode
 from starcard_events.wire import WireModel
-
-MINUTES_PER_DAY = 24 * 60
 
 
 class ServiceKind(StrEnum):
@@ -52,10 +58,18 @@ class Service(WireModel):
     """The service booked, as the platform's catalogue describes it."""
 
     id: ExternalId = Field(description="The platform's id of the service.")
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="Name shown to the client (e.g. 'Deep tissue massage, 60 min')."
-    )
-    category: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)
+    ] = Field(description="Name shown to the client (e.g. 'Deep tissue massage, 60 min').")
+    category: (
+        Annotated[
+            str,
+            StringConstraints(
+                min_length=1, max_length=MAX_LABEL_LENGTH, pattern=PLAIN_TEXT_PATTERN
+            ),
+        ]
+        | None
+    ) = Field(
         default=None,
         description="The platform's category of the service (e.g. 'injectables'), if it has one.",
     )
@@ -72,8 +86,15 @@ class Discount(WireModel):
     percentage: Percentage | None = Field(
         default=None, description="The percentage taken off, when the discount is a percentage."
     )
-    code: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
-        default=None, description="The code the client entered (promo, gift card, loyalty code)."
+    code: (
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=MAX_CODE_LENGTH, pattern=PLAIN_TEXT_PATTERN),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="The code the client entered (promo, gift card, loyalty code).",
     )
 
     @model_validator(mode="after")
@@ -170,9 +191,10 @@ class CancelledBooking(WireModel):
 
     booking_id: BookingId = Field(description="The platform's id of the cancelled booking.")
     client_id: ClientId = Field(description="The client whose booking it was.")
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        default=None, description="Why it was cancelled, if the platform knows."
-    )
+    reason: (
+        Annotated[str, StringConstraints(max_length=MAX_REASON_LENGTH, pattern=PLAIN_TEXT_PATTERN)]
+        | None
+    ) = Field(default=None, description="Why it was cancelled, if the platform knows.")
 
 
 class CheckIn(WireModel):

@@ -10,6 +10,12 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from starcard_events.envelope import ClientId, Envelope
+from starcard_events.limits import (
+    MAX_EMAIL_LENGTH,
+    MAX_LABEL_LENGTH,
+    MAX_NAME_LENGTH,
+    PLAIN_TEXT_PATTERN,
+)
 from starcard_events.money import Money, Percentage
 from starcard_events.wire import WireModel
 
@@ -24,9 +30,17 @@ def _blank_is_absent(value: object) -> object:
     return value
 
 
-_Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+_Contact = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN
+    ),
+]
 _EmailAddress = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=MAX_EMAIL_LENGTH, pattern=r"^[^@\s]+@[^@\s]+$"
+    ),
 ]
 ContactText = Annotated[_Contact | None, BeforeValidator(_blank_is_absent)]
 Email = Annotated[_EmailAddress | None, BeforeValidator(_blank_is_absent)]
@@ -53,9 +67,10 @@ class ClientLabel(WireModel):
     full price.
     """
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
-        description="The label's name as the tenant wrote it."
-    )
+    name: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=MAX_LABEL_LENGTH, pattern=PLAIN_TEXT_PATTERN),
+    ] = Field(description="The label's name as the tenant wrote it.")
     percentage: Percentage | None = Field(
         default=None, description="Percentage off every booking this label gives, if any."
     )

@@ -8,10 +8,13 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from starcard_events.wire import WireModel
 
-TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+
+TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
 """A tenant's id: lowercase, no ':' because it leads the Kafka key `tenant_id:...`."""
 
-ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+ExternalId = Annotated[str, StringConstraints(pattern=EXTERNAL_ID_PATTERN)]
 """An id the booking platform assigned (client, booking, service, provider, class, visitor)."""
 
 ClientId = ExternalId

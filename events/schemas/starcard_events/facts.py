@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId
+from starcard_events.limits import MAX_COUNT, MAX_PERCENT, MIN_PERCENT
 from starcard_events.wire import WireModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[A-Z0-9]{8}$")]
@@ -23,14 +24,16 @@ class Visit(WireModel):
 class Milestone(WireModel):
     client_id: ClientId = Field(description="The client.")
     milestone_id: ExternalId = Field(description="The tenant's milestone.")
-    session_count: int = Field(ge=1, description="The visit number that reached it.")
+    session_count: int = Field(ge=1, le=MAX_COUNT, description="The visit number that reached it.")
 
 
 class Reward(WireModel):
     client_id: ClientId = Field(description="The client.")
     milestone_id: ExternalId = Field(description="The milestone it rewards.")
     code: Code | None = Field(description="The single-use code, if the reward has a discount.")
-    discount_percent: int | None = Field(ge=1, le=100, description="Percentage off.")
+    discount_percent: int | None = Field(
+        ge=MIN_PERCENT, le=MAX_PERCENT, description="Percentage off."
+    )
     expires_at: AwareDatetime | None = Field(description="When the code stops working.")
 
 

@@ -8,14 +8,14 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, StringConstraints
 
+from starcard_events.limits import MAX_AMOUNT_MINOR, MAX_PERCENT
 from starcard_events.wire import WireModel
 
-MAX_AMOUNT_MINOR = 2**53 - 1
-"""The largest amount a JSON number carries exactly in every language (JavaScript included)."""
+__all__ = ["MAX_AMOUNT_MINOR", "CurrencyCode", "Money", "Percentage"]
 
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
-Percentage = Annotated[Decimal, Field(gt=0, le=100)]
+Percentage = Annotated[Decimal, Field(gt=0, le=MAX_PERCENT)]
 """A percentage off, above 0 and at most 100 (e.g. 10 or 12.5)."""
 
 

@@ -11,6 +11,15 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import ClientId, Envelope
+from starcard_events.limits import (
+    MAX_EMAIL_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PERCENT,
+    MIN_PERCENT,
+    PLAIN_TEXT_PATTERN,
+    TEXT_PATTERN,
+)
 from starcard_events.money import Money
 from starcard_events.wire import WireModel
 
@@ -24,7 +33,10 @@ NoticeKind = Literal["reward_issued", "referral_welcome", "referral_credit", "re
 """
 
 BusinessEmail = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=MAX_EMAIL_LENGTH, pattern=r"^[^@\s]+@[^@\s]+$"
+    ),
 ]
 
 
@@ -39,14 +51,17 @@ class Notice(WireModel):
     )
     client_id: ClientId = Field(description="The client the message is to, or about.")
     kind: NoticeKind = Field(description="Which message it is; decides the template.")
-    tenant_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="The business's name, as the client knows it."
-    )
-    message: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="The personal note or the sentence the email is built around."
-    )
+    tenant_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)
+    ] = Field(description="The business's name, as the client knows it.")
+    message: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_LENGTH, pattern=TEXT_PATTERN)
+    ] = Field(description="The personal note or the sentence the email is built around.")
     discount_percent: int | None = Field(
-        default=None, ge=1, le=100, description="Percentage off, when the code or credit is one."
+        default=None,
+        ge=MIN_PERCENT,
+        le=MAX_PERCENT,
+        description="Percentage off, when the code or credit is one.",
     )
     discount_amount: Money | None = Field(
         default=None, description="Amount off, when the code or credit is a fixed amount."

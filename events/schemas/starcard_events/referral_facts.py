@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId
 from starcard_events.facts import Code
+from starcard_events.limits import MAX_PERCENT, MIN_PERCENT
 from starcard_events.money import Money
 from starcard_events.referrals import ReferralCode
 from starcard_events.wire import WireModel
@@ -37,7 +38,9 @@ class Value(WireModel):
     """A reward's size: a fixed amount off, or a percentage off; exactly one of the two."""
 
     amount: Money | None = Field(default=None, description="A fixed amount off.")
-    percent: int | None = Field(default=None, ge=1, le=100, description="A percentage off.")
+    percent: int | None = Field(
+        default=None, ge=MIN_PERCENT, le=MAX_PERCENT, description="A percentage off."
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> Self:

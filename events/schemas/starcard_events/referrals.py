@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from starcard_events.envelope import Envelope, ExternalId
+from starcard_events.limits import MAX_URL_LENGTH
 from starcard_events.wire import WireModel
 
 ReferralCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -22,7 +23,7 @@ class LinkVisit(WireModel):
         )
     )
     landing: Annotated[
-        str, StringConstraints(max_length=2048, pattern=r"^(/|https?://)[^\s]*$")
+        str, StringConstraints(max_length=MAX_URL_LENGTH, pattern=r"^(/|https?://)[^\s]*$")
     ] = Field(description="The page the link landed on: a URL path ('/book') or a full URL.")
 
 

@@ -25,14 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from starcard_events.limits import (
+    MAX_COUNT,
+    MAX_MESSAGE_LENGTH,
+    MAX_PERCENT,
+    MIN_PERCENT,
+    has_control_characters,
+)
+
 from starcard_loyalty.domain.errors import InvalidMilestone
 
 KINDS = ("group_class", "appointment", "video")
 """What a service can be (`ServiceKind` on the wire); the tenant picks which kinds count."""
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,49}$")
-MAX_MESSAGE_LENGTH = 2000
-MAX_ORIGINAL_COUNT = 100_000
 
 
 class Source(StrEnum):
@@ -98,12 +104,19 @@ class AttendanceMilestone:
             problems.append(
                 f"The count must be at least 1 (got {self.count}), e.g. 10 for the 10th class."
             )
+        if self.count > MAX_COUNT:
+            problems.append(f"The count must be at most {MAX_COUNT} (got {self.count}).")
         if self.message is not None and not self.message.strip():
             problems.append("The message must not be blank: leave it out to send no email.")
         if self.message is not None and len(self.message) > MAX_MESSAGE_LENGTH:
             problems.append(f"The message must be at most {MAX_MESSAGE_LENGTH} characters.")
-        if self.discount_percent is not None and not 1 <= self.discount_percent <= 100:
-            problems.append("The reward must be between 1 and 100 percent, or left out.")
+        if self.message is not None and has_control_characters(self.message):
+            problems.append("The message must not contain control characters: write plain text.")
+        percent = self.discount_percent
+        if percent is not None and not MIN_PERCENT <= percent <= MAX_PERCENT:
+            problems.append(
+                f"The reward must be between {MIN_PERCENT} and {MAX_PERCENT} percent, or left out."
+            )
         if self.tag is not None and not TAG.fullmatch(self.tag):
             problems.append(
                 f"The tag {self.tag!r} must be 1 to 50 lowercase letters, digits, spaces, '-' or "

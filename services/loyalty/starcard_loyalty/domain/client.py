@@ -40,9 +40,9 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from starcard_events.limits import MAX_COUNT
 
 from starcard_loyalty.domain.attendance import (
-    MAX_ORIGINAL_COUNT,
     AttendanceMilestone,
     Booked,
     attended,
@@ -222,8 +222,8 @@ class ClientLoyalty(Aggregate):
         self, count: int, at: datetime, rules: CountingRules, new_code: CodeGenerator
     ) -> list[IssuedReward]:
         """ "Enter the number of classes they took before joining": added to the total."""
-        if not 0 <= count <= MAX_ORIGINAL_COUNT:
-            msg = f"The original count must be 0 to {MAX_ORIGINAL_COUNT} classes (got {count})."
+        if not 0 <= count <= MAX_COUNT:
+            msg = f"The original count must be 0 to {MAX_COUNT} classes (got {count})."
             raise InvalidMilestone([msg])
         before = self._attendance_before(rules)
         if count != self.original_count:

@@ -18,6 +18,7 @@ from typing import Literal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from starcard_events.limits import MAX_AMOUNT_MINOR
 
 from starcard_loyalty.domain.errors import (
     CodeAlreadyRedeemed,
@@ -102,9 +103,13 @@ def code_expiry(issued_at: datetime) -> datetime:
 
 
 def check_money(amount_minor: int, currency: str) -> None:
-    """An amount to discount: whole minor units, not negative, of an ISO 4217 currency."""
-    if amount_minor < 0:
-        msg = f"The amount must not be negative (got {amount_minor} minor units)."
+    """An amount to discount: whole minor units, not negative, of an ISO 4217 currency, and no
+    more than a JSON number carries exactly."""
+    if not 0 <= amount_minor <= MAX_AMOUNT_MINOR:
+        msg = (
+            f"The amount must be 0 to {MAX_AMOUNT_MINOR} minor units (got {amount_minor}): "
+            "send it as whole minor units, e.g. 4500 for 45.00."
+        )
         raise InvalidAmount(msg)
     if not ISO_4217.fullmatch(currency):
         msg = f"The currency must be an ISO 4217 code such as GBP or EUR (got {currency!r})."

@@ -13,6 +13,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from starcard_events.limits import (
+    MAX_COUNT,
+    MAX_MESSAGE_LENGTH,
+    MAX_PERCENT,
+    MIN_PERCENT,
+    MINUTES_PER_DAY,
+    has_control_characters,
+)
 
 from starcard_loyalty.domain.attendance import (
     AttendanceMilestone,
@@ -25,14 +33,11 @@ from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone,
 from starcard_loyalty.domain.ids import programme_id
 
 __all__ = [
-    "MAX_MESSAGE_LENGTH",
     "CountingRules",
     "LoyaltyProgramme",
     "Milestone",
     "check_milestone_fields",
 ]
-
-MAX_MESSAGE_LENGTH = 2000
 
 
 def check_milestone_fields(milestone: Milestone) -> None:
@@ -45,6 +50,11 @@ def check_milestone_fields(milestone: Milestone) -> None:
             f"The session count must be at least 1 (got {milestone.session_count}): it is the "
             "completed session that triggers the reward, e.g. 5 for the 5th."
         )
+    if milestone.session_count > MAX_COUNT:
+        problems.append(
+            f"The session count must be at most {MAX_COUNT} (got {milestone.session_count}): "
+            "pick a session a client can reach."
+        )
     if not milestone.message.strip():
         problems.append("The message must not be blank: write the note the client receives.")
     if len(milestone.message) > MAX_MESSAGE_LENGTH:
@@ -52,15 +62,23 @@ def check_milestone_fields(milestone: Milestone) -> None:
             f"The message must be at most {MAX_MESSAGE_LENGTH} characters "
             f"(got {len(milestone.message)}): shorten it."
         )
-    if milestone.discount_percent is not None and not 1 <= milestone.discount_percent <= 100:
+    if has_control_characters(milestone.message):
+        problems.append("The message must not contain control characters: write plain text.")
+    percent = milestone.discount_percent
+    if percent is not None and not MIN_PERCENT <= percent <= MAX_PERCENT:
         problems.append(
-            f"The discount must be between 1 and 100 percent (got {milestone.discount_percent}), "
-            "or left empty for a message-only reward."
+            f"The discount must be between {MIN_PERCENT} and {MAX_PERCENT} percent (got "
+            f"{percent}), or left empty for a message-only reward."
         )
     if milestone.min_minutes < 0:
         problems.append(
             f"The minimum session length must be 0 or more minutes (got {milestone.min_minutes}); "
             "0 means sessions of any length count."
+        )
+    if milestone.min_minutes > MINUTES_PER_DAY:
+        problems.append(
+            f"The minimum session length must be at most {MINUTES_PER_DAY} minutes, a day (got "
+            f"{milestone.min_minutes})."
         )
     if problems:
         raise InvalidMilestone(problems)

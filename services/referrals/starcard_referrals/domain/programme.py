@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from starcard_events.limits import MAX_EMAIL_LENGTH, MAX_URL_LENGTH, has_control_characters
 
 from starcard_referrals.domain.errors import InvalidSettings
 from starcard_referrals.domain.ids import programme_id
@@ -49,6 +50,16 @@ class ReferralSettings:
     def check(self) -> ReferralSettings:
         if self.delivery is Delivery.ALERT and not self.alert_email:
             raise InvalidSettings("Delivery by alert needs alert_email: where to send the alert.")
+        if self.alert_email is not None and len(self.alert_email) > MAX_EMAIL_LENGTH:
+            msg = f"alert_email must be at most {MAX_EMAIL_LENGTH} characters."
+            raise InvalidSettings(msg)
+        if self.booking_page_url is not None and len(self.booking_page_url) > MAX_URL_LENGTH:
+            msg = f"booking_page_url must be at most {MAX_URL_LENGTH} characters."
+            raise InvalidSettings(msg)
+        for name in ("alert_email", "booking_page_url"):
+            value = getattr(self, name)
+            if value is not None and has_control_characters(value):
+                raise InvalidSettings(f"{name} must not contain control characters.")
         if self.alert_email is not None and not EMAIL.fullmatch(self.alert_email):
             raise InvalidSettings(f"alert_email {self.alert_email!r} is not an email address.")
         if self.booking_page_url is not None and not URL.fullmatch(self.booking_page_url):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from starcard_events.limits import MAX_PERCENT, MIN_PERCENT
 from starcard_loyalty.domain.codes import check_money, discount_minor
 
 from starcard_referrals.domain.errors import CurrencyMismatch, InvalidSettings
@@ -27,8 +28,11 @@ class RewardValue:
         if self.percent is not None:
             if self.amount_minor is not None or self.currency is not None:
                 raise InvalidSettings("A reward is an amount or a percentage, not both.")
-            if not 1 <= self.percent <= 100:
-                msg = f"A percentage reward must be 1 to 100 (got {self.percent})."
+            if not MIN_PERCENT <= self.percent <= MAX_PERCENT:
+                msg = (
+                    f"A percentage reward must be {MIN_PERCENT} to {MAX_PERCENT} "
+                    f"(got {self.percent})."
+                )
                 raise InvalidSettings(msg)
             return
         if self.amount_minor is None or self.currency is None:

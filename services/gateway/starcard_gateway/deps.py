@@ -3,16 +3,23 @@
 The tenant always comes from the API key, never from the URL or the body, so a route cannot be
 pointed at another tenant's data. On portal routes the tenant and the client both come from the
 portal token, and only from it.
+
+A JSON body is read strictly (`read_json_strictly`, after the credentials): a number sent as a
+string, a boolean sent as 1 or "yes", is refused naming the field, never coerced.
 """
 
 from __future__ import annotations
 
+import email.message
+import functools
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter, ValidationError
 from starcard_loyalty.application import LoyaltyService
 from starcard_referrals.application import ReferralsService
 
@@ -83,6 +90,45 @@ TenantRegistryDep = Annotated[TenantRegistry, Depends(get_tenant_registry)]
 ReadConnDep = Annotated[psycopg.Connection[Any], Depends(get_read_conn)]
 
 
+def _is_json(request: Request) -> bool:
+    message = email.message.Message()
+    message["content-type"] = request.headers.get("content-type", "")
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+@functools.cache
+def _strict_body(annotation: Any) -> TypeAdapter[Any]:
+    return TypeAdapter[Any](annotation)
+
+
+async def read_json_strictly(request: Request) -> None:
+    """Validate the route's JSON body in pydantic's strict JSON mode, before FastAPI reads it.
+
+    FastAPI validates a body as Python data in lax mode, which turns `"5"` into 5 and `1` or
+    `"yes"` into `True`. The request models stay lax (the dashboard's forms build them from
+    strings), so the API's strictness lives here, at the edge where JSON arrives: a JSON integer
+    for an integer, a JSON boolean for a boolean, a string for an enum's value. Used as a router
+    dependency after the caller's credentials, so a caller without them hears 401 first.
+    """
+    field = getattr(request.scope.get("route"), "body_field", None)
+    annotation = None if field is None else field.field_info.annotation
+    if annotation is None or not _is_json(request):
+        return
+    raw = await request.body()
+    if not raw:
+        return
+    try:
+        _strict_body(annotation).validate_json(raw, strict=True)
+    except ValidationError as exc:
+        errors = [
+            {**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)
+        ]
+        raise RequestValidationError(errors) from None
+
+
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
@@ -103,6 +149,15 @@ def get_tenant_id(
 
 
 TenantDep = Annotated[str, Depends(get_tenant_id)]
+
+
+async def read_tenant_json_strictly(request: Request, _tenant_id: TenantDep) -> None:
+    """`read_json_strictly` once the tenant's API key is checked."""
+    await read_json_strictly(request)
+
+
+StrictTenantJson = Depends(read_tenant_json_strictly)
+"""A router's (or a route's) dependency: the tenant's key, then its JSON body, strictly."""
 
 
 async def get_portal_client(

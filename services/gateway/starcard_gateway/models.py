@@ -1,4 +1,12 @@
-"""What the HTTP API accepts (request bodies) and returns (``XPublic``, ``XsPublic``)."""
+"""What the HTTP API accepts (request bodies) and returns (``XPublic``, ``XsPublic``).
+
+Every number and text a request model accepts is bounded by the limits in
+`starcard_events.limits`, the same the domain's ``check_*`` invariants and the event contracts
+enforce. The models are lax Python models (the dashboard's forms build them from strings); the
+API reads JSON into them strictly (`starcard_gateway.deps.read_json_strictly`). A limit the
+domain refuses with its own words (a blank message, a malformed tag) is documented here in the
+JSON Schema and enforced there, so the refusal says what to fix in the tenant's terms.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +14,36 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from starcard_events.bookings import ServiceKind
-from starcard_events.envelope import ClientId
+from starcard_events.envelope import TENANT_ID_PATTERN, BookingId, ClientId
+from starcard_events.limits import (
+    MAX_AMOUNT_MINOR,
+    MAX_CODE_LENGTH,
+    MAX_COUNT,
+    MAX_EMAIL_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PERCENT,
+    MAX_URL_LENGTH,
+    MIN_PERCENT,
+    MINUTES_PER_DAY,
+    TEXT_PATTERN,
+)
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
 from starcard_events.referral_facts import RefusalReason, Value
 from starcard_loyalty.application import Quote, Redemption
 from starcard_loyalty.domain.attendance import (
     KINDS,
-    MAX_ORIGINAL_COUNT,
+    TAG,
     AttendanceMilestone,
     AttendanceSettings,
     Source,
 )
 from starcard_loyalty.domain.client import IssuedReward
 from starcard_loyalty.domain.counting import Milestone
-from starcard_loyalty.domain.programme import MAX_MESSAGE_LENGTH, LoyaltyProgramme
+from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_projections.attendance import (
     AttendanceCount,
     CheckInCount,
@@ -39,14 +60,31 @@ from starcard_projections.loyalty import (
 from starcard_projections.referrals import CreditBanner, ReferralRow, ReferralSummary
 from starcard_referrals.application import CodeQuote, Link, WelcomeRedemption
 from starcard_referrals.domain.credits import CreditUse
-from starcard_referrals.domain.programme import Delivery, ReferralSettings, Trigger
+from starcard_referrals.domain.programme import EMAIL, URL, Delivery, ReferralSettings, Trigger
 from starcard_referrals.domain.values import RewardValue
 
 from starcard_gateway.tenants import Tenant
 
 
 class ErrorPublic(BaseModel):
-    detail: str = Field(description="What went wrong, and what to change.")
+    detail: str = Field(
+        description="What went wrong, and what to change: a refused request names each field "
+        "at fault and what it should be.",
+        examples=["session_count: Input should be less than or equal to 100000 (got 250000)."],
+    )
+
+
+MAX_PAGE_SIZE = 200
+"""The most rows one page of a list returns."""
+
+MAX_OFFSET = MAX_COUNT * 100
+"""The furthest a list can be paged: ten million rows, more than any tenant has clients."""
+
+
+def _percent(description: str, example: int) -> Any:
+    return Field(
+        default=None, ge=MIN_PERCENT, le=MAX_PERCENT, description=description, examples=[example]
+    )
 
 
 class StatusPublic(BaseModel):
@@ -63,26 +101,28 @@ class MilestoneFields(BaseModel):
 
     session_count: int = Field(
         ge=1,
-        description="The qualifying session that triggers the reward, e.g. 5 for the 5th.",
+        le=MAX_COUNT,
+        description=f"The qualifying session that triggers the reward, e.g. 5 for the 5th (1 to "
+        f"{MAX_COUNT}).",
         examples=[5],
     )
     message: str = Field(
         min_length=1,
         max_length=MAX_MESSAGE_LENGTH,
-        description="The personal note the client receives.",
+        json_schema_extra={"pattern": TEXT_PATTERN},
+        description=f"The personal note the client receives: up to {MAX_MESSAGE_LENGTH} "
+        "characters, not blank, no control characters (line breaks are fine).",
         examples=["Thank you for your 5th visit!"],
     )
-    discount_percent: int | None = Field(
-        default=None,
-        ge=1,
-        le=100,
-        description="Percent off the next booking, sent as a single-use code; null for none.",
-        examples=[10],
+    discount_percent: int | None = _percent(
+        "Percent off the next booking, sent as a single-use code; null for none.", 10
     )
     min_minutes: int = Field(
         default=0,
         ge=0,
-        description="Only sessions of at least this many minutes count toward it; 0 means any.",
+        le=MINUTES_PER_DAY,
+        description="Only sessions of at least this many minutes count toward it; 0 means any "
+        f"(at most {MINUTES_PER_DAY}, a day).",
         examples=[60],
     )
 
@@ -310,6 +350,7 @@ class AttendanceCounting(BaseModel):
         examples=["check_ins"],
     )
     kinds: list[ServiceKind] = Field(
+        json_schema_extra={"minItems": 1},
         description="What to count, at least one: `group_class`, `appointment`, `video`. A "
         "check-in whose booking is not known counts as a `group_class`.",
         examples=[["group_class", "appointment"]],
@@ -325,28 +366,45 @@ class AttendanceMilestoneFields(BaseModel):
     """An automation at a client's `count`th class: an email, a reward and/or a tag; at least
     one of them. Sent to add one (POST) or to change one (PUT)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["message"], "properties": {"message": {"type": "string"}}},
+                {
+                    "required": ["tag"],
+                    "properties": {
+                        "tag": {"type": "string"},
+                        "discount_percent": {"type": "null"},
+                    },
+                },
+            ]
+        },
+    )
 
     count: int = Field(
-        ge=1, description="The class that fires it: 10 for the 10th class.", examples=[10]
+        ge=1,
+        le=MAX_COUNT,
+        description=f"The class that fires it: 10 for the 10th class (1 to {MAX_COUNT}).",
+        examples=[10],
     )
     message: str | None = Field(
         default=None,
         min_length=1,
         max_length=MAX_MESSAGE_LENGTH,
-        description="The congratulations email the client receives; null for no email.",
+        json_schema_extra={"pattern": TEXT_PATTERN},
+        description="The congratulations email the client receives; null for no email. Up to "
+        f"{MAX_MESSAGE_LENGTH} characters, not blank, no control characters.",
         examples=["10 classes! Thank you for practising with us."],
     )
-    discount_percent: int | None = Field(
-        default=None,
-        ge=1,
-        le=100,
-        description="A reward: percent off, sent as a single-use code with the message (write "
-        "one); null for none. It waits its turn behind a code the client has not used yet.",
-        examples=[15],
+    discount_percent: int | None = _percent(
+        "A reward: percent off, sent as a single-use code with the message (write one); null "
+        "for none. It waits its turn behind a code the client has not used yet.",
+        15,
     )
     tag: str | None = Field(
         default=None,
+        json_schema_extra={"pattern": TAG.pattern},
         description="A tag that puts the client in a marketing segment: 1 to 50 lowercase "
         "letters, digits, spaces, '-' or '_', starting with a letter or digit; null for none.",
         examples=["ten-classes"],
@@ -386,7 +444,7 @@ class OriginalCount(BaseModel):
 
     count: int = Field(
         ge=0,
-        le=MAX_ORIGINAL_COUNT,
+        le=MAX_COUNT,
         description="The classes the client took before the business used Starcard; 0 clears "
         "it. Automations at or below it were passed before and do not fire.",
         examples=[49],
@@ -494,20 +552,27 @@ class SegmentPublic(BaseModel):
 
 # -- checkout --------------------------------------------------------------------------------
 
+CODE_PATTERN = r"^ *[A-Za-z0-9][A-Za-z0-9-]* *$"
+"""A discount code as typed at a till (normalised by `normalize_code`)."""
+
 
 class CodeQuoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    client_id: str = Field(min_length=1, description="The client paying.")
+    client_id: ClientId = Field(description="The client paying.")
     code: str = Field(
-        min_length=1, max_length=64, description="The code as given.", examples=["LOYAL-7KQ2M9XD"]
+        min_length=1,
+        max_length=MAX_CODE_LENGTH,
+        pattern=CODE_PATTERN,
+        description="The code as given: letters, digits and '-' (case and surrounding spaces do "
+        "not matter).",
+        examples=["LOYAL-7KQ2M9XD"],
     )
     amount: Money = Field(description="The booking's price before the code.")
 
 
 class CodeRedeemRequest(CodeQuoteRequest):
-    booking_id: str = Field(
-        min_length=1,
+    booking_id: BookingId = Field(
         description="The booking the code pays toward; redeeming again for it is a no-op that "
         "answers the same.",
     )
@@ -603,13 +668,12 @@ def _discounted(quote: Quote | CodeQuote) -> dict[str, Any]:
 class CreditQuoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    client_id: str = Field(min_length=1, description="The client paying, whose credit it is.")
+    client_id: ClientId = Field(description="The client paying, whose credit it is.")
     amount: Money = Field(description="The booking's price before credit.")
 
 
 class CreditRedeemRequest(CreditQuoteRequest):
-    booking_id: str = Field(
-        min_length=1,
+    booking_id: BookingId = Field(
         description="The booking the credit pays toward; redeeming again for it uses nothing "
         "more and answers the same.",
     )
@@ -662,13 +726,31 @@ def _credited(use: CreditUse, amount: Money) -> dict[str, Any]:
 NULLABLE_SETTINGS = frozenset({"alert_email", "booking_page_url"})
 
 
+class RewardAmount(Money):
+    """A fixed reward: more than nothing."""
+
+    amount_minor: StrictInt = Field(
+        ge=0,
+        le=MAX_AMOUNT_MINOR,
+        json_schema_extra={"minimum": 1},
+        description="Amount in the currency's minor unit, as a JSON integer, more than zero (e.g. "
+        "1000 for GBP 10.00).",
+    )
+
+
+class RewardChange(Value):
+    """What a referral earns: a fixed amount (more than zero) or a percentage off."""
+
+    amount: RewardAmount | None = Field(default=None, description="A fixed amount off.")
+
+
 class ReferralSettingsChange(BaseModel):
     """Only the fields sent change; the rest stay as they are. A field that cannot be unset
     (all but `alert_email` and `booking_page_url`) refuses null."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reward: Value | None = Field(
+    reward: RewardChange | None = Field(
         default=None,
         description='What a referral earns: `{"amount": Money}` for a fixed amount off or '
         '`{"percent": 10}` for a percentage off.',
@@ -691,13 +773,15 @@ class ReferralSettingsChange(BaseModel):
     )
     alert_email: str | None = Field(
         default=None,
-        max_length=254,
+        max_length=MAX_EMAIL_LENGTH,
+        pattern=EMAIL.pattern,
         description="Where alerts go; null to clear it (not while delivery is `alert`).",
         examples=["owner@example.com"],
     )
     booking_page_url: str | None = Field(
         default=None,
-        max_length=2000,
+        max_length=MAX_URL_LENGTH,
+        pattern=URL.pattern,
         description="The business's booking page: clients' referral links point to it with "
         "`?ref=<code>`. Null until set, and clients' links have no URL meanwhile.",
         examples=["https://book.example.com/anna-massage"],
@@ -973,9 +1057,16 @@ class PortalReferralsPublic(BaseModel):
 class TenantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="The business's name.")
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        pattern=TEXT_PATTERN,
+        description="The business's name.",
+        examples=["Anna Massage"],
+    )
     tenant_id: str | None = Field(
         default=None,
+        json_schema_extra={"pattern": TENANT_ID_PATTERN},
         description="Lowercase letters, digits, '-' and '_'; derived from the name when omitted.",
         examples=["anna-massage"],
     )

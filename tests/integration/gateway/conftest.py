@@ -101,6 +101,14 @@ async def eventually(check: Callable[[], Awaitable[None]], *, within: float = 30
         await asyncio.sleep(0.1)
 
 
+def refused_field(response: httpx.Response) -> str:
+    """The field a 422 names first: its ``detail`` reads ``"<field>: <what it should be>..."``
+    (``amount.currency``, or ``query parameter limit`` outside the body)."""
+    assert response.status_code == 422, response.text
+    detail: str = response.json()["detail"]
+    return detail.split(": ", 1)[0]
+
+
 async def get(gateway: httpx.AsyncClient, tenant: TenantCaller, path: str, **params: int) -> Any:
     response = await gateway.get(path, params=params, headers=tenant.headers)
     assert response.status_code == 200, response.text

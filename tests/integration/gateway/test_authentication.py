@@ -8,7 +8,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.integration.gateway.conftest import ADMIN_KEY, TenantCaller
+from tests.integration.gateway.conftest import ADMIN_KEY, TenantCaller, refused_field
 
 pytestmark = pytest.mark.integration
 
@@ -85,8 +85,7 @@ async def test_the_tenant_comes_from_the_key_not_from_the_body(
         headers=anna.headers,
     )
 
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "tenant_id"]
+    assert refused_field(response) == "tenant_id"
 
 
 async def test_an_issued_key_is_stored_only_as_the_hash_of_its_secret(

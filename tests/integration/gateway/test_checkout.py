@@ -15,6 +15,7 @@ from tests.integration.gateway.conftest import (
     card,
     eventually,
     get,
+    refused_field,
     visits,
 )
 from tests.support.stack import LoyaltyStack
@@ -293,8 +294,7 @@ async def test_a_bad_amount_is_refused_naming_the_field(
             headers=anna.headers,
         )
 
-        assert response.status_code == 422, response.text
-        assert response.json()["detail"][0]["loc"] == ["body", "amount", field]
+        assert refused_field(response) == f"amount.{field}"
 
 
 async def test_redeeming_needs_a_booking_id(gateway: httpx.AsyncClient, anna: TenantCaller) -> None:
@@ -304,8 +304,7 @@ async def test_redeeming_needs_a_booking_id(gateway: httpx.AsyncClient, anna: Te
         headers=anna.headers,
     )
 
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "booking_id"]
+    assert refused_field(response) == "booking_id"
 
 
 async def test_checkout_needs_the_tenants_key(gateway: httpx.AsyncClient) -> None:

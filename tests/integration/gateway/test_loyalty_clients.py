@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import TenantCaller, eventually, get, visits
+from tests.integration.gateway.conftest import TenantCaller, eventually, get, refused_field, visits
 from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration
@@ -100,5 +100,4 @@ async def test_a_page_out_of_range_is_refused_naming_the_parameter(
 ) -> None:
     response = await gateway.get("/v1/loyalty/clients", params=params, headers=anna.headers)
 
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", *params]
+    assert refused_field(response) == f"query parameter {next(iter(params))}"

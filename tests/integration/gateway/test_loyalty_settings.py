@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import TenantCaller, add_milestone
+from tests.integration.gateway.conftest import TenantCaller, add_milestone, refused_field
 
 pytestmark = pytest.mark.integration
 
@@ -148,8 +148,8 @@ async def test_a_malformed_milestone_is_refused_naming_the_field(
 ) -> None:
     response = await gateway.post("/v1/loyalty/milestones", json=body, headers=anna.headers)
 
-    assert response.status_code == 422
-    assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+    assert refused_field(response) == field
+    assert ";" not in response.json()["detail"], "one problem, in the field named"
     assert await milestones(gateway, anna) == []
 
 

@@ -12,7 +12,12 @@ import httpx
 import pytest
 from starcard_referrals.application import ReferralsService
 
-from tests.integration.gateway.conftest import TenantCaller, book, patch_referral_settings
+from tests.integration.gateway.conftest import (
+    TenantCaller,
+    book,
+    patch_referral_settings,
+    refused_field,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -198,24 +203,23 @@ async def test_a_tenant_never_uses_another_tenants_credit(
 @pytest.mark.parametrize(
     ("body", "loc"),
     [
-        ({"amount": gbp(100), "booking_id": "b"}, ["body", "client_id"]),
+        ({"amount": gbp(100), "booking_id": "b"}, "client_id"),
         (
             {"client_id": "ada", "amount": {"amount_minor": 1.5, "currency": "GBP"}},
-            ["body", "amount", "amount_minor"],
+            "amount.amount_minor",
         ),
         (
             {"client_id": "ada", "amount": {"amount_minor": -1, "currency": "GBP"}},
-            ["body", "amount", "amount_minor"],
+            "amount.amount_minor",
         ),
     ],
 )
 async def test_a_bad_credit_request_is_refused_naming_the_field(
-    gateway: httpx.AsyncClient, anna: TenantCaller, path: str, body: dict[str, Any], loc: list[str]
+    gateway: httpx.AsyncClient, anna: TenantCaller, path: str, body: dict[str, Any], loc: str
 ) -> None:
     response = await gateway.post(path, json={"booking_id": "b"} | body, headers=anna.headers)
 
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == loc
+    assert refused_field(response) == loc
 
 
 @pytest.mark.parametrize("path", ["/v1/checkout/credit/quote", "/v1/checkout/credit/redeem"])

@@ -13,11 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from starcard_events.bookings import ServiceKind
+from starcard_events.envelope import EXTERNAL_ID_PATTERN
 from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain.attendance import AttendanceMilestone
+from starcard_loyalty.domain.attendance import TAG, AttendanceMilestone
 from starcard_projections.attendance import check_in_count, segment, tags
 
-from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep
+from starcard_gateway.api.loyalty import ClientIdPath, PageOffset, PageSize
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantJson, TenantDep
+from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     AttendanceCounting,
     AttendanceMilestoneFields,
@@ -39,13 +42,18 @@ TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorPublic, "description": "Another automation fires at that count."}
 }
 
-ClientIdPath = Annotated[str, Path(description="The tenant's id for the client.")]
-AutomationIdPath = Annotated[str, Path(description="The automation's id, as it was added.")]
+AutomationIdPath = Annotated[
+    str, Path(pattern=EXTERNAL_ID_PATTERN, description="The automation's id, as it was added.")
+]
 
 router = APIRouter(
     prefix="/v1/loyalty",
     tags=["attendance"],
-    responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
+    dependencies=[StrictTenantJson],
+    responses={
+        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
+        **REFUSED_REQUEST,
+    },
 )
 
 
@@ -173,7 +181,11 @@ def read_check_in_count(
     tenant_id: TenantDep,
     conn: ReadConnDep,
     booking_id: Annotated[
-        str, Query(min_length=1, description="The client's booking of the class being run.")
+        str,
+        Query(
+            pattern=EXTERNAL_ID_PATTERN,
+            description="The client's booking of the class being run.",
+        ),
     ],
     kind: Annotated[
         ServiceKind,
@@ -193,11 +205,14 @@ def list_tags(tenant_id: TenantDep, conn: ReadConnDep) -> TagsPublic:
 
 @router.get("/segments/{tag}", summary="The clients an attendance automation tagged, a page")
 def read_segment(
-    tag: Annotated[str, Path(description="The tag, as listed by `GET /v1/loyalty/tags`.")],
+    tag: Annotated[
+        str,
+        Path(pattern=TAG.pattern, description="The tag, as listed by `GET /v1/loyalty/tags`."),
+    ],
     tenant_id: TenantDep,
     conn: ReadConnDep,
-    limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Clients to skip.")] = 0,
+    limit: PageSize = 50,
+    offset: PageOffset = 0,
 ) -> SegmentPublic:
     """An unknown tag is an empty segment."""
     members, count = segment(conn, tenant_id, tag, limit=limit, offset=offset)

@@ -6,12 +6,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from starcard_events.envelope import EXTERNAL_ID_PATTERN
 from starcard_projections.attendance import attendance_count, client_tags, reached_milestones
 from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
-from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantJson, TenantDep
+from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
     ClientSummaryPublic,
     CountDiscountedSessions,
     CountDiscountedSessionsPublic,
@@ -35,10 +39,23 @@ NO_CARD: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "No card: the tenant has no active milestone."}
 }
 
+ClientIdPath = Annotated[
+    str, Path(pattern=EXTERNAL_ID_PATTERN, description="The tenant's id for the client.")
+]
+MilestoneIdPath = Annotated[
+    str, Path(pattern=EXTERNAL_ID_PATTERN, description="The milestone's id, as it was added.")
+]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
+PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
+
 router = APIRouter(
     prefix="/v1/loyalty",
     tags=["loyalty"],
-    responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
+    dependencies=[StrictTenantJson],
+    responses={
+        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
+        **REFUSED_REQUEST,
+    },
 )
 
 
@@ -81,7 +98,7 @@ def add_milestone(
     responses={**UNKNOWN_MILESTONE, **REFUSED_MILESTONE},
 )
 def edit_milestone(
-    milestone_id: str, body: MilestoneFields, tenant_id: TenantDep, loyalty: LoyaltyDep
+    milestone_id: MilestoneIdPath, body: MilestoneFields, tenant_id: TenantDep, loyalty: LoyaltyDep
 ) -> MilestonePublic:
     milestone = loyalty.edit_milestone(tenant_id, milestone_id, **body.model_dump())
     return MilestonePublic.from_domain(milestone)
@@ -93,7 +110,10 @@ def edit_milestone(
     responses=UNKNOWN_MILESTONE,
 )
 def set_milestone_active(
-    milestone_id: str, body: MilestoneActivity, tenant_id: TenantDep, loyalty: LoyaltyDep
+    milestone_id: MilestoneIdPath,
+    body: MilestoneActivity,
+    tenant_id: TenantDep,
+    loyalty: LoyaltyDep,
 ) -> MilestonePublic:
     milestone = loyalty.set_milestone_active(tenant_id, milestone_id, active=body.active)
     return MilestonePublic.from_domain(milestone)
@@ -105,7 +125,9 @@ def set_milestone_active(
     summary="Delete a milestone; its id is never used again",
     responses=UNKNOWN_MILESTONE,
 )
-def delete_milestone(milestone_id: str, tenant_id: TenantDep, loyalty: LoyaltyDep) -> None:
+def delete_milestone(
+    milestone_id: MilestoneIdPath, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> None:
     loyalty.delete_milestone(tenant_id, milestone_id)
 
 
@@ -113,8 +135,8 @@ def delete_milestone(milestone_id: str, tenant_id: TenantDep, loyalty: LoyaltyDe
 def list_most_loyal_clients(
     tenant_id: TenantDep,
     conn: ReadConnDep,
-    limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Clients to skip.")] = 0,
+    limit: PageSize = 50,
+    offset: PageOffset = 0,
 ) -> LoyalClientsPublic:
     clients, count = most_loyal(conn, tenant_id, limit=limit, offset=offset, at=datetime.now(UTC))
     return LoyalClientsPublic.from_page(clients, count)
@@ -126,7 +148,7 @@ def list_most_loyal_clients(
     responses={404: {"model": ErrorPublic, "description": "Starcard has no record of the client."}},
 )
 def read_client_summary(
-    client_id: str, tenant_id: TenantDep, conn: ReadConnDep
+    client_id: ClientIdPath, tenant_id: TenantDep, conn: ReadConnDep
 ) -> ClientSummaryPublic:
     summary = client_summary(conn, tenant_id, client_id)
     if summary is None:
@@ -159,5 +181,7 @@ def loyalty_card(
     summary="One client's loyalty card: stars toward the next reward, or the code to use",
     responses=NO_CARD,
 )
-def read_client_card(client_id: str, tenant_id: TenantDep, conn: ReadConnDep) -> LoyaltyCardPublic:
+def read_client_card(
+    client_id: ClientIdPath, tenant_id: TenantDep, conn: ReadConnDep
+) -> LoyaltyCardPublic:
     return loyalty_card(conn, tenant_id, client_id)

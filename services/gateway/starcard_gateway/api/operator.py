@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from typing import Annotated
 
-from starcard_gateway.deps import TenantRegistryDep, require_operator
+from fastapi import APIRouter, Depends, Path, status
+from starcard_events.envelope import TENANT_ID_PATTERN
+
+from starcard_gateway.deps import TenantRegistryDep, read_json_strictly, require_operator
+from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     ApiKeyPublic,
     ErrorPublic,
@@ -16,10 +20,11 @@ from starcard_gateway.models import (
 router = APIRouter(
     prefix="/v1/operator",
     tags=["operator"],
-    dependencies=[Depends(require_operator)],
+    dependencies=[Depends(require_operator), Depends(read_json_strictly)],
     responses={
         401: {"model": ErrorPublic, "description": "Missing or wrong admin key."},
         403: {"model": ErrorPublic, "description": "No admin key is configured."},
+        **REFUSED_REQUEST,
     },
 )
 
@@ -46,5 +51,8 @@ def list_tenants(tenants: TenantRegistryDep) -> TenantsPublic:
     summary="Issue another API key for a tenant (to rotate one)",
     responses={404: {"model": ErrorPublic, "description": "No such tenant."}},
 )
-def issue_key(tenant_id: str, tenants: TenantRegistryDep) -> ApiKeyPublic:
+def issue_key(
+    tenant_id: Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant's id.")],
+    tenants: TenantRegistryDep,
+) -> ApiKeyPublic:
     return ApiKeyPublic(tenant_id=tenant_id, api_key=tenants.issue_key(tenant_id))

@@ -20,8 +20,10 @@ from starcard_gateway.deps import (
     ReadConnDep,
     ReferralsDep,
     SettingsDep,
+    StrictTenantJson,
     TenantDep,
 )
+from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     ErrorPublic,
     LoyaltyCardPublic,
@@ -37,13 +39,14 @@ CLIENT_TOKEN: dict[int | str, dict[str, Any]] = {
     }
 }
 
-router = APIRouter(prefix="/v1/portal", tags=["portal"])
+router = APIRouter(prefix="/v1/portal", tags=["portal"], responses=REFUSED_REQUEST)
 
 
 @router.post(
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Mint a client's portal token (with the tenant's API key)",
+    dependencies=[StrictTenantJson],
     responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
 )
 def mint_token(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from starcard_projections.referrals import client_link_code, client_referrals, referral_summary
 
-from starcard_gateway.deps import ReadConnDep, ReferralsDep, TenantDep
+from starcard_gateway.api.loyalty import ClientIdPath
+from starcard_gateway.deps import ReadConnDep, ReferralsDep, StrictTenantJson, TenantDep
+from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     ClientReferralsPublic,
     ErrorPublic,
@@ -23,7 +25,11 @@ NO_PROGRAMME: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/v1/referrals",
     tags=["referrals"],
-    responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
+    dependencies=[StrictTenantJson],
+    responses={
+        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
+        **REFUSED_REQUEST,
+    },
 )
 
 
@@ -60,7 +66,7 @@ def change_settings(
     summary="Everyone who came through a client's link, refused bookings included",
 )
 def list_client_referrals(
-    client_id: Annotated[str, Path(description="The tenant's id for the referring client.")],
+    client_id: ClientIdPath,
     tenant_id: TenantDep,
     conn: ReadConnDep,
 ) -> ClientReferralsPublic:

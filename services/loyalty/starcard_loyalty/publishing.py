@@ -8,7 +8,6 @@ carry ids derived from the aggregate event, so a re-published record is recognis
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,8 +23,8 @@ from starcard_events.facts import (
     Visit,
 )
 from starcard_events.notifications import Notice, NotificationRequested
-from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS, booking_key
-from starcard_runtime.relay import Outbound, derived_event_id, enveloped
+from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS
+from starcard_runtime.outbound import Outbound, client_record, derived_event_id
 
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.client import ClientLoyalty, attendance_reward_id
@@ -112,7 +111,9 @@ class LoyaltyPublisher:
     def _fact(
         self, fact: type[BaseModel], event: Any, data: BaseModel, owner: tuple[str, str]
     ) -> Outbound:
-        return self._record(LOYALTY_FACTS, fact, event, data, owner=owner, at=event.timestamp)
+        return client_record(
+            LOYALTY_FACTS, fact, event, data, owner=owner, at=event.timestamp, resolve=self._topic
+        )
 
     def _notice(self, event: Any, owner: tuple[str, str]) -> Outbound:
         notice = Notice(
@@ -127,28 +128,12 @@ class LoyaltyPublisher:
             code=event.code,
             expires_at=event.expires_at,
         )
-        return self._record(
-            NOTIFICATIONS, NotificationRequested, event, notice, owner=owner, at=event.issued_at
-        )
-
-    def _record(
-        self,
-        topic: str,
-        kind: type[BaseModel],
-        event: Any,
-        data: BaseModel,
-        *,
-        owner: tuple[str, str],
-        at: datetime,
-    ) -> Outbound:
-        tenant_id, client_id = owner
-        return enveloped(
-            topic,
-            kind,
+        return client_record(
+            NOTIFICATIONS,
+            NotificationRequested,
             event,
-            data,
-            tenant_id=tenant_id,
-            key=booking_key(tenant_id, client_id),
-            at=at,
+            notice,
+            owner=owner,
+            at=event.issued_at,
             resolve=self._topic,
         )

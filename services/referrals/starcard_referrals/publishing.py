@@ -34,9 +34,9 @@ from starcard_events.referral_facts import (
     WelcomeCodeRedeemed,
     WelcomeCodeUse,
 )
-from starcard_events.topics import NOTIFICATIONS, REFERRAL_FACTS, booking_key
+from starcard_events.topics import NOTIFICATIONS, REFERRAL_FACTS
 from starcard_runtime.batching import WorkingSet
-from starcard_runtime.relay import Outbound, derived_event_id, enveloped
+from starcard_runtime.outbound import Outbound, client_record, derived_event_id
 
 from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue
@@ -270,31 +270,19 @@ class ReferralsPublisher:
         owner: tuple[str, str],
         at: datetime,
     ) -> Outbound:
-        return self._record(REFERRAL_FACTS, kind, event, data, owner=owner, at=at)
+        return client_record(
+            REFERRAL_FACTS, kind, event, data, owner=owner, at=at, resolve=self._topic
+        )
 
     def _request(
         self, event: Any, notice: Notice, *, owner: tuple[str, str], at: datetime
     ) -> Outbound:
-        return self._record(NOTIFICATIONS, NotificationRequested, event, notice, owner=owner, at=at)
-
-    def _record(
-        self,
-        topic: str,
-        kind: type[BaseModel],
-        event: Any,
-        data: BaseModel,
-        *,
-        owner: tuple[str, str],
-        at: datetime,
-    ) -> Outbound:
-        tenant_id, client_id = owner
-        return enveloped(
-            topic,
-            kind,
+        return client_record(
+            NOTIFICATIONS,
+            NotificationRequested,
             event,
-            data,
-            tenant_id=tenant_id,
-            key=booking_key(tenant_id, client_id),
+            notice,
+            owner=owner,
             at=at,
             resolve=self._topic,
         )

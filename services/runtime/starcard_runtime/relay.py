@@ -10,10 +10,6 @@ moving the position publishes the same records again: at least once. Every recor
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -22,13 +18,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from starcard_runtime.leadership import await_leadership
+from starcard_runtime.outbound import Outbound, Translate
 
 log = structlog.get_logger(__name__)
-
-RELAY_NAMESPACE = uuid.UUID("0b7c31f4-5a4e-4f55-9d0b-6c3a3f1e2d11")
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -37,51 +32,6 @@ CREATE TABLE IF NOT EXISTS ops.relay_positions (
     position bigint NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class Outbound:
-    """One record to publish."""
-
-    topic: str
-    key: bytes
-    value: bytes
-
-
-Translate = Callable[[Any], Sequence[Outbound]]
-"""Maps a domain event to the records it publishes (often none)."""
-
-
-def derived_event_id(originator_id: uuid.UUID, originator_version: int, kind: str) -> uuid.UUID:
-    """The id of a record published for an aggregate event: the same on every re-publication."""
-    return uuid.uuid5(RELAY_NAMESPACE, f"{kind}:{originator_id}:{originator_version}")
-
-
-def enveloped(
-    topic: str,
-    kind: type[BaseModel],
-    cause: Any,
-    data: BaseModel,
-    *,
-    tenant_id: str,
-    key: bytes,
-    at: datetime,
-    resolve: Callable[[str], str],
-) -> Outbound:
-    """The record of envelope type `kind` around `data`, published for the aggregate event
-    `cause` to `topic` (as `resolve` names it in this deployment, e.g. with a prefix); its
-    ``event_id`` derives from the cause and the topic."""
-    record = kind.model_validate(
-        {
-            "event_id": derived_event_id(cause.originator_id, cause.originator_version, topic),
-            "type": kind.__name__,
-            "schema_version": 1,
-            "occurred_at": at,
-            "tenant_id": tenant_id,
-            "data": data.model_dump(),
-        }
-    )
-    return Outbound(topic=resolve(topic), key=key, value=record.model_dump_json().encode())
 
 
 class OutboxRelay:

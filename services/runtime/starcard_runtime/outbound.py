@@ -1,0 +1,69 @@
+"""What a service's publisher hands its outbox relay: records in the envelope of every topic.
+
+A publisher translates one aggregate event into zero or more records. Each record is built here,
+so that every service keys, stamps and identifies its records the same way: keyed by the client
+it concerns (``tenant_id:client_id``), and with an ``event_id`` derived from the aggregate event
+and the topic, so a record published again after a crash is recognisably the same one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from starcard_events.topics import booking_key
+
+RELAY_NAMESPACE = uuid.UUID("0b7c31f4-5a4e-4f55-9d0b-6c3a3f1e2d11")
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One record to publish."""
+
+    topic: str
+    key: bytes
+    value: bytes
+
+
+Translate = Callable[[Any], Sequence[Outbound]]
+"""Maps a domain event to the records it publishes (often none)."""
+
+
+def derived_event_id(originator_id: uuid.UUID, originator_version: int, kind: str) -> uuid.UUID:
+    """The id of a record published for an aggregate event: the same on every re-publication."""
+    return uuid.uuid5(RELAY_NAMESPACE, f"{kind}:{originator_id}:{originator_version}")
+
+
+def client_record(
+    topic: str,
+    kind: type[BaseModel],
+    cause: Any,
+    data: BaseModel,
+    *,
+    owner: tuple[str, str],
+    at: datetime,
+    resolve: Callable[[str], str],
+) -> Outbound:
+    """The record of envelope type `kind` around `data`, about the client `owner`
+    (``(tenant_id, client_id)``), published for the aggregate event `cause` to `topic` (as
+    `resolve` names it in this deployment, e.g. with a prefix)."""
+    tenant_id, client_id = owner
+    record = kind.model_validate(
+        {
+            "event_id": derived_event_id(cause.originator_id, cause.originator_version, topic),
+            "type": kind.__name__,
+            "schema_version": 1,
+            "occurred_at": at,
+            "tenant_id": tenant_id,
+            "data": data.model_dump(),
+        }
+    )
+    return Outbound(
+        topic=resolve(topic),
+        key=booking_key(tenant_id, client_id),
+        value=record.model_dump_json().encode(),
+    )

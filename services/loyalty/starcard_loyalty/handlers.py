@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import structlog
-from pydantic import ValidationError
 from starcard_events import (
     AppointmentCompleted,
     BookingCancelled,
@@ -15,14 +14,13 @@ from starcard_events import (
     ClientRegistered,
     ClientUpdated,
     DiscountKind,
-    InvalidEvent,
-    booking_key,
-    parse_booking_event,
 )
 from starcard_events.clock import ClockTicked
 from starcard_events.topics import CLOCK
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.records import InboundRecord, RecordRejected
+from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS
+from starcard_runtime.inbound import accept, rejecting
+from starcard_runtime.records import InboundRecord
 
 from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
@@ -52,19 +50,10 @@ def handle_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWo
 
 
 def handle_booking_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:
-    """Validate a ``booking.events.v1`` record and dispatch it; refuse what cannot be processed."""
-    try:
-        event = parse_booking_event(record.value)
-    except InvalidEvent as exc:
-        raise RecordRejected(exc.reason) from exc
-    expected_key = booking_key(event.tenant_id, event.data.client_id)
-    if record.key != expected_key:
-        msg = f"record key must be '{expected_key.decode()}' (tenant_id:client_id)"
-        raise RecordRejected(msg)
-    try:
+    """Read a ``booking.events.v1`` record and dispatch it; refuse what cannot be processed."""
+    event = accept(record, BOOKINGS)
+    with rejecting(UnknownTenant):
         dispatch(service, event, unit)
-    except UnknownTenant as exc:
-        raise RecordRejected(str(exc)) from exc
 
 
 def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:
@@ -73,13 +62,7 @@ def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: Un
     A tick of a tenant without a loyalty programme finds no codes: the scheduler ticks for every
     tenant, whatever programmes they run.
     """
-    try:
-        tick = ClockTicked.model_validate_json(record.value or b"")
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "record"
-        raise RecordRejected(f"invalid ClockTicked: {where}: {first['msg']}"[:500]) from exc
-    when_a_day_begins_expire_the_codes_that_ran_out(service, tick, unit)
+    when_a_day_begins_expire_the_codes_that_ran_out(service, accept(record, CLOCK_TICKS), unit)
 
 
 def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork) -> None:

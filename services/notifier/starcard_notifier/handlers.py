@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import structlog
-from pydantic import ValidationError
-from starcard_events import (
-    ClientRegistered,
-    ClientUpdated,
-    InvalidEvent,
-    booking_key,
-    parse_booking_event,
-)
+from starcard_events import ClientRegistered, ClientUpdated
 from starcard_events.notifications import NotificationRequested
 from starcard_events.topics import NOTIFICATIONS
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.records import InboundRecord, RecordRejected
+from starcard_runtime.contracts import BOOKINGS, NOTIFICATION_REQUESTS
+from starcard_runtime.inbound import accept, accept_or_skip
+from starcard_runtime.records import InboundRecord
 
 from starcard_notifier.domain.notification import NotificationRequest
 
@@ -24,8 +19,6 @@ if TYPE_CHECKING:
     from starcard_notifier.application import NotifierService
 
 log = structlog.get_logger(__name__)
-
-MAX_REASON_LENGTH = 500
 
 
 def handle_record(service: NotifierService, record: InboundRecord, unit: UnitOfWork) -> None:
@@ -39,19 +32,8 @@ def handle_record(service: NotifierService, record: InboundRecord, unit: UnitOfW
 def handle_notification_record(
     service: NotifierService, record: InboundRecord, unit: UnitOfWork
 ) -> None:
-    """Validate a ``starcard.notifications.v1`` record; refuse what cannot be processed."""
-    try:
-        request = NotificationRequested.model_validate_json(record.value or b"")
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "record"
-        reason = f"invalid NotificationRequested: {where}: {first['msg']}"
-        raise RecordRejected(reason[:MAX_REASON_LENGTH]) from exc
-    expected_key = booking_key(request.tenant_id, request.data.client_id)
-    if record.key != expected_key:
-        msg = f"record key must be '{expected_key.decode()}' (tenant_id:client_id)"
-        raise RecordRejected(msg)
-    when_a_notification_is_requested_record_it(service, request, unit)
+    """Read a ``starcard.notifications.v1`` record; refuse what cannot be processed."""
+    when_a_notification_is_requested_record_it(service, accept(record, NOTIFICATION_REQUESTS), unit)
 
 
 def handle_booking_record(
@@ -59,22 +41,11 @@ def handle_booking_record(
 ) -> None:
     """Keep contact details from ``booking.events.v1``; every other event type is not ours.
 
-    A record that is not a valid event is skipped, not dead-lettered: the loyalty service owns
-    that topic's dead letters, and one bad record must not be set aside twice.
+    A record that breaks the topic's contract is skipped, not dead-lettered: the loyalty service
+    owns that topic's dead letters, and one bad record must not be set aside twice.
     """
-    try:
-        event = parse_booking_event(record.value)
-    except InvalidEvent as exc:
-        log.debug(
-            "booking record skipped",
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            reason=exc.reason,
-        )
-        return
-    match event:
-        case ClientRegistered() | ClientUpdated():
+    match accept_or_skip(record, BOOKINGS):
+        case ClientRegistered() | ClientUpdated() as event:
             when_a_client_changes_keep_their_email(service, event, unit)
         case _:
             pass

@@ -17,12 +17,7 @@ from starcard_events import (
     BookingCreated,
     BookingTopicEvent,
     DiscountKind,
-    InvalidEvent,
     LinkVisited,
-    booking_key,
-    parse_booking_event,
-    parse_referral_visit,
-    referral_visit_key,
 )
 from starcard_events.bookings import BookingDetails, Discount
 from starcard_events.topics import REFERRAL_VISITS
@@ -33,7 +28,9 @@ from starcard_loyalty.domain.errors import (
     CodeOfAnotherClient,
 )
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.records import InboundRecord, RecordRejected
+from starcard_runtime.contracts import BOOKINGS, LINK_VISITS
+from starcard_runtime.inbound import accept, accept_or_skip, rejecting
+from starcard_runtime.records import InboundRecord
 
 from starcard_referrals.domain.errors import UnknownReferralCode, UnknownTenant
 from starcard_referrals.domain.welcome import is_welcome_code
@@ -55,31 +52,18 @@ def handle_record(service: ReferralsService, record: InboundRecord, unit: UnitOf
 
 
 def handle_visit_record(service: ReferralsService, record: InboundRecord, unit: UnitOfWork) -> None:
-    """Validate a ``referral.visits.v1`` record and record the visit; refuse what cannot be."""
-    try:
-        event = parse_referral_visit(record.value)
-    except InvalidEvent as exc:
-        raise RecordRejected(exc.reason) from exc
-    expected_key = referral_visit_key(event.tenant_id, event.data.referral_code)
-    if record.key != expected_key:
-        msg = "record key must be 'tenant_id:referral_code' of the event"
-        raise RecordRejected(msg)
-    try:
+    """Read a ``referral.visits.v1`` record and record the visit; refuse what cannot be."""
+    event = accept(record, LINK_VISITS)
+    with rejecting(UnknownTenant, UnknownReferralCode):
         when_a_link_is_followed_invite(service, event, unit)
-    except (UnknownTenant, UnknownReferralCode) as exc:
-        raise RecordRejected(str(exc)) from exc
 
 
 def handle_booking_record(
     service: ReferralsService, record: InboundRecord, unit: UnitOfWork
 ) -> None:
-    try:
-        event = parse_booking_event(record.value)
-    except InvalidEvent as exc:
-        log.debug("booking record skipped", offset=record.offset, reason=exc.reason)
-        return
-    if record.key != booking_key(event.tenant_id, event.data.client_id):
-        log.debug("booking record skipped", offset=record.offset, reason="key mismatch")
+    """Use a ``booking.events.v1`` record; one the loyalty service dead-letters is skipped."""
+    event = accept_or_skip(record, BOOKINGS)
+    if event is None:
         return
     try:
         dispatch(service, event, unit)

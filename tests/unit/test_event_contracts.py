@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 from starcard_events import (
     AppointmentCompleted,
     BookingCancelled,
@@ -23,7 +24,15 @@ from starcard_events import (
     parse_referral_visit,
 )
 from starcard_events import jsonschema as schema_files
-from starcard_events.money import MAX_AMOUNT_MINOR
+from starcard_events.facts import MilestoneReached, RewardIssued
+from starcard_events.limits import (
+    MAX_AMOUNT_MINOR,
+    MAX_COUNT,
+    MAX_MESSAGE_LENGTH,
+    MAX_PERCENT,
+    MINUTES_PER_DAY,
+)
+from starcard_events.notifications import NotificationRequested
 
 pytestmark = pytest.mark.unit
 
@@ -359,3 +368,94 @@ def test_an_absurdly_long_unknown_type_still_gives_a_short_reason() -> None:
 
     assert reason.startswith("unknown event type 'XXX")
     assert len(reason) <= 500
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"duration_minutes": MINUTES_PER_DAY + 1}, "data.duration_minutes"),
+        ({"duration_minutes": 0}, "data.duration_minutes"),
+        (
+            {"price": {"amount_minor": MAX_AMOUNT_MINOR + 1, "currency": "GBP"}},
+            "data.price.amount_minor",
+        ),
+        ({"booking_id": "b" * 129}, "data.booking_id"),
+        ({"client_id": "cl\x0042"}, "data.client_id"),
+        (
+            {"service": {"id": "s", "name": "x" * 201, "kind": "appointment"}},
+            "data.service.name",
+        ),
+        (
+            {"service": {"id": "s", "name": "Deep\x00tissue", "kind": "appointment"}},
+            "data.service.name",
+        ),
+        (
+            {"discounts": [{"kind": "promo_code", "percentage": 101}]},
+            "data.discounts[0].percentage",
+        ),
+    ],
+)
+def test_a_booking_out_of_bounds_is_refused_naming_the_field(
+    overrides: dict[str, Any], field: str
+) -> None:
+    reason = reason_for_booking_event(envelope("AppointmentCompleted", booking(**overrides)))
+
+    assert reason.startswith(f"{field}:")
+
+
+def test_a_cancellation_reason_is_bounded_text() -> None:
+    cancelled = {"booking_id": "bk-1", "client_id": "cl-42"}
+    too_long = envelope("BookingCancelled", {**cancelled, "reason": "x" * 501})
+    control = envelope("BookingCancelled", {**cancelled, "reason": "no\x07show"})
+
+    assert reason_for_booking_event(too_long).startswith("data.reason:")
+    assert reason_for_booking_event(control).startswith("data.reason:")
+    parse_booking_event(wire(envelope("BookingCancelled", {**cancelled, "reason": ""})))
+
+
+@pytest.mark.parametrize(
+    ("fact", "data"),
+    [
+        (
+            MilestoneReached,
+            {"client_id": "cl-42", "milestone_id": "fifth", "session_count": MAX_COUNT + 1},
+        ),
+        (
+            RewardIssued,
+            {
+                "client_id": "cl-42",
+                "milestone_id": "fifth",
+                "code": "LOYAL-ABCDEFGH",
+                "discount_percent": MAX_PERCENT + 1,
+                "expires_at": "2026-03-01T00:00:00Z",
+            },
+        ),
+        (
+            NotificationRequested,
+            {
+                "notification_id": str(uuid4()),
+                "client_id": "cl-42",
+                "kind": "reward_issued",
+                "tenant_name": "Anna Massage",
+                "message": "x" * (MAX_MESSAGE_LENGTH + 1),
+            },
+        ),
+        (
+            NotificationRequested,
+            {
+                "notification_id": str(uuid4()),
+                "client_id": "cl-42",
+                "kind": "reward_issued",
+                "tenant_name": "Anna Massage",
+                "message": "   ",
+            },
+        ),
+    ],
+)
+def test_a_published_fact_out_of_bounds_is_refused(
+    fact: type[BaseModel], data: dict[str, Any]
+) -> None:
+    event = envelope(fact.__name__, data)
+
+    with pytest.raises(ValidationError):
+        fact.model_validate(event)

@@ -36,18 +36,22 @@ from starcard_loyalty.domain.errors import (
 from starcard_referrals.domain.errors import CurrencyMismatch, InvalidSettings
 from starcard_referrals.domain.errors import UnknownTenant as NoReferralProgramme
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match
 
 from starcard_gateway.models import ErrorPublic
 from starcard_gateway.tenants import InvalidTenant, TenantExists, TenantNotFound
 
 REFUSED_REQUEST: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorPublic,
+        "description": "The body could not be read at all (it is not UTF-8 JSON text).",
+    },
     422: {
         "model": ErrorPublic,
         "description": "The request was refused: the detail names each field at fault and what "
         "it should be (a JSON body is read strictly: numbers as JSON integers, booleans as "
         "true or false).",
-    }
+    },
 }
 """Documented on every router: any route can refuse a malformed request this way."""
 
@@ -115,15 +119,20 @@ async def validation_response(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(routes: Sequence[BaseRoute], scope: dict[str, Any]) -> list[str]:
-    """Every method some route serves at the request's path, HEAD with GET, and OPTIONS."""
-    methods: set[str] = {"OPTIONS"}
-    for route in routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(scope)
-            if match is not Match.NONE:
-                methods |= route.methods
-    return sorted(methods)
+    """Every method some route serves at the request's path (HEAD with GET), and OPTIONS.
+
+    Asked of the routes themselves, one method at a time: a route answers a full match only for
+    a method it serves, whichever router it was included through."""
+    allowed = {"OPTIONS"}
+    for method in METHODS:
+        asked = {**scope, "method": method}
+        if any(route.matches(asked)[0] is Match.FULL for route in routes):
+            allowed.add(method)
+    return sorted(allowed)
 
 
 async def http_error_response(request: Request, exc: Exception) -> Response:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from starcard_events.bookings import ServiceKind
 from starcard_events.envelope import TENANT_ID_PATTERN, BookingId, ClientId
 from starcard_events.limits import (
@@ -750,23 +751,23 @@ class ReferralSettingsChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reward: RewardChange | None = Field(
+    reward: RewardChange | SkipJsonSchema[None] = Field(
         default=None,
         description='What a referral earns: `{"amount": Money}` for a fixed amount off or '
         '`{"percent": 10}` for a percentage off.',
         examples=[{"amount": {"amount_minor": 1000, "currency": "GBP"}}, {"percent": 10}],
     )
-    trigger: Trigger | None = Field(
+    trigger: Trigger | SkipJsonSchema[None] = Field(
         default=None,
         description="When the referrer is rewarded: at the referred client's first booking, or "
         "once their first paid appointment is completed.",
     )
-    reward_referred: bool | None = Field(
+    reward_referred: bool | SkipJsonSchema[None] = Field(
         default=None,
         description="Whether the referred client also gets a single-use `REF-` code worth the "
         "same, as soon as they book.",
     )
-    delivery: Delivery | None = Field(
+    delivery: Delivery | SkipJsonSchema[None] = Field(
         default=None,
         description="`credit`: the reward is credited to the referrer automatically. `alert`: "
         "the business is emailed to reward them by hand (needs `alert_email`).",
@@ -1055,7 +1056,18 @@ class PortalReferralsPublic(BaseModel):
 
 
 class TenantCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A tenant's name, and its id unless the id is to be made from the name (which then needs
+    a letter or digit of the Latin alphabet)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["tenant_id"], "properties": {"tenant_id": {"type": "string"}}},
+                {"properties": {"name": {"pattern": "[A-Za-z0-9]"}}},
+            ]
+        },
+    )
 
     name: str = Field(
         min_length=1,

@@ -184,6 +184,8 @@ def test_an_attendance_reward_waits_behind_an_outstanding_code() -> None:
         ({"count": 5}, "needs an email message, a reward or a tag"),
         ({"count": 5, "discount_percent": 10}, "write the message too"),
         ({"count": 5, "tag": "Bad Tag!"}, "tag"),
+        ({"count": 100_001, "tag": "far"}, "at most 100000"),
+        ({"count": 5, "message": "Well\x00done"}, "control characters"),
     ],
 )
 def test_an_automation_that_could_not_work_is_refused_saying_why(
@@ -246,3 +248,9 @@ def test_a_count_passed_before_the_automation_existed_is_not_celebrated_late() -
     )  # fmt: skip
     assert [reward.message for reward in issued] == ["Thirteen!"]
     assert list(record.attendance_reached) == ["class-13"]
+
+
+def test_an_original_count_beyond_any_business_is_refused() -> None:
+    record = client_loyalty()
+    with pytest.raises(InvalidMilestone, match="0 to 100000"):
+        record.set_original_count(100_001, day(1), studio(), any_code)

@@ -57,6 +57,12 @@ def test_an_added_milestone_is_active_and_recorded_with_its_fields() -> None:
         (lambda t: t.add_milestone("fifth", 5, "Thanks!", 101, 0), "1 and 100 percent (got 101)"),
         (lambda t: t.add_milestone("fifth", 5, "Thanks!", 10, -15), "0 or more minutes (got -15)"),
         (lambda t: t.add_milestone(" ", 5, "Thanks!", 10, 0), "milestone id must not be blank"),
+        (
+            lambda t: t.add_milestone("fifth", 109839338902283546211123200, "Thanks!", 10, 0),
+            "at most 100000 (got 109839338902283546211123200)",
+        ),
+        (lambda t: t.add_milestone("fifth", 5, "Thanks!", 10, 1441), "at most 1440 minutes"),
+        (lambda t: t.add_milestone("fifth", 5, "Tha\x00nks", 10, 0), "control characters"),
     ],
 )
 def test_an_invalid_milestone_is_refused_saying_what_to_fix(

@@ -1,8 +1,11 @@
 """Credits: issued once, used oldest first at the next booking, to the cent, once per booking."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from starcard_events.limits import MAX_AMOUNT_MINOR, MAX_EMAIL_LENGTH, MAX_URL_LENGTH
 from starcard_loyalty.domain.errors import (
     CodeAlreadyRedeemed,
     CodeExpired,
@@ -140,3 +143,24 @@ def test_a_welcome_code_is_single_use_for_its_client_until_it_expires() -> None:
     welcome.redeem("zoe", "b1", T0)
     with pytest.raises(CodeAlreadyRedeemed):
         welcome.redeem("zoe", "b2", T0)
+
+
+def test_an_amount_beyond_what_json_carries_exactly_is_refused() -> None:
+    with pytest.raises(InvalidAmount, match="minor units"):
+        account().plan("b1", MAX_AMOUNT_MINOR + 1, "GBP")
+    with pytest.raises(InvalidAmount, match="minor units"):
+        RewardValue.of_amount(MAX_AMOUNT_MINOR + 1, "GBP")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"alert_email": "owner@" + "x" * MAX_EMAIL_LENGTH},
+        {"alert_email": "owner\x00@example.com"},
+        {"booking_page_url": "https://book.example.com/" + "x" * MAX_URL_LENGTH},
+        {"booking_page_url": "https://book.example.com/\x00"},
+    ],
+)
+def test_settings_texts_are_bounded(changes: dict[str, Any]) -> None:
+    with pytest.raises(InvalidSettings):
+        replace(ReferralSettings(reward=TEN), **changes).check()

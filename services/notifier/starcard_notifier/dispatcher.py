@@ -6,8 +6,9 @@ that ``Failed`` (send it again at its ``retry_at``). For each due notification i
 notification and the client's contact (not for a message to the business, which carries its own
 address), renders the email, hands it to the SMTP server, and records ``Sent``, or ``Failed``
 (``GaveUp`` at the 5th failure), or ``Suppressed`` when there is no email on file (see
-``starcard_notifier.domain.recipient``). Its position in the log is kept in
-``notifier.dispatch_position`` and is committed after each outcome is recorded.
+``starcard_notifier.domain.recipient``). It follows the log with the runtime's ``LogTailer``:
+its position (``dispatch.<name>`` in ``notifier.log_positions``) is committed after each outcome
+is recorded.
 
 The position is a low-water mark: it never passes an event whose notification is still waiting
 (a failure's retry, a client not heard of yet), so after a restart the dispatcher reads those
@@ -41,6 +42,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from eventsourcing.utils import get_topic
 from starcard_runtime.leadership import await_leadership
+from starcard_runtime.tailer import FormerPosition, LogTailer
 
 from starcard_notifier.application import NotifierService
 from starcard_notifier.domain.contact import Contact
@@ -50,14 +52,6 @@ from starcard_notifier.messages import RENDER_ERRORS, compose
 from starcard_notifier.smtp import SEND_ERRORS, EmailTransport
 
 log = structlog.get_logger(__name__)
-
-DDL = """
-CREATE SCHEMA IF NOT EXISTS notifier;
-CREATE TABLE IF NOT EXISTS notifier.dispatch_position (
-    name text PRIMARY KEY,
-    position bigint NOT NULL
-);
-"""
 
 REQUESTED = f"{get_topic(Notification)}.Requested"
 FAILED = f"{get_topic(Notification)}.Failed"
@@ -113,7 +107,12 @@ class Dispatcher:
         self.retry_base = retry_base
         self.contact_wait = contact_wait
         self.name = name
-        self.page_size = page_size
+        self.tailer = LogTailer(
+            service,
+            f"dispatch.{name}",
+            page_size=page_size,
+            former=FormerPosition("notifier", "dispatch_position", name),
+        )
         self.idle_seconds = idle_seconds
         self.clock = clock
         self.cursor = 0
@@ -121,20 +120,6 @@ class Dispatcher:
         self.waiting: dict[UUID, Waiting] = {}
 
     # -- the position --------------------------------------------------------------------
-
-    def _read_position(self, conn: psycopg.Connection[Any]) -> int:
-        conn.execute(DDL)
-        row = conn.execute(
-            "SELECT position FROM notifier.dispatch_position WHERE name = %s", (self.name,)
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def _write_position(self, conn: psycopg.Connection[Any], position: int) -> None:
-        conn.execute(
-            "INSERT INTO notifier.dispatch_position VALUES (%s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-            (self.name, position),
-        )
 
     def low_water_mark(self) -> int:
         """The last log position with nothing at or before it still waiting."""
@@ -145,16 +130,14 @@ class Dispatcher:
     async def _commit_position(self, conn: psycopg.Connection[Any]) -> None:
         mark = self.low_water_mark()
         if mark != self.committed:
-            await asyncio.to_thread(self._write_position, conn, mark)
+            await asyncio.to_thread(self.tailer.store, conn, mark)
             self.committed = mark
 
     # -- following the log ---------------------------------------------------------------
 
     def _next_page(self, cursor: int) -> tuple[int, list[tuple[int, UUID, datetime | None]]]:
         """The log after `cursor`: how far it was read, and each request or failure in it."""
-        notifications = self.service.recorder.select_notifications(
-            start=cursor + 1, limit=self.page_size
-        )
+        notifications = self.tailer.page_after(cursor)
         found: list[tuple[int, UUID, datetime | None]] = []
         for notification in notifications:
             if notification.topic == REQUESTED:
@@ -261,7 +244,9 @@ class Dispatcher:
 
     async def _dispatch(self, leadership: psycopg.Connection[Any], stop: asyncio.Event) -> None:
         """Dispatch from the stored position until `stop` is set."""
-        self.committed = self.cursor = await asyncio.to_thread(self._read_position, leadership)
+        self.committed = self.cursor = await asyncio.to_thread(
+            self.tailer.stored_position, leadership
+        )
         self.waiting.clear()
         log.info("dispatcher started", dispatcher=self.name, position=self.cursor)
         while not stop.is_set():

@@ -1,10 +1,11 @@
 """The outbox relay: a service's event store is its outbox.
 
-The relay follows the service's notification log, turns each domain event into zero or more
-Kafka records (public facts, notification requests), publishes them with an idempotent producer,
-and only then moves its position (``ops.relay_positions``). A crash between publishing and
-moving the position publishes the same records again: at least once. Every record carries an
-``event_id`` derived from its aggregate event, so consumers drop the copies.
+The relay follows the service's notification log (a :class:`LogTailer`, position ``relay.<name>``
+in the service's ``log_positions``), turns each domain event into zero or more Kafka records
+(public facts, notification requests), publishes them with an idempotent producer, and only then
+moves its position. A crash between publishing and moving the position publishes the same records
+again: at least once. Every record carries an ``event_id`` derived from its aggregate event, so
+consumers drop the copies.
 """
 
 from __future__ import annotations
@@ -22,16 +23,9 @@ from pydantic import ValidationError
 
 from starcard_runtime.leadership import await_leadership
 from starcard_runtime.outbound import Outbound, Translate
+from starcard_runtime.tailer import FormerPosition, LogTailer
 
 log = structlog.get_logger(__name__)
-
-DDL = """
-CREATE SCHEMA IF NOT EXISTS ops;
-CREATE TABLE IF NOT EXISTS ops.relay_positions (
-    name text PRIMARY KEY,
-    position bigint NOT NULL
-);
-"""
 
 
 class OutboxRelay:
@@ -52,8 +46,13 @@ class OutboxRelay:
         self.application = application
         self.translate = translate
         self.database_url = database_url
-        self.page_size = page_size
         self.idle_seconds = idle_seconds
+        self.tailer = LogTailer(
+            application,
+            f"relay.{name}",
+            page_size=page_size,
+            former=FormerPosition("ops", "relay_positions", name),
+        )
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
             enable_idempotence=True,
@@ -63,24 +62,14 @@ class OutboxRelay:
 
     def _position(self) -> int:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
-            conn.execute(DDL)
-            row = conn.execute(
-                "SELECT position FROM ops.relay_positions WHERE name = %s", (self.name,)
-            ).fetchone()
-        return row[0] if row else 0
+            return self.tailer.stored_position(conn)
 
     def _move_to(self, position: int) -> None:
         with psycopg.connect(self.database_url) as conn:
-            conn.execute(
-                "INSERT INTO ops.relay_positions VALUES (%s, %s)"
-                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (self.name, position),
-            )
+            self.tailer.store(conn, position)
 
     def _next_page(self, position: int) -> tuple[int, list[Outbound]]:
-        notifications = self.application.recorder.select_notifications(
-            start=position + 1, limit=self.page_size
-        )
+        notifications = self.tailer.page_after(position)
         if not notifications:
             return position, []
         outbound: list[Outbound] = []

@@ -52,7 +52,7 @@ async def test_a_notifier_killed_and_restarted_sends_nothing_already_recorded_as
         # As if the kill had landed before the dispatcher stored its position: the restarted
         # one reads every request again, and must find the first one already sent.
         with psycopg.connect(settings.database_url) as conn:
-            conn.execute("UPDATE notifier.dispatch_position SET position = 0")
+            conn.execute("UPDATE notifier.log_positions SET position = 0")
 
         with running("starcard_notifier", env) as notifier:
             await stack.request(first)  # and the relay published it again

@@ -4,8 +4,9 @@ The tenant always comes from the API key, never from the URL or the body, so a r
 pointed at another tenant's data. On portal routes the tenant and the client both come from the
 portal token, and only from it.
 
-A JSON body is read strictly (`read_json_strictly`, after the credentials): a number sent as a
-string, a boolean sent as 1 or "yes", is refused naming the field, never coerced.
+A request is read strictly (`read_strictly`, after the credentials): a number sent as a string
+in a JSON body, a boolean sent as 1 or "yes", an unknown query parameter, is refused naming the
+field, never coerced nor ignored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
@@ -104,15 +106,43 @@ def _strict_body(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter[Any](annotation)
 
 
-async def read_json_strictly(request: Request) -> None:
-    """Validate the route's JSON body in pydantic's strict JSON mode, before FastAPI reads it.
+def _query_parameters(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_parameters(dependency)
+    return names
+
+
+def _unknown_query_parameters(request: Request) -> list[dict[str, Any]]:
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if not isinstance(dependant, Dependant):
+        return []
+    known = _query_parameters(dependant)
+    return [
+        {
+            "type": "extra_forbidden",
+            "loc": ("query", name),
+            "msg": f"Unknown parameter: this route takes {', '.join(sorted(known)) or 'none'}",
+            "input": value,
+        }
+        for name, value in request.query_params.multi_items()
+        if name not in known
+    ]
+
+
+async def read_strictly(request: Request) -> None:
+    """Refuse what the route does not take: an unknown query parameter, and a JSON body that is
+    not valid in pydantic's strict JSON mode. Runs before FastAPI reads the request itself.
 
     FastAPI validates a body as Python data in lax mode, which turns `"5"` into 5 and `1` or
     `"yes"` into `True`. The request models stay lax (the dashboard's forms build them from
     strings), so the API's strictness lives here, at the edge where JSON arrives: a JSON integer
-    for an integer, a JSON boolean for a boolean, a string for an enum's value. Used as a router
+    for an integer, a JSON boolean for a boolean, a string for an enum's value. Used as a
     dependency after the caller's credentials, so a caller without them hears 401 first.
     """
+    errors = _unknown_query_parameters(request)
+    if errors:
+        raise RequestValidationError(errors)
     field = getattr(request.scope.get("route"), "body_field", None)
     annotation = None if field is None else field.field_info.annotation
     if annotation is None or not _is_json(request):
@@ -151,13 +181,13 @@ def get_tenant_id(
 TenantDep = Annotated[str, Depends(get_tenant_id)]
 
 
-async def read_tenant_json_strictly(request: Request, _tenant_id: TenantDep) -> None:
-    """`read_json_strictly` once the tenant's API key is checked."""
-    await read_json_strictly(request)
+async def read_tenant_request_strictly(request: Request, _tenant_id: TenantDep) -> None:
+    """`read_strictly` once the tenant's API key is checked."""
+    await read_strictly(request)
 
 
-StrictTenantJson = Depends(read_tenant_json_strictly)
-"""A router's (or a route's) dependency: the tenant's key, then its JSON body, strictly."""
+StrictTenantRequest = Depends(read_tenant_request_strictly)
+"""A router's (or a route's) dependency: the tenant's key, then the request, strictly."""
 
 
 async def get_portal_client(
@@ -174,6 +204,14 @@ async def get_portal_client(
 
 
 PortalClientDep = Annotated[PortalClient, Depends(get_portal_client)]
+
+
+async def read_portal_request_strictly(request: Request, _client: PortalClientDep) -> None:
+    """`read_strictly` once the client's portal token is checked."""
+    await read_strictly(request)
+
+
+StrictPortalRequest = Depends(read_portal_request_strictly)
 
 
 async def require_operator(

@@ -3,7 +3,7 @@
 Every number and text a request model accepts is bounded by the limits in
 `starcard_events.limits`, the same the domain's ``check_*`` invariants and the event contracts
 enforce. The models are lax Python models (the dashboard's forms build them from strings); the
-API reads JSON into them strictly (`starcard_gateway.deps.read_json_strictly`). A limit the
+API reads JSON into them strictly (`starcard_gateway.deps.read_strictly`). A limit the
 domain refuses with its own words (a blank message, a malformed tag) is documented here in the
 JSON Schema and enforced there, so the refusal says what to fix in the tenant's terms.
 """
@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
-from pydantic.json_schema import SkipJsonSchema
 from starcard_events.bookings import ServiceKind
 from starcard_events.envelope import TENANT_ID_PATTERN, BookingId, ClientId
 from starcard_events.limits import (
@@ -745,30 +744,44 @@ class RewardChange(Value):
     amount: RewardAmount | None = Field(default=None, description="A fixed amount off.")
 
 
+def _never_null(schema: dict[str, Any]) -> None:
+    """Document a field that may be left out but not sent as null (the model refuses null)."""
+    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    schema.pop("default", None)
+    if len(branches) == 1:
+        schema.update(branches[0])
+    else:
+        schema["anyOf"] = branches
+
+
 class ReferralSettingsChange(BaseModel):
     """Only the fields sent change; the rest stay as they are. A field that cannot be unset
     (all but `alert_email` and `booking_page_url`) refuses null."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reward: RewardChange | SkipJsonSchema[None] = Field(
+    reward: RewardChange | None = Field(
         default=None,
+        json_schema_extra=_never_null,
         description='What a referral earns: `{"amount": Money}` for a fixed amount off or '
         '`{"percent": 10}` for a percentage off.',
         examples=[{"amount": {"amount_minor": 1000, "currency": "GBP"}}, {"percent": 10}],
     )
-    trigger: Trigger | SkipJsonSchema[None] = Field(
+    trigger: Trigger | None = Field(
         default=None,
+        json_schema_extra=_never_null,
         description="When the referrer is rewarded: at the referred client's first booking, or "
         "once their first paid appointment is completed.",
     )
-    reward_referred: bool | SkipJsonSchema[None] = Field(
+    reward_referred: bool | None = Field(
         default=None,
+        json_schema_extra=_never_null,
         description="Whether the referred client also gets a single-use `REF-` code worth the "
         "same, as soon as they book.",
     )
-    delivery: Delivery | SkipJsonSchema[None] = Field(
+    delivery: Delivery | None = Field(
         default=None,
+        json_schema_extra=_never_null,
         description="`credit`: the reward is credited to the referrer automatically. `alert`: "
         "the business is emailed to reward them by hand (needs `alert_email`).",
     )

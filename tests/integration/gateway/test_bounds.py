@@ -130,9 +130,10 @@ async def test_a_wrong_type_is_refused_only_once_the_key_is_checked(
             {"booking_id": "b\x00"},
             "query parameter booking_id",
         ),
+        ("/v1/loyalty/clients", {"sort": "stars"}, "query parameter sort"),
     ],
 )
-async def test_an_unbounded_page_or_id_is_refused_naming_it(
+async def test_an_unbounded_page_an_unknown_parameter_or_a_bad_id_is_refused_naming_it(
     gateway: httpx.AsyncClient,
     anna: TenantCaller,
     path: str,

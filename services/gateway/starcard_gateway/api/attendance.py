@@ -19,7 +19,7 @@ from starcard_loyalty.domain.attendance import TAG, AttendanceMilestone
 from starcard_projections.attendance import check_in_count, segment, tags
 
 from starcard_gateway.api.loyalty import ClientIdPath, PageOffset, PageSize
-from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantJson, TenantDep
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     AttendanceCounting,
@@ -49,7 +49,7 @@ AutomationIdPath = Annotated[
 router = APIRouter(
     prefix="/v1/loyalty",
     tags=["attendance"],
-    dependencies=[StrictTenantJson],
+    dependencies=[StrictTenantRequest],
     responses={
         401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
         **REFUSED_REQUEST,

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from starcard_referrals.domain.welcome import is_welcome_code
 
-from starcard_gateway.deps import LoyaltyDep, ReferralsDep, StrictTenantJson, TenantDep
+from starcard_gateway.deps import LoyaltyDep, ReferralsDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     CodeQuotePublic,
@@ -47,7 +47,7 @@ NO_PROGRAMME: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/v1/checkout",
     tags=["checkout"],
-    dependencies=[StrictTenantJson],
+    dependencies=[StrictTenantRequest],
     responses={
         401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
         **REFUSED_REQUEST,

@@ -11,7 +11,7 @@ from starcard_events.envelope import EXTERNAL_ID_PATTERN
 from starcard_projections.attendance import attendance_count, client_tags, reached_milestones
 from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
-from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantJson, TenantDep
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     MAX_OFFSET,
@@ -51,7 +51,7 @@ PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip
 router = APIRouter(
     prefix="/v1/loyalty",
     tags=["loyalty"],
-    dependencies=[StrictTenantJson],
+    dependencies=[StrictTenantRequest],
     responses={
         401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
         **REFUSED_REQUEST,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 from starcard_events.envelope import TENANT_ID_PATTERN
 
-from starcard_gateway.deps import TenantRegistryDep, read_json_strictly, require_operator
+from starcard_gateway.deps import TenantRegistryDep, read_strictly, require_operator
 from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     ApiKeyPublic,
@@ -20,7 +20,7 @@ from starcard_gateway.models import (
 router = APIRouter(
     prefix="/v1/operator",
     tags=["operator"],
-    dependencies=[Depends(require_operator), Depends(read_json_strictly)],
+    dependencies=[Depends(require_operator), Depends(read_strictly)],
     responses={
         401: {"model": ErrorPublic, "description": "Missing or wrong admin key."},
         403: {"model": ErrorPublic, "description": "No admin key is configured."},

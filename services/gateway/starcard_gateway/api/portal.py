@@ -20,7 +20,8 @@ from starcard_gateway.deps import (
     ReadConnDep,
     ReferralsDep,
     SettingsDep,
-    StrictTenantJson,
+    StrictPortalRequest,
+    StrictTenantRequest,
     TenantDep,
 )
 from starcard_gateway.errors import REFUSED_REQUEST
@@ -46,7 +47,7 @@ router = APIRouter(prefix="/v1/portal", tags=["portal"], responses=REFUSED_REQUE
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Mint a client's portal token (with the tenant's API key)",
-    dependencies=[StrictTenantJson],
+    dependencies=[StrictTenantRequest],
     responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
 )
 def mint_token(
@@ -69,6 +70,7 @@ def mint_token(
 @router.get(
     "/referrals",
     summary="The client's referral link (made on first ask), their referrals and credit",
+    dependencies=[StrictPortalRequest],
     responses={
         **CLIENT_TOKEN,
         404: {"model": ErrorPublic, "description": "The business has no referral programme."},
@@ -89,6 +91,7 @@ def read_referrals(
 @router.get(
     "/card",
     summary="The client's loyalty card",
+    dependencies=[StrictPortalRequest],
     responses={**CLIENT_TOKEN, **NO_CARD},
 )
 def read_card(client: PortalClientDep, conn: ReadConnDep) -> LoyaltyCardPublic:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from starcard_projections.referrals import client_link_code, client_referrals, referral_summary
 
 from starcard_gateway.api.loyalty import ClientIdPath
-from starcard_gateway.deps import ReadConnDep, ReferralsDep, StrictTenantJson, TenantDep
+from starcard_gateway.deps import ReadConnDep, ReferralsDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
 from starcard_gateway.models import (
     ClientReferralsPublic,
@@ -25,7 +25,7 @@ NO_PROGRAMME: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/v1/referrals",
     tags=["referrals"],
-    dependencies=[StrictTenantJson],
+    dependencies=[StrictTenantRequest],
     responses={
         401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
         **REFUSED_REQUEST,

@@ -230,7 +230,7 @@ def _statements(event: Any) -> Iterator[tuple[str, Row]]:
             yield ADD_VISIT, {"agg": agg, "visitor": event.visitor_id, "at": event.visited_at}
         case "WelcomeCode.Issued":
             yield ISSUE_WELCOME, (agg, event.tenant_id, event.client_id, event.issued_at)
-        case "WelcomeCode.Redeemed":
+        case "SingleUseCode.Redeemed":  # a welcome code's: the only codes of this store
             yield REDEEM_WELCOME, {"agg": agg, "at": event.redeemed_at}
         case _ if kind.startswith("Referee."):
             yield from _referee_statements(kind, event)

@@ -22,18 +22,21 @@ from typing import Any
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starcard_loyalty.domain.errors import (
+from starcard_kernel.refusals import (
     CodeAlreadyRedeemed,
     CodeExpired,
     CodeNotFound,
     CodeOfAnotherClient,
-    DuplicateMilestone,
+    CurrencyMismatch,
     InvalidAmount,
+)
+from starcard_loyalty.domain.errors import (
+    DuplicateMilestone,
     InvalidMilestone,
     MilestoneNotFound,
     UnknownTenant,
 )
-from starcard_referrals.domain.errors import CurrencyMismatch, InvalidSettings
+from starcard_referrals.domain.errors import InvalidSettings
 from starcard_referrals.domain.errors import UnknownTenant as NoReferralProgramme
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match

@@ -30,8 +30,9 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError
 from starcard_events.referral_facts import ReferralStage
-from starcard_loyalty.domain.codes import check_money, code_expiry, normalize_code
-from starcard_loyalty.domain.errors import CodeNotFound
+from starcard_kernel.codes import code_expiry, normalize_code
+from starcard_kernel.money import check_money
+from starcard_kernel.refusals import CodeNotFound
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
 from starcard_runtime.records import InboundRecord
@@ -215,7 +216,7 @@ class ReferralsService(BatchApplication):
         """A booking used a welcome code: redeemed once (raises what the checkout would)."""
         self.settings_for(unit, tenant_id)
         self._welcome_of_tenant(unit, tenant_id, normalize_code(code)).redeem(
-            client_id, booking_id, at
+            booking_id, client_id, at
         )
 
     @staticmethod
@@ -375,7 +376,7 @@ class ReferralsService(BatchApplication):
         """What the client's welcome code takes off `amount_minor`; changes nothing."""
         check_money(amount_minor, currency)
         welcome = self._stored_welcome(tenant_id, normalize_code(code))
-        welcome.check_redeemable(client_id, booking_id or "", at or datetime.now(UTC))
+        welcome.check_redeemable(client_id, at or datetime.now(UTC), booking_id)
         return self._code_quote(welcome, amount_minor, currency)
 
     def redeem_code(
@@ -396,7 +397,7 @@ class ReferralsService(BatchApplication):
         def redeem(unit: UnitOfWork) -> WelcomeCode:
             welcome = self._welcome_of_tenant(unit, tenant_id, code)
             welcome.value.off(amount_minor, currency)  # refuses another currency before use
-            welcome.redeem(client_id, booking_id, at)
+            welcome.redeem(booking_id, client_id, at)
             return welcome
 
         welcome = retry_on_conflict(self, redeem)

@@ -21,7 +21,7 @@ from starcard_events import (
 )
 from starcard_events.bookings import BookingDetails, Discount
 from starcard_events.topics import REFERRAL_VISITS
-from starcard_loyalty.domain.errors import (
+from starcard_kernel.refusals import (
     CodeAlreadyRedeemed,
     CodeExpired,
     CodeNotFound,

@@ -77,7 +77,8 @@ class ReferralsPublisher:
             "Referee.WelcomeCodeIssued": self._welcome,
             "CreditAccount.Issued": self._credit,
             "CreditAccount.Applied": self._credit_applied,
-            "WelcomeCode.Redeemed": self._welcome_redeemed,
+            # The kernel's code lifecycle event; welcome codes are this store's only codes.
+            "SingleUseCode.Redeemed": self._welcome_redeemed,
         }
 
     def __call__(self, event: Any) -> Sequence[Outbound]:

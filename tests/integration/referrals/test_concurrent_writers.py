@@ -10,7 +10,7 @@ from starcard_loyalty.domain.errors import CodeAlreadyRedeemed
 from starcard_referrals.app import SCHEMA
 from starcard_referrals.application import ReferralsService
 from starcard_referrals.domain.credits import CreditAccount
-from starcard_referrals.domain.errors import CurrencyMismatch
+from starcard_kernel.refusals import CurrencyMismatch
 from starcard_referrals.domain.ids import credit_account_id, referee_id
 from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from starcard_events.limits import MAX_AMOUNT_MINOR, MAX_EMAIL_LENGTH, MAX_URL_LENGTH
+from starcard_kernel.refusals import CurrencyMismatch
 from starcard_loyalty.domain.errors import (
     CodeAlreadyRedeemed,
     CodeExpired,
@@ -13,7 +14,7 @@ from starcard_loyalty.domain.errors import (
     InvalidAmount,
 )
 from starcard_referrals.domain.credits import CreditAccount
-from starcard_referrals.domain.errors import CurrencyMismatch, InvalidSettings
+from starcard_referrals.domain.errors import InvalidSettings
 from starcard_referrals.domain.links import ReferralLink, VisitOutcome, referral_code
 from starcard_referrals.domain.programme import Delivery, ReferralSettings
 from starcard_referrals.domain.values import RewardValue
@@ -136,13 +137,13 @@ def test_a_welcome_code_is_single_use_for_its_client_until_it_expires() -> None:
         expires_at=T0.replace(year=2027),
     )
     with pytest.raises(CodeOfAnotherClient):
-        welcome.redeem("ada", "b1", T0)
+        welcome.redeem("b1", "ada", T0)
     with pytest.raises(CodeExpired):
-        welcome.redeem("zoe", "b1", T0.replace(year=2027))
-    welcome.redeem("zoe", "b1", T0)
-    welcome.redeem("zoe", "b1", T0)
+        welcome.redeem("b1", "zoe", T0.replace(year=2027))
+    welcome.redeem("b1", "zoe", T0)
+    welcome.redeem("b1", "zoe", T0)
     with pytest.raises(CodeAlreadyRedeemed):
-        welcome.redeem("zoe", "b2", T0)
+        welcome.redeem("b2", "zoe", T0)
 
 
 def test_an_amount_beyond_what_json_carries_exactly_is_refused() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from starcard_loyalty.domain.codes import check_money
+from starcard_kernel.money import check_money
 
 from starcard_referrals.domain.ids import credit_account_id
 from starcard_referrals.domain.values import RewardValue

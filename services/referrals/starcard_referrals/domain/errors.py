@@ -1,7 +1,8 @@
 """What the referrals domain refuses, as types the edges translate (HTTP status, DLQ reason).
 
-Code refusals at checkout are the loyalty domain's own types (`CodeNotFound`, `CodeExpired`,
-...), so the gateway answers a referral code exactly as it answers a loyalty code.
+Code and money refusals (`CodeNotFound`, `CodeExpired`, `CurrencyMismatch`, ...) are the kernel's
+(``starcard_kernel.refusals``), so the gateway answers a referral code exactly as it answers a
+loyalty code.
 """
 
 
@@ -27,12 +28,3 @@ class UnknownReferralCode(ReferralError):
 
 class InvalidSettings(ReferralError):
     """Referral settings break a rule; the message says what to fix."""
-
-
-class CurrencyMismatch(ReferralError):
-    """An amount off in one currency offered against a price in another."""
-
-    def __init__(self, expected: str, given: str) -> None:
-        super().__init__(f"This reward is in {expected}; the amount is in {given}.")
-        self.expected = expected
-        self.given = given

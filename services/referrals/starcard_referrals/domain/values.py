@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from starcard_events.limits import MAX_PERCENT, MIN_PERCENT
-from starcard_loyalty.domain.codes import check_money, discount_minor
+from starcard_kernel.money import check_money, percent_of
+from starcard_kernel.refusals import CurrencyMismatch
 
-from starcard_referrals.domain.errors import CurrencyMismatch, InvalidSettings
+from starcard_referrals.domain.errors import InvalidSettings
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class RewardValue:
         unit, or the fixed amount up to the whole price. Never more than the price."""
         check_money(amount_minor, currency)
         if self.percent is not None:
-            return discount_minor(amount_minor, self.percent)
+            return percent_of(amount_minor, self.percent)
         if currency != self.currency:
             raise CurrencyMismatch(str(self.currency), currency)
         return min(amount_minor, int(self.amount_minor or 0))

@@ -127,11 +127,12 @@ test-e2e: infra ## the whole system through Kafka and HTTP
 	$(UV) run pytest -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # --- code quality -------------------------------------------------------------------------------
-lint: ## ruff (lint + format check) and mypy --strict
+lint: ## ruff (lint + format check), mypy --strict, and the import contracts (import-linter)
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy $(addprefix -p ,$(PY_PACKAGES))
 	$(UV) run mypy $(MYPY_FILES)
+	$(UV) run lint-imports
 
 fmt: ## format the code and apply ruff's safe fixes
 	$(UV) run ruff format .

@@ -31,7 +31,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from starcard_events import examples
 from starcard_events.topics import BOOKING_EVENTS, booking_key
-from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.api import LoyaltyService
 from starcard_runtime.eventstore import open_event_store
 from starcard_runtime.settings import RuntimeSettings
 

@@ -45,7 +45,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from ingest import scratch_database
 from starcard_events import examples
 from starcard_events.topics import BOOKING_EVENTS, CLOCK, LOYALTY_FACTS, NOTIFICATIONS, booking_key
-from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.api import LoyaltyService
 from starcard_runtime.eventstore import open_event_store
 from starcard_runtime.settings import RuntimeSettings
 

@@ -34,9 +34,7 @@ from starcard_events.topics import (
     booking_key,
     referral_visit_key,
 )
-from starcard_referrals.app import SCHEMA
-from starcard_referrals.application import ReferralsService
-from starcard_referrals.domain.values import RewardValue
+from starcard_referrals.api import SCHEMA, ReferralsService, RewardValue
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 

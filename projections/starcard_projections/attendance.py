@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
-from starcard_loyalty.domain.attendance import AttendanceSettings, Source
+from starcard_loyalty.api import AttendanceSettings, Source
 
 from starcard_projections.statements import Row, StatementProjection
 

@@ -25,10 +25,10 @@ import psycopg
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
-from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
-from starcard_loyalty.application import LoyaltyService
-from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
-from starcard_referrals.application import ReferralsService
+from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
+from starcard_loyalty.api import LoyaltyService
+from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.api import ReferralsService
 from starcard_runtime.eventstore import open_event_store
 
 from starcard_projections import failures, health

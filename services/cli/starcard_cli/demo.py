@@ -38,14 +38,14 @@ from starcard_events.topics import BOOKING_EVENTS, booking_key
 from starcard_gateway.resources import open_resources
 from starcard_gateway.settings import GatewaySettings
 from starcard_gateway.tenants import TenantError, TenantExists
-from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain import (
+from starcard_loyalty.api import (
     CountingRules,
     DuplicateMilestone,
+    LoyaltyService,
     Milestone,
 )
-from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
-from starcard_referrals.application import ReferralsService
+from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.api import ReferralsService
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 

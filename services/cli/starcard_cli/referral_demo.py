@@ -23,9 +23,7 @@ from starcard_events.topics import (
     booking_key,
     referral_visit_key,
 )
-from starcard_referrals.application import ReferralsService
-from starcard_referrals.domain.programme import Delivery, Trigger
-from starcard_referrals.domain.values import RewardValue
+from starcard_referrals.api import Delivery, ReferralsService, RewardValue, Trigger
 
 EVENT_ID_NAMESPACE = UUID("a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
 """Event ids are uuid5 of this and what the event is about: a re-sent event keeps its id."""

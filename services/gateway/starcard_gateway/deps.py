@@ -22,8 +22,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
-from starcard_loyalty.application import LoyaltyService
-from starcard_referrals.application import ReferralsService
+from starcard_loyalty.api import LoyaltyService
+from starcard_referrals.api import ReferralsService
 
 from starcard_gateway.portal import InvalidPortalToken, PortalClient, PortalTokens
 from starcard_gateway.resources import Resources

@@ -30,14 +30,14 @@ from starcard_kernel.refusals import (
     CurrencyMismatch,
     InvalidAmount,
 )
-from starcard_loyalty.domain.errors import (
+from starcard_loyalty.api import (
     DuplicateMilestone,
     InvalidMilestone,
     MilestoneNotFound,
     UnknownTenant,
 )
-from starcard_referrals.domain.errors import InvalidSettings
-from starcard_referrals.domain.errors import UnknownTenant as NoReferralProgramme
+from starcard_referrals.api import InvalidSettings
+from starcard_referrals.api import UnknownTenant as NoReferralProgramme
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 

@@ -33,17 +33,18 @@ from starcard_events.limits import (
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
 from starcard_events.referral_facts import RefusalReason, Value
-from starcard_loyalty.application import Quote, Redemption
-from starcard_loyalty.domain.attendance import (
+from starcard_loyalty.api import (
     KINDS,
     TAG,
     AttendanceMilestone,
     AttendanceSettings,
+    IssuedReward,
+    LoyaltyProgramme,
+    Milestone,
+    Quote,
+    Redemption,
     Source,
 )
-from starcard_loyalty.domain.client import IssuedReward
-from starcard_loyalty.domain.counting import Milestone
-from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_projections.attendance import (
     AttendanceCount,
     CheckInCount,
@@ -58,10 +59,18 @@ from starcard_projections.loyalty import (
     min_minutes_label,
 )
 from starcard_projections.referrals import CreditBanner, ReferralRow, ReferralSummary
-from starcard_referrals.application import CodeQuote, Link, WelcomeRedemption
-from starcard_referrals.domain.credits import CreditUse
-from starcard_referrals.domain.programme import EMAIL, URL, Delivery, ReferralSettings, Trigger
-from starcard_referrals.domain.values import RewardValue
+from starcard_referrals.api import (
+    EMAIL,
+    URL,
+    CodeQuote,
+    CreditUse,
+    Delivery,
+    Link,
+    ReferralSettings,
+    RewardValue,
+    Trigger,
+    WelcomeRedemption,
+)
 
 from starcard_gateway.tenants import Tenant
 

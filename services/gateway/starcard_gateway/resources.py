@@ -9,11 +9,11 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
-from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
-from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
+from starcard_loyalty.api import LoyaltyService
 from starcard_projections import runner as projections
-from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
-from starcard_referrals.application import ReferralsService
+from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
+from starcard_referrals.api import ReferralsService
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 

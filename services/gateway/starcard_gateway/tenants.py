@@ -18,8 +18,8 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
-from starcard_loyalty.application import LoyaltyService
-from starcard_referrals.application import ReferralsService
+from starcard_loyalty.api import LoyaltyService
+from starcard_referrals.api import ReferralsService
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS gateway;

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from starcard_kernel.refusals import CurrencyMismatch
 from starcard_loyalty.domain.errors import CodeAlreadyRedeemed
 from starcard_referrals.app import SCHEMA
 from starcard_referrals.application import ReferralsService
 from starcard_referrals.domain.credits import CreditAccount
-from starcard_kernel.refusals import CurrencyMismatch
 from starcard_referrals.domain.ids import credit_account_id, referee_id
 from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue

@@ -14,8 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from starcard_events.bookings import ServiceKind
 from starcard_events.envelope import EXTERNAL_ID_PATTERN
-from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain.attendance import TAG, AttendanceMilestone
+from starcard_loyalty.api import TAG, AttendanceMilestone, LoyaltyService
 from starcard_projections.attendance import check_in_count, segment, tags
 
 from starcard_gateway.api.loyalty import ClientIdPath, PageOffset, PageSize

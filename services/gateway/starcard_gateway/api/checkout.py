@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
-from starcard_referrals.domain.welcome import is_welcome_code
+from starcard_referrals.api import is_welcome_code
 
 from starcard_gateway.deps import LoyaltyDep, ReferralsDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST

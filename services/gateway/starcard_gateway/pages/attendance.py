@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starcard_events.bookings import ServiceKind
-from starcard_loyalty.domain.attendance import KINDS
+from starcard_loyalty.api import KINDS
 
 from starcard_gateway.api import attendance as attendance_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep

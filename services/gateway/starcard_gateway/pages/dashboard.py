@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starcard_loyalty.domain.errors import UnknownTenant
+from starcard_loyalty.api import UnknownTenant
 
 from starcard_gateway.deps import LoyaltyDep
 from starcard_gateway.pages.rendering import PageError

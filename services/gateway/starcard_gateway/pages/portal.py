@@ -12,8 +12,8 @@ and ``api.portal.read_referrals``), with the tenant and the client taken from th
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from starcard_loyalty.domain.errors import UnknownTenant
-from starcard_referrals.domain.errors import UnknownTenant as NoReferralProgramme
+from starcard_loyalty.api import UnknownTenant
+from starcard_referrals.api import UnknownTenant as NoReferralProgramme
 
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.api import portal as portal_api

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
-from starcard_referrals.domain.programme import Delivery, Trigger
+from starcard_referrals.api import Delivery, Trigger
 
 from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.deps import LoyaltyDep, ReferralsDep

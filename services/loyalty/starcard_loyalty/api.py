@@ -1,0 +1,46 @@
+"""The loyalty service's public face: all that the gateway, the projections and the CLI may use.
+
+Everything else in ``starcard_loyalty`` is the service's own and may move without notice; the
+import contracts (``make lint``) refuse any other way in. The application runs the use cases (the
+gateway's settings commands and checkout run through it, on the service's schema), the data types
+are what its use cases take and return, and the errors are what they refuse with.
+"""
+
+from starcard_loyalty.app import SCHEMA
+from starcard_loyalty.application import LoyaltyService, Quote, Redemption
+from starcard_loyalty.domain.attendance import (
+    KINDS,
+    TAG,
+    AttendanceMilestone,
+    AttendanceSettings,
+    Source,
+)
+from starcard_loyalty.domain.client import IssuedReward
+from starcard_loyalty.domain.counting import CountingRules, Milestone
+from starcard_loyalty.domain.errors import (
+    DuplicateMilestone,
+    InvalidMilestone,
+    MilestoneNotFound,
+    UnknownTenant,
+)
+from starcard_loyalty.domain.programme import LoyaltyProgramme
+
+__all__ = [
+    "KINDS",
+    "SCHEMA",
+    "TAG",
+    "AttendanceMilestone",
+    "AttendanceSettings",
+    "CountingRules",
+    "DuplicateMilestone",
+    "InvalidMilestone",
+    "IssuedReward",
+    "LoyaltyProgramme",
+    "LoyaltyService",
+    "Milestone",
+    "MilestoneNotFound",
+    "Quote",
+    "Redemption",
+    "Source",
+    "UnknownTenant",
+]

@@ -12,6 +12,7 @@ from starcard_runtime.logs import configure_logging
 from starcard_runtime.settings import RuntimeSettings
 
 from starcard_gateway.api import attendance, checkout, loyalty, operator, ops, portal, referrals
+from starcard_gateway.body_limit import BodyLimit
 from starcard_gateway.errors import install_error_handlers
 from starcard_gateway.metrics import install_metrics
 from starcard_gateway.pages import install_pages
@@ -84,6 +85,7 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.state.settings = gateway_settings
     app.state.portal_tokens = PortalTokens.from_settings(gateway_settings)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)  # inside the metrics, so a refused body is counted too
     install_metrics(app)
     app.include_router(ops.router)
     app.include_router(loyalty.router)

@@ -49,6 +49,10 @@ REFUSED_REQUEST: dict[int | str, dict[str, Any]] = {
         "model": ErrorPublic,
         "description": "The body could not be read at all (it is not UTF-8 JSON text).",
     },
+    413: {
+        "model": ErrorPublic,
+        "description": "The body is larger than the gateway reads (64 KiB).",
+    },
     422: {
         "model": ErrorPublic,
         "description": "The request was refused: the detail names each field at fault and what "

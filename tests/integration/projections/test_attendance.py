@@ -36,9 +36,10 @@ from starcard_projections.attendance import (
     segment,
     tags,
 )
-from starcard_projections.runner import Follower, migrate, rebuild
+from starcard_projections.runner import Follower, rebuild
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.eventstore import open_event_store
+
+from tests.integration.projections.conftest import Following, event_store
 
 pytestmark = pytest.mark.integration
 
@@ -105,29 +106,15 @@ class Studio:
 
 @pytest.fixture
 def studio(fresh_database: str) -> Iterator[Studio]:
-    service = open_event_store(LoyaltyService, fresh_database, SCHEMA, pool_size=1)
-    try:
+    with event_store(LoyaltyService, fresh_database, SCHEMA) as service:
         yield Studio(service)
-    finally:
-        service.close()
 
 
 @pytest.fixture
-def follower(fresh_database: str) -> Iterator[Follower]:
+def follower(following: Following) -> Iterator[Follower]:
     """The projection following in pages of two events."""
-    migrate(fresh_database)
-    running = Follower(fresh_database, "attendance", page_size=2)
-    try:
+    with following("attendance", page_size=2) as running:
         yield running
-    finally:
-        running.close()
-
-
-@pytest.fixture
-def conn(fresh_database: str) -> Iterator[psycopg.Connection[Any]]:
-    """A plain autocommit connection, as the gateway's pool hands out."""
-    with psycopg.connect(fresh_database, autocommit=True) as connection:
-        yield connection
 
 
 def build(studio: Studio, follower: Follower) -> None:

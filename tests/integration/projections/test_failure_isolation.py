@@ -16,14 +16,15 @@ import pytest
 from starcard_cli.main import app as cli
 from starcard_loyalty.app import SCHEMA
 from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain.counting import Appointment
 from starcard_projections.failures import failures, stale_read_models, stale_tenants
 from starcard_projections.health import read_model_health
 from starcard_projections.loyalty import client_summary
-from starcard_projections.runner import CannotRebuild, Follower, migrate, rebuild_tenant
+from starcard_projections.runner import CannotRebuild, Follower, rebuild_tenant
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.eventstore import open_event_store
 from typer.testing import CliRunner
+
+from tests.integration.projections.conftest import Following, event_store
+from tests.unit.loyalty.factories import appointment
 
 pytestmark = pytest.mark.integration
 
@@ -34,22 +35,9 @@ UNSTORABLE = 719_573_745_397_320
 
 
 def visit(service: LoyaltyService, tenant: str, client: str, booking: str, day: int) -> None:
-    appointment = Appointment(
-        booking_id=booking,
-        client_id=client,
-        visit_key=booking,
-        minutes=60,
-        list_price_minor=6000,
-        price_minor=6000,
-        currency="GBP",
-        discount_kinds=frozenset(),
-        payment_method="card",
-        occurred_at=T0 + timedelta(days=day),
-        provider_id=None,
-        kind="appointment",
-    )
+    completed = appointment(booking, client_id=client, occurred_at=T0 + timedelta(days=day))
     unit = UnitOfWork(service)
-    service.record_appointment(unit, tenant, appointment)
+    service.record_appointment(unit, tenant, completed)
     service.save(*unit.aggregates.values())
 
 
@@ -68,32 +56,19 @@ def plant_unstorable_milestone(service: LoyaltyService, tenant: str) -> None:
 
 @pytest.fixture
 def service(fresh_database: str) -> Iterator[LoyaltyService]:
-    loyalty = open_event_store(LoyaltyService, fresh_database, SCHEMA, pool_size=1)
-    try:
+    with event_store(LoyaltyService, fresh_database, SCHEMA) as loyalty:
         for tenant in (ANNA, BROOK):
             loyalty.open_programme(tenant, tenant.title())
             loyalty.add_milestone(
                 tenant, session_count=5, message="Thanks!", discount_percent=10, min_minutes=0
             )
         yield loyalty
-    finally:
-        loyalty.close()
 
 
 @pytest.fixture
-def follower(fresh_database: str) -> Iterator[Follower]:
-    migrate(fresh_database)
-    running = Follower(fresh_database, "loyalty")
-    try:
+def follower(following: Following) -> Iterator[Follower]:
+    with following("loyalty") as running:
         yield running
-    finally:
-        running.close()
-
-
-@pytest.fixture
-def conn(fresh_database: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(fresh_database, autocommit=True) as connection:
-        yield connection
 
 
 def sessions(conn: psycopg.Connection[Any], tenant: str, client: str) -> int:

@@ -30,7 +30,8 @@ from starcard_referrals.domain.programme import Delivery, Trigger
 from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.eventstore import open_event_store
+
+from tests.integration.projections.conftest import Following, event_store
 
 pytestmark = pytest.mark.integration
 
@@ -87,29 +88,15 @@ class Referrals:
 
 @pytest.fixture
 def referrals(fresh_database: str) -> Iterator[Referrals]:
-    service = open_event_store(ReferralsService, fresh_database, SCHEMA, pool_size=1)
-    try:
+    with event_store(ReferralsService, fresh_database, SCHEMA) as service:
         yield Referrals(service)
-    finally:
-        service.close()
 
 
 @pytest.fixture
-def follower(fresh_database: str) -> Iterator[Follower]:
+def follower(following: Following) -> Iterator[Follower]:
     """The projection following in pages of two events."""
-    migrate(fresh_database)
-    running = Follower(fresh_database, "referrals", page_size=2)
-    try:
+    with following("referrals", page_size=2) as running:
         yield running
-    finally:
-        running.close()
-
-
-@pytest.fixture
-def conn(fresh_database: str) -> Iterator[psycopg.Connection[Any]]:
-    """A plain autocommit connection, as the gateway's pool hands out."""
-    with psycopg.connect(fresh_database, autocommit=True) as connection:
-        yield connection
 
 
 def invited(visitor: str, hours: int) -> ReferralRow:

@@ -7,7 +7,8 @@ are what its use cases take and return, and the errors are what they refuse with
 """
 
 from starcard_loyalty.app import SCHEMA
-from starcard_loyalty.application import LoyaltyService, Quote, Redemption
+from starcard_loyalty.application import LoyaltyService
+from starcard_loyalty.checkout import Quote, Redemption
 from starcard_loyalty.domain.attendance import (
     KINDS,
     TAG,
@@ -15,7 +16,6 @@ from starcard_loyalty.domain.attendance import (
     AttendanceSettings,
     Source,
 )
-from starcard_loyalty.domain.client import IssuedReward
 from starcard_loyalty.domain.counting import CountingRules, Milestone
 from starcard_loyalty.domain.errors import (
     DuplicateMilestone,
@@ -24,6 +24,7 @@ from starcard_loyalty.domain.errors import (
     UnknownTenant,
 )
 from starcard_loyalty.domain.programme import LoyaltyProgramme
+from starcard_loyalty.domain.rewards import IssuedReward
 
 __all__ = [
     "KINDS",

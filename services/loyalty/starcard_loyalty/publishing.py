@@ -27,7 +27,8 @@ from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS
 from starcard_runtime.outbound import Outbound, client_record, derived_event_id
 
 from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain.client import ClientLoyalty, attendance_reward_id
+from starcard_loyalty.domain.client import ClientLoyalty
+from starcard_loyalty.domain.client_attendance import attendance_reward_id
 
 PUBLISHED = frozenset(
     {

@@ -12,8 +12,8 @@ from aiokafka import AIOKafkaConsumer
 from starcard_events import examples
 from starcard_events.topics import dead_letter_topic
 from starcard_loyalty.application import LoyaltyService
-from starcard_loyalty.domain.client import IssuedReward
 from starcard_loyalty.domain.counting import Appointment
+from starcard_loyalty.domain.rewards import IssuedReward
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.dead_letters import DeadLetterStore
 

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from starcard_loyalty.domain.client import ClientLoyalty, IssuedReward, QueuedReward
+from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.codes import CodeGenerator, code_expiry
 from starcard_loyalty.domain.counting import CountingRules
 from starcard_loyalty.domain.errors import CodeAlreadyRedeemed, CodeExpired, CodeNotFound
+from starcard_loyalty.domain.rewards import IssuedReward, QueuedReward
 
 from .factories import (
     appointment,

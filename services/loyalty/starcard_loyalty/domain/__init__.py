@@ -1,6 +1,6 @@
 """The loyalty domain: pure rules and aggregates (stdlib and `eventsourcing.domain` only)."""
 
-from starcard_loyalty.domain.client import ClientLoyalty, IssuedReward, QueuedReward
+from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.codes import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -34,6 +34,7 @@ from starcard_loyalty.domain.errors import (
 )
 from starcard_loyalty.domain.ids import client_loyalty_id, discount_code_id, programme_id
 from starcard_loyalty.domain.programme import LoyaltyProgramme
+from starcard_loyalty.domain.rewards import IssuedReward, QueuedReward
 
 __all__ = [
     "CODE_ALPHABET",

@@ -1,0 +1,91 @@
+"""What the loyalty service asks of its own events table that the event library does not offer.
+
+Operational queries over ``eventsourcing``'s stored format, run on the service's own schema: the
+tenants with a programme (the clock scheduler ticks for each) and the clients whose outstanding
+code ran out (the daily clock tick expires them). One scan of the events each, no table of their
+own to keep in step with the events. Events are stored by the library's JSON transcoder, so a
+datetime is ``{"_type_": "datetime_iso", "_data_": "<ISO 8601>"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresProcessRecorder
+from psycopg.sql import SQL, Composed, Identifier
+
+__all__ = ["outstanding_codes_due", "tenant_ids"]
+
+TENANTS = SQL("""
+SELECT DISTINCT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id
+FROM {events} WHERE topic LIKE '%%:LoyaltyProgramme.Opened' ORDER BY 1
+""")
+
+OUTSTANDING_CODES_DUE = SQL("""
+WITH rewards AS (
+    SELECT originator_id, topic, convert_from(state, 'UTF8')::jsonb AS event
+    FROM {events}
+    WHERE topic LIKE '%%:ClientLoyalty.RewardIssued'
+       OR topic LIKE '%%:ClientLoyalty.RewardRedeemed'
+       OR topic LIKE '%%:ClientLoyalty.RewardExpired'
+),
+due AS (
+    SELECT DISTINCT issued.originator_id
+    FROM rewards AS issued
+    WHERE issued.topic LIKE '%%.RewardIssued'
+      AND issued.event ->> 'code' IS NOT NULL
+      AND (issued.event -> 'expires_at' ->> '_data_')::timestamptz <= %(at)s
+      AND NOT EXISTS (
+          SELECT 1 FROM rewards AS settled
+          WHERE settled.originator_id = issued.originator_id
+            AND settled.topic NOT LIKE '%%.RewardIssued'
+            AND settled.event ->> 'code' = issued.event ->> 'code'
+      )
+),
+clients AS (
+    SELECT convert_from(started.state, 'UTF8')::jsonb AS event
+    FROM {events} AS started JOIN due USING (originator_id)
+    WHERE started.topic LIKE '%%:ClientLoyalty.Started'
+)
+SELECT event ->> 'tenant_id' AS tenant_id, event ->> 'client_id' AS client_id
+FROM clients
+WHERE %(tenant_id)s::text IS NULL OR event ->> 'tenant_id' = %(tenant_id)s::text
+ORDER BY 1, 2
+""")
+"""Clients whose outstanding code ran out by ``at``: a code issued and neither redeemed nor
+expired."""
+
+
+def tenant_ids(application: Application[Any]) -> list[str]:
+    """Every tenant with a programme."""
+    recorder = _recorder(application)
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(_over_events(TENANTS, recorder))
+        return [row["tenant_id"] for row in cursor.fetchall()]
+
+
+def outstanding_codes_due(
+    application: Application[Any], at: datetime, tenant_id: str | None = None
+) -> list[tuple[str, str]]:
+    """``(tenant_id, client_id)`` of every client (of one tenant, when given) whose outstanding
+    code ran out by `at`."""
+    recorder = _recorder(application)
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(
+            _over_events(OUTSTANDING_CODES_DUE, recorder), {"at": at, "tenant_id": tenant_id}
+        )
+        return [(row["tenant_id"], row["client_id"]) for row in cursor.fetchall()]
+
+
+def _recorder(application: Application[Any]) -> PostgresProcessRecorder:
+    recorder = application.recorder
+    if not isinstance(recorder, PostgresProcessRecorder):
+        msg = "the loyalty service runs on PostgreSQL"
+        raise TypeError(msg)
+    return recorder
+
+
+def _over_events(query: SQL, recorder: PostgresProcessRecorder) -> Composed:
+    return query.format(events=Identifier(recorder.datastore.schema, recorder.events_table_name))

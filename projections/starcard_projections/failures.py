@@ -62,7 +62,37 @@ def record(
     aggregate_id: UUID,
     error: BaseException,
 ) -> None:
-    """Record that ``projection`` could not apply an event; its tenant is stale from now on."""
+    """Record that ``projection`` could not apply an event; its tenant is stale from now on.
+
+    An event already recorded and not resolved is not recorded twice (a rebuild that meets it
+    again, say).
+    """
+    conn.execute(
+        "INSERT INTO read.projection_failures"
+        " (projection, tenant_id, notification_id, event_type, aggregate_id, error)"
+        " SELECT %(projection)s, %(tenant)s, %(event)s, %(type)s, %(aggregate)s, %(error)s"
+        " WHERE NOT EXISTS (SELECT 1 FROM read.projection_failures"
+        "  WHERE projection = %(projection)s AND notification_id = %(event)s"
+        "  AND event_type = %(type)s AND resolved_at IS NULL)",
+        {
+            "projection": projection,
+            "tenant": tenant_id,
+            "event": notification_id,
+            "type": event_type,
+            "aggregate": aggregate_id,
+            # PostgreSQL text holds no NUL; an error quoting one must still be recorded.
+            "error": f"{type(error).__name__}: {error}".replace("\x00", "\\0")[:MAX_ERROR_LENGTH],
+        },
+    )
+
+
+HOLD_EVENT_TYPE = "(rebuild in progress)"
+NO_AGGREGATE = UUID(int=0)
+
+
+def hold(conn: psycopg.Connection[Any], projection: str, tenant_id: str, position: int) -> None:
+    """Make the tenant stale while its rows are rebuilt: a marker failure, released when the
+    rebuild ends, or left (saying so) if it is interrupted."""
     conn.execute(
         "INSERT INTO read.projection_failures"
         " (projection, tenant_id, notification_id, event_type, aggregate_id, error)"
@@ -70,11 +100,21 @@ def record(
         (
             projection,
             tenant_id,
-            notification_id,
-            event_type,
-            aggregate_id,
-            f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
+            position,
+            HOLD_EVENT_TYPE,
+            NO_AGGREGATE,
+            "The tenant's rows are being rebuilt; if no rebuild runs, one was interrupted: run "
+            f"`starcard projections rebuild {projection} --tenant {tenant_id}` again.",
         ),
+    )
+
+
+def release(conn: psycopg.Connection[Any], projection: str, tenant_id: str) -> None:
+    """Take away the rebuild's marker: the rebuild is over (done, or failed saying why)."""
+    conn.execute(
+        "DELETE FROM read.projection_failures"
+        " WHERE projection = %s AND tenant_id = %s AND event_type = %s AND resolved_at IS NULL",
+        (projection, tenant_id, HOLD_EVENT_TYPE),
     )
 
 

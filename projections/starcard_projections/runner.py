@@ -14,6 +14,7 @@ failure: it is retried.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from uuid import UUID
 
 import psycopg
 import structlog
+from eventsourcing import persistence as eventsourcing_errors
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
@@ -38,6 +40,11 @@ from starcard_projections.referrals import ReferralsProjection
 from starcard_projections.tenancy import TenantIndex, declared_tenant
 
 log = structlog.get_logger(__name__)
+
+SCHEMA_DIGEST_DDL = """
+CREATE SCHEMA IF NOT EXISTS read;
+CREATE TABLE IF NOT EXISTS read.schema_digest (name text PRIMARY KEY, digest text NOT NULL);
+"""
 
 POSITIONS_DDL = """
 CREATE SCHEMA IF NOT EXISTS read;
@@ -81,16 +88,73 @@ PROJECTION_NAMES = list(PROJECTIONS)
 HEARTBEAT_SECONDS = 1.0
 """How often the follower records its sources' heads and that it is alive."""
 
+RETRY_PAUSE_SECONDS = 0.5
+MAX_RETRY_PAUSE_SECONDS = 10.0
+
+RETRIED_ERRORS: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    eventsourcing_errors.OperationalError,
+    eventsourcing_errors.InterfaceError,
+)
+"""Faults of a connection (the read models' or the event store's), waited out by ``follow``."""
+
+# SQLSTATEs of a fault in the connection or the server, not in the event: connection exceptions,
+# insufficient resources, the server shutting down, a deadlock or serialisation failure, a lock
+# not available. Any other error (a value out of range, a row too big for an index) fails again
+# on every retry, so it is the event's failure, and only its tenant's.
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
+TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "40001", "40P01", "55P03"})
+
+
+def is_transient(error: psycopg.Error, conn: psycopg.Connection[Any]) -> bool:
+    """Whether an error of ``conn`` is the database's passing fault rather than the event's."""
+    if conn.broken or conn.closed or isinstance(error, psycopg.InterfaceError):
+        return True
+    state = error.sqlstate
+    if state is None:
+        return isinstance(error, psycopg.OperationalError)
+    return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
+
+
+def _schema() -> list[str]:
+    return [
+        POSITIONS_DDL,
+        health.DDL,
+        failures.DDL,
+        *(make().ddl for make, _ in PROJECTIONS.values()),
+    ]
+
 
 def migrate(database_url: str) -> None:
-    """Create the ``read`` schema and every projection's tables."""
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('starcard.read.migrate'))")
-        conn.execute(POSITIONS_DDL)
-        conn.execute(health.DDL)
-        conn.execute(failures.DDL)
-        for make, _ in PROJECTIONS.values():
-            conn.execute(make().ddl)
+    """Create the ``read`` schema and every projection's tables, unless they are as this code
+    wants them already.
+
+    Every process and command runs this on start. ``ALTER TABLE ... IF NOT EXISTS`` takes an
+    exclusive lock on its table even when there is nothing to do, and would queue every reader
+    behind a long transaction (a tenant's rebuild), so the DDL runs only when its digest changed.
+    """
+    digest = hashlib.sha256("".join(_schema()).encode()).hexdigest()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(SCHEMA_DIGEST_DDL)
+        if _migrated(conn) == digest:
+            return
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('starcard.read.migrate'))")
+            if _migrated(conn) == digest:
+                return
+            for ddl in _schema():
+                conn.execute(ddl)
+            conn.execute(
+                "INSERT INTO read.schema_digest VALUES ('read', %s)"
+                " ON CONFLICT (name) DO UPDATE SET digest = excluded.digest",
+                (digest,),
+            )
+
+
+def _migrated(conn: psycopg.Connection[Any]) -> str | None:
+    row = conn.execute("SELECT digest FROM read.schema_digest WHERE name = 'read'").fetchone()
+    return row[0] if row else None
 
 
 class Item(NamedTuple):
@@ -107,6 +171,12 @@ class Item(NamedTuple):
 class CannotRebuild(Exception):
     """A tenant's rows could not be rebuilt: an event still cannot be applied."""
 
+    def __init__(self, projection: str, tenant_id: str, item: Item, error: Exception) -> None:
+        event_id = item.notification.id
+        super().__init__(f"{projection}: event {event_id} of {tenant_id} still fails: {error}")
+        self.item = item
+        self.error = error
+
 
 class Follower:
     """One projection following one source."""
@@ -118,12 +188,20 @@ class Follower:
         self.source = open_event_store(source.application, database_url, source.schema, pool_size=1)
         self.tenants = TenantIndex(self.source)
         # Generic plans prepared while the tables were nearly empty stay slow as they grow.
+        self._database_url = database_url
         self.conn = psycopg.connect(database_url, prepare_threshold=None)
         self.page_size = page_size
 
     def close(self) -> None:
         self.conn.close()
         self.source.close()
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """The read models' connection; a new one if the last one broke."""
+        if self.conn.closed or self.conn.broken:
+            self.conn.close()
+            self.conn = psycopg.connect(self._database_url, prepare_threshold=None)
+        return self.conn
 
     def head(self) -> int:
         """The last notification id of the source."""
@@ -158,7 +236,7 @@ class Follower:
 
     def step(self) -> int:
         """Apply the next page of events; returns how many were read (0 when caught up)."""
-        with self.conn.transaction():
+        with self.connection().transaction():
             position = self._lock_position()
             items = self._read(position + 1)
             if not items:
@@ -214,8 +292,11 @@ class Follower:
         try:
             with self.conn.transaction():
                 self.projection.apply(self.conn, [i.event for i in items])
-        except psycopg.OperationalError:
-            raise
+        except psycopg.Error as exc:
+            if is_transient(exc, self.conn):
+                raise
+            self.projection.reset()
+            return exc
         except Exception as exc:
             self.projection.reset()
             return exc
@@ -283,41 +364,71 @@ class Follower:
         return self.catch_up(progress)
 
     def rebuild_tenant(self, tenant_id: str, progress: Callable[[int, int], None]) -> int:
-        """Replace one tenant's rows by a replay of its events up to the shared position.
+        """Replace one tenant's rows by a replay of its events; returns the position they reach.
 
-        One transaction holding the position row: the running follower waits, then goes on from
-        the same position, now with the tenant's failures resolved. If an event of the tenant
-        still cannot be applied, nothing changes and :class:`CannotRebuild` says which.
+        The running follower is never held up for long: first the tenant is *held* (a marker
+        failure, committed, so the follower skips its events from then on), then one transaction
+        deletes its rows and replays its events up to the position of that moment without the
+        position lock, and only for the short tail since then takes the lock, replays the tail,
+        and resolves the tenant's failures (the marker with them). If an event of the tenant
+        still cannot be applied, nothing changes, that event is recorded as the tenant's failure
+        (it stays stale) and :class:`CannotRebuild` says which.
         """
         with self.conn.transaction():
-            position = self._lock_position()
-            for table in self.projection.tables:
-                self.conn.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (tenant_id,))
+            snapshot = self._shared_position()
+            failures.hold(self.conn, self.name, tenant_id, snapshot)
+        try:
+            with self.conn.transaction():
+                for table in self.projection.tables:
+                    self.conn.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (tenant_id,))
+                self.projection.reset()
+                theirs: set[str] = set()
+                self._replay(tenant_id, theirs, 0, snapshot, progress)
+                position = self._lock_position()
+                self._replay(tenant_id, theirs, snapshot, position, progress)
+                failures.release(self.conn, self.name, tenant_id)
+                failures.resolve(self.conn, self.name, tenant_id)
+        except CannotRebuild as exc:
             self.projection.reset()
-            for page in self._pages_of(tenant_id, position):
-                try:
-                    with self.conn.transaction():
-                        self.projection.apply(self.conn, [i.event for i in page])
-                except psycopg.OperationalError:
-                    raise
-                except Exception as exc:
-                    self.projection.reset()
-                    ids = f"{page[0].notification.id}-{page[-1].notification.id}"
-                    msg = f"{self.name}: events {ids} of {tenant_id} still fail: {exc}"
-                    raise CannotRebuild(msg) from exc
-                progress(page[-1].notification.id, position)
-            failures.resolve(self.conn, self.name, tenant_id)
+            with self.conn.transaction():
+                self._record_failure(tenant_id, exc.item, exc.error)
+                failures.release(self.conn, self.name, tenant_id)
+            raise
         progress(position, position)
         return position
 
-    def _pages_of(self, tenant_id: str, stop: int) -> Iterator[list[Item]]:
-        """The tenant's events up to ``stop``, a page at a time, decoding only what it must.
+    def _shared_position(self) -> int:
+        row = self.conn.execute(
+            "SELECT position FROM read.projection_positions WHERE name = %s", (self.name,)
+        ).fetchone()
+        return row[0] if row else 0
+
+    def _replay(
+        self,
+        tenant_id: str,
+        theirs: set[str],
+        after: int,
+        stop: int,
+        progress: Callable[[int, int], None],
+    ) -> None:
+        """Apply the tenant's events after `after` up to `stop`, a page at a time."""
+        for page in self._pages_of(tenant_id, theirs, after + 1, stop):
+            if (error := self._try(page)) is not None:
+                failed = next(
+                    (i for i in page if self._try([i]) is not None), page[0]
+                )  # one by one, rolled back each time, to name the event
+                raise CannotRebuild(self.name, tenant_id, failed, error)
+            progress(page[-1].notification.id, stop)
+
+    def _pages_of(
+        self, tenant_id: str, theirs: set[str], start: int, stop: int
+    ) -> Iterator[list[Item]]:
+        """The tenant's events from `start` to `stop`, a page at a time, decoding only what it
+        must.
 
         An aggregate's creation event comes before its other events and names its tenant, so one
-        pass learns which aggregates are the tenant's.
+        pass learns which aggregates are the tenant's (`theirs`, kept between calls).
         """
-        theirs: set[str] = set()
-        start = 1
         while start <= stop:
             notifications = self.source.recorder.select_notifications(
                 start=start, limit=self.page_size, stop=stop
@@ -331,9 +442,6 @@ class Follower:
                     if declared_tenant(event) == tenant_id:
                         theirs.add(str(n.originator_id))
                     if str(n.originator_id) in theirs:
-                        if isinstance(event, Exception):
-                            msg = f"{self.name}: event {n.id} of {tenant_id} is unreadable: {event}"
-                            raise CannotRebuild(msg) from event
                         page.append(Item(n, event))
             if page:
                 yield page
@@ -362,42 +470,37 @@ def rebuild_tenant(
         follower.close()
 
 
-def _reconnect(follower: Follower, database_url: str) -> None:
-    log.warning("database unavailable, retrying", projection=follower.name)
-    follower.conn.close()
-    time.sleep(1)
-    follower.conn = psycopg.connect(database_url, prepare_threshold=None)
-
-
 def _beat(followers: Sequence[Follower]) -> None:
     """Record each source's head and that the followers live (see ``health``)."""
-    heads: dict[str, int] = {}
-    for follower in followers:
-        heads[follower.name] = follower.head()
-    conn = followers[0].conn
+    heads = {follower.name: follower.head() for follower in followers}
+    conn = followers[0].connection()
     with conn.transaction():
         health.beat(conn, heads)
 
 
 def follow(database_url: str, stop: Event, idle_seconds: float = 0.05) -> None:
-    """Keep every projection up to date until ``stop`` is set."""
+    """Keep every projection up to date until ``stop`` is set.
+
+    The database going away (or restarting) is waited out with a growing pause, never a reason
+    to stop: each follower reconnects when it next needs its connection.
+    """
     migrate(database_url)
     followers = [Follower(database_url, name) for name in PROJECTION_NAMES]
     last_beat = 0.0
+    pause = RETRY_PAUSE_SECONDS
     try:
         while not stop.is_set():
-            applied = 0
-            for follower in followers:
-                try:
-                    applied += follower.step()
-                except psycopg.OperationalError:
-                    _reconnect(follower, database_url)
-            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
-                try:
+            try:
+                applied = sum(follower.step() for follower in followers)
+                if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                     _beat(followers)
                     last_beat = time.monotonic()
-                except psycopg.OperationalError:
-                    _reconnect(followers[0], database_url)
+            except RETRIED_ERRORS as exc:
+                log.warning("database unavailable, retrying", error=type(exc).__name__, pause=pause)
+                stop.wait(pause)
+                pause = min(pause * 2, MAX_RETRY_PAUSE_SECONDS)
+                continue
+            pause = RETRY_PAUSE_SECONDS
             if not applied:
                 stop.wait(idle_seconds)
     finally:

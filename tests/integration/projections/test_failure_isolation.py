@@ -7,6 +7,8 @@ as an unbounded API once let through). The projections follow as their process d
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 from starcard_cli.main import app as cli
 from starcard_loyalty.app import SCHEMA
 from starcard_loyalty.application import LoyaltyService
-from starcard_projections.failures import failures, stale_read_models, stale_tenants
+from starcard_projections.failures import failures, hold, stale_read_models, stale_tenants
 from starcard_projections.health import read_model_health
 from starcard_projections.loyalty import client_summary
 from starcard_projections.runner import CannotRebuild, Follower, rebuild_tenant
@@ -174,3 +176,45 @@ def test_a_whole_rebuild_meets_the_failure_again_and_isolates_it_again(
         (ANNA, True),
         (ANNA, False),
     ]
+
+
+def test_an_error_the_database_repeats_for_one_event_is_that_tenants_not_a_retry_for_all(
+    service: LoyaltyService, follower: Follower, conn: psycopg.Connection[Any]
+) -> None:
+    """A booking id too long for the read model's index makes PostgreSQL raise an
+    OperationalError (program limit exceeded) on every try: it is Anna's event's failure, not a
+    database outage, so Brook moves on."""
+    incompressible = "".join(random.Random(1).choices(string.ascii_letters, k=12_000))
+    visit(service, ANNA, "ada", incompressible, 0)
+    visit(service, BROOK, "bo", "b-1", 0)
+
+    follower.catch_up()
+
+    assert sessions(conn, BROOK, "bo") == 1
+    [failure] = failures(conn)
+    assert failure.tenant_id == ANNA
+    assert "ProgramLimitExceeded" in failure.error
+
+
+def test_an_interrupted_rebuild_leaves_its_tenant_held_and_saying_so_until_it_runs_again(
+    service: LoyaltyService, follower: Follower, conn: psycopg.Connection[Any], fresh_database: str
+) -> None:
+    visit(service, ANNA, "ada", "a-1", 0)
+    follower.catch_up()
+    with conn.transaction():  # what a rebuild does first, and an interrupted one leaves
+        hold(conn, "loyalty", ANNA, follower.position())
+    visit(service, ANNA, "ada", "a-2", 1)
+    visit(service, BROOK, "bo", "b-1", 1)
+
+    follower.catch_up()
+
+    assert sessions(conn, ANNA, "ada") == 1
+    assert sessions(conn, BROOK, "bo") == 1
+    [held] = failures(conn)
+    assert "rebuild" in held.error
+    assert f"--tenant {ANNA}" in held.error
+
+    rebuild_tenant(fresh_database, "loyalty", ANNA, lambda _done, _total: None)
+
+    assert sessions(conn, ANNA, "ada") == 2
+    assert failures(conn, include_resolved=True) == []

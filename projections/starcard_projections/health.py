@@ -33,6 +33,9 @@ class ReadModelHealth:
     """Seconds since the projections process last said it was following; None if it never has."""
     stale_tenants: int
     """Tenants whose rows stopped at an event this read model could not apply."""
+    failures: int
+    """Events it could not apply and nobody has resolved yet, whether or not their tenant is
+    known."""
 
     @property
     def lag(self) -> int:
@@ -64,7 +67,9 @@ def read_model_health(conn: psycopg.Connection[Any], names: Sequence[str]) -> li
             " extract(epoch FROM now() - p.heartbeat_at)::float8 AS heartbeat_age_seconds,"
             " (SELECT count(DISTINCT f.tenant_id) FROM read.projection_failures f"
             "  WHERE f.projection = n.name AND f.resolved_at IS NULL"
-            "  AND f.tenant_id IS NOT NULL)::int AS stale_tenants"
+            "  AND f.tenant_id IS NOT NULL)::int AS stale_tenants,"
+            " (SELECT count(*) FROM read.projection_failures f"
+            "  WHERE f.projection = n.name AND f.resolved_at IS NULL)::int AS failures"
             " FROM unnest(%s::text[]) WITH ORDINALITY AS n (name, i)"
             " LEFT JOIN read.projection_positions p ON p.name = n.name ORDER BY n.i",
             (list(names),),

@@ -14,7 +14,7 @@ import psycopg
 import structlog
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Gauge
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from starcard_projections.health import ReadModelHealth, read_model_health
 from starcard_projections.runner import PROJECTION_NAMES
 from starcard_runtime.lag import GROUP_PREFIX, consumer_lags
@@ -24,10 +24,15 @@ from starcard_gateway.settings import GatewaySettings
 log = structlog.get_logger(__name__)
 
 KAFKA_TIMEOUT_SECONDS = 5.0
+DATABASE_TIMEOUT_SECONDS = 2.0
 
 
 def read_models(conn: psycopg.Connection[Any]) -> list[ReadModelHealth]:
-    return read_model_health(conn, PROJECTION_NAMES)
+    """Every read model's health; a query held up (by a lock, say) gives up after a moment, so a
+    probe never piles up behind it."""
+    with conn.transaction():
+        conn.execute(f"SET LOCAL statement_timeout = {int(DATABASE_TIMEOUT_SECONDS * 1000)}")
+        return read_model_health(conn, PROJECTION_NAMES)
 
 
 def unready_reasons(models: list[ReadModelHealth], settings: GatewaySettings) -> list[str]:
@@ -69,6 +74,17 @@ class PipelineGauges:
             ["read_model"],
             registry=registry,
         )
+        self.failures = Gauge(
+            "starcard_read_model_failures",
+            "Events a read model could not apply, unresolved (their tenant known or not)",
+            ["read_model"],
+            registry=registry,
+        )
+        self.read_models_known = Gauge(
+            "starcard_read_model_health_known",
+            "1 when the database answered the last read-model health query, 0 when it did not",
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "starcard_consumer_lag_records",
             "Records of a partition a service's consumer group has not processed yet",
@@ -84,15 +100,30 @@ class PipelineGauges:
     async def refresh(
         self, pool: ConnectionPool[psycopg.Connection[Any]], settings: GatewaySettings
     ) -> None:
+        await self._refresh_read_models(pool)
+        await self._refresh_consumers(settings)
+
+    async def _refresh_read_models(self, pool: ConnectionPool[psycopg.Connection[Any]]) -> None:
         def query() -> list[ReadModelHealth]:
-            with pool.connection() as conn:
+            with pool.connection(timeout=DATABASE_TIMEOUT_SECONDS) as conn:
                 return read_models(conn)
 
-        for model in await asyncio.to_thread(query):
+        try:
+            models = await asyncio.to_thread(query)
+        except (psycopg.Error, PoolTimeout) as exc:
+            # The request metrics and the consumers' lag are still worth a scrape.
+            log.warning("read model health unknown", error=type(exc).__name__)
+            self.read_models_known.set(0)
+            return
+        for model in models:
             self.read_model_lag.labels(model.name).set(model.lag)
             age = model.heartbeat_age_seconds
             self.heartbeat_age.labels(model.name).set(float("inf") if age is None else age)
             self.stale_tenants.labels(model.name).set(model.stale_tenants)
+            self.failures.labels(model.name).set(model.failures)
+        self.read_models_known.set(1)
+
+    async def _refresh_consumers(self, settings: GatewaySettings) -> None:
         try:
             lags = await asyncio.wait_for(
                 consumer_lags(

@@ -50,34 +50,33 @@ async def consumer_lags(bootstrap_servers: str, group_prefix: str) -> list[Parti
         enable_auto_commit=False,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
     )
-    await admin.start()
     try:
+        await admin.start()
         await consumer.start()
-        try:
-            groups = sorted(
-                group
-                for group, *_ in await admin.list_consumer_groups()
-                if group.startswith(group_prefix)
-            )
-            committed = {group: await admin.list_consumer_group_offsets(group) for group in groups}
-            topics = sorted({tp.topic for offsets in committed.values() for tp in offsets})
-            described = await admin.describe_topics(topics) if topics else []
-            partitions = {
-                t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described
-            }
-            every = [TopicPartition(t, p) for t, ps in partitions.items() for p in ps]
-            ends = await consumer.end_offsets(every) if every else {}
-            lags: list[PartitionLag] = []
-            for group, offsets in committed.items():
-                for topic in sorted({tp.topic for tp in offsets}):
-                    for partition in partitions.get(topic, ()):
-                        tp = TopicPartition(topic, partition)
-                        mark = offsets.get(tp)
-                        offset = mark.offset if mark is not None and mark.offset >= 0 else None
-                        lags.append(PartitionLag(group, topic, partition, offset, ends[tp]))
-            return lags
-        finally:
-            with contextlib.suppress(KafkaError):
-                await consumer.stop()
+        groups = sorted(
+            group
+            for group, *_ in await admin.list_consumer_groups()
+            if group.startswith(group_prefix)
+        )
+        committed = {group: await admin.list_consumer_group_offsets(group) for group in groups}
+        topics = sorted({tp.topic for offsets in committed.values() for tp in offsets})
+        described = await admin.describe_topics(topics) if topics else []
+        partitions = {
+            t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described
+        }
+        every = [TopicPartition(t, p) for t, ps in partitions.items() for p in ps]
+        ends = await consumer.end_offsets(every) if every else {}
+        lags: list[PartitionLag] = []
+        for group, offsets in committed.items():
+            for topic in sorted({tp.topic for tp in offsets}):
+                for partition in partitions.get(topic, ()):
+                    tp = TopicPartition(topic, partition)
+                    mark = offsets.get(tp)
+                    offset = mark.offset if mark is not None and mark.offset >= 0 else None
+                    lags.append(PartitionLag(group, topic, partition, offset, ends[tp]))
+        return lags
     finally:
-        await admin.close()
+        with contextlib.suppress(KafkaError):
+            await consumer.stop()
+        with contextlib.suppress(KafkaError):
+            await admin.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -48,16 +48,20 @@ async def gateway_with(**settings: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def projections(fresh_database: str) -> Iterator[None]:
-    """The projections process's loop, following in a thread."""
+def projections(fresh_database: str) -> Iterator[Callable[[], None]]:
+    """The projections process's loop, following in a thread; yields what stops it."""
     stop = threading.Event()
     thread = threading.Thread(target=follow, args=(fresh_database, stop), daemon=True)
     thread.start()
-    try:
-        yield
-    finally:
+
+    def stopped() -> None:
         stop.set()
         thread.join(timeout=10)
+
+    try:
+        yield stopped
+    finally:
+        stopped()
 
 
 def execute(database_url: str, statement: str) -> None:
@@ -66,7 +70,7 @@ def execute(database_url: str, statement: str) -> None:
 
 
 async def test_ready_only_while_a_projections_process_follows_the_read_models(
-    fresh_database: str, projections: None
+    fresh_database: str, projections: Callable[[], None]
 ) -> None:
     async with gateway_with(DATABASE_URL=fresh_database) as gateway:
 
@@ -75,7 +79,8 @@ async def test_ready_only_while_a_projections_process_follows_the_read_models(
             assert (answer.status_code, answer.json()) == (200, {"status": "ready"})
 
         await eventually(ready, within=10)
-        # The process dies: its heartbeat stops (here: is made an hour old at once).
+        # The process dies: its heartbeat stops (and is made an hour old at once).
+        projections()
         execute(
             fresh_database,
             "UPDATE read.projection_positions SET heartbeat_at = now() - interval '1 hour'",
@@ -135,6 +140,8 @@ async def test_metrics_export_each_read_model_and_consumer_partition_lag(
         await eventually(caught_up)
 
     assert 'starcard_read_model_stale_tenants{read_model="loyalty"} 0.0' in metrics
+    assert 'starcard_read_model_failures{read_model="loyalty"} 0.0' in metrics
+    assert "starcard_read_model_health_known 1.0" in metrics
     assert "starcard_consumer_lag_known 1.0" in metrics
     assert 'starcard_read_model_heartbeat_age_seconds{read_model="referrals"}' in metrics
 

@@ -25,7 +25,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 RUN_DIR="${STARCARD_RUN_DIR:-$REPO/.run/stack}"
-read -ra UV_COMMAND <<<"${UV:-uv}" # "uv", a path, or "python3 -m uv"
+# "uv", a path, or "python3 -m uv"; else the copy `make` installs where the machine has none.
+if [ -z "${UV:-}" ] && ! command -v uv >/dev/null 2>&1 && [ -x "$REPO/.run/tools/uv/bin/uv" ]; then
+    UV="$REPO/.run/tools/uv/bin/uv"
+fi
+read -ra UV_COMMAND <<<"${UV:-uv}"
 NAMES=(mailbox loyalty referrals projections notifier gateway)
 export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
@@ -33,6 +37,7 @@ STOP_TIMEOUT=10
 RESTART_DELAY="${STARCARD_RESTART_DELAY:-1}"
 RESTART_MAX_DELAY="${STARCARD_RESTART_MAX_DELAY:-30}"
 STABLE_SECONDS=60
+STARTED=() # the processes this run of `up` started (those it found running are not its to judge)
 
 GATEWAY_HOST="${STARCARD_GATEWAY_HOST:-127.0.0.1}"
 GATEWAY_PORT="${STARCARD_GATEWAY_PORT:-8000}"
@@ -132,6 +137,7 @@ start() {
         sleep 0.1
         waited=$((waited + 1))
     done
+    STARTED+=("$name")
     log "$name: started (pid $(cat "$(pid_file "$name")"), log $(log_file "$name"))"
 }
 
@@ -153,6 +159,7 @@ cmd_supervise() {
         started=$SECONDS
         "$python" -m "$module" &
         child=$!
+        [ -z "$stopping" ] || kill -TERM "$child" 2>/dev/null || true # TERM came before $!
         echo "$child" >"$(pid_file "$name")"
         status=0
         wait "$child" || status=$?
@@ -165,6 +172,7 @@ cmd_supervise() {
         [ "$((SECONDS - started))" -lt "$STABLE_SECONDS" ] || delay="$RESTART_DELAY"
         echo "$(($(restarts "$name") + 1))" >"$(restarts_file "$name")"
         supervisor_says "$name" "process exited, restarting" "$status" "$delay"
+        [ -z "$stopping" ] || exit 0
         sleep "$delay" &
         wait $! || true
         [ -z "$stopping" ] || exit 0
@@ -182,7 +190,7 @@ start_failed() {
 wait_until_ready() {
     local started=$SECONDS name
     until curl -fsS -o /dev/null --max-time 2 "$READYZ" 2>/dev/null; do
-        for name in "${NAMES[@]}"; do
+        for name in "${STARTED[@]}"; do
             [ "$(restarts "$name")" -eq 0 ] || start_failed "$name"
         done
         if [ "$((SECONDS - started))" -ge "$READY_TIMEOUT" ]; then
@@ -193,7 +201,7 @@ wait_until_ready() {
     done
     # The consumers have no readiness route: make sure they survived their start-up too.
     sleep 1
-    for name in "${NAMES[@]}"; do
+    for name in "${STARTED[@]}"; do
         [ "$(restarts "$name")" -eq 0 ] || start_failed "$name"
     done
     log "ready: $READYZ answers; ${NAMES[*]} run"
@@ -230,8 +238,13 @@ cmd_up() {
 stop() {
     local name="$1" pid waited=0
     if ! pid="$(supervisor_pid "$name")"; then
+        if pid="$(our_pid "$name")"; then # its supervisor died (killed): stop it directly
+            log "$name: stopping (pid $pid, no supervisor)"
+            kill -TERM "$pid" 2>/dev/null || true
+        else
+            log "$name: not running"
+        fi
         rm -f "$(pid_file "$name")" "$(supervisor_file "$name")"
-        log "$name: not running"
         return 0
     fi
     log "$name: stopping (supervisor pid $pid)"

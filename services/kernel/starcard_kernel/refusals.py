@@ -65,6 +65,11 @@ class CodeAlreadyRedeemed(CodeRefusal):
         )
 
 
+UNUSABLE_CODE = (CodeNotFound, CodeOfAnotherClient, CodeExpired, CodeAlreadyRedeemed)
+"""Why a code found on a booking was not redeemed. The platform already took the discount, so
+none of these refuses the booking: it is logged, and the booking is processed as usual."""
+
+
 class InvalidAmount(ValueError):
     """An amount that cannot be worked with: negative, too large, or without a currency code."""
 

@@ -17,6 +17,7 @@ from starcard_events import (
 )
 from starcard_events.clock import ClockTicked
 from starcard_events.topics import CLOCK
+from starcard_kernel.refusals import UNUSABLE_CODE
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS
 from starcard_runtime.inbound import accept, rejecting
@@ -24,21 +25,12 @@ from starcard_runtime.records import InboundRecord
 
 from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
-from starcard_loyalty.domain.errors import (
-    CodeAlreadyRedeemed,
-    CodeExpired,
-    CodeNotFound,
-    CodeOfAnotherClient,
-    UnknownTenant,
-)
+from starcard_loyalty.domain.errors import UnknownTenant
 
 if TYPE_CHECKING:
     from starcard_loyalty.application import LoyaltyService
 
 log = structlog.get_logger(__name__)
-
-UNUSABLE_CODE = (CodeNotFound, CodeOfAnotherClient, CodeExpired, CodeAlreadyRedeemed)
-"""Why a code on a booking was not redeemed; the booking itself still counts."""
 
 
 def handle_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:

@@ -21,12 +21,7 @@ from starcard_events import (
 )
 from starcard_events.bookings import BookingDetails, Discount
 from starcard_events.topics import REFERRAL_VISITS
-from starcard_kernel.refusals import (
-    CodeAlreadyRedeemed,
-    CodeExpired,
-    CodeNotFound,
-    CodeOfAnotherClient,
-)
+from starcard_kernel.refusals import UNUSABLE_CODE
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.contracts import BOOKINGS, LINK_VISITS
 from starcard_runtime.inbound import accept, accept_or_skip, rejecting
@@ -39,9 +34,6 @@ if TYPE_CHECKING:
     from starcard_referrals.application import ReferralsService
 
 log = structlog.get_logger(__name__)
-
-UNUSABLE_CODE = (CodeNotFound, CodeOfAnotherClient, CodeExpired, CodeAlreadyRedeemed)
-"""Why a welcome code on a booking was not redeemed; the booking itself still stands."""
 
 
 def handle_record(service: ReferralsService, record: InboundRecord, unit: UnitOfWork) -> None:

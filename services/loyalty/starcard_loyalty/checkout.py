@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eventsourcing.application import AggregateNotFoundError
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
+from starcard_runtime.tenant_codes import code_in_batch, stored_code
 
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.codes import DiscountCode, check_money, normalize_code
 from starcard_loyalty.domain.errors import CodeAlreadyRedeemed, CodeExpired, CodeNotFound
-from starcard_loyalty.domain.ids import client_loyalty_id, discount_code_id
+from starcard_loyalty.domain.ids import client_loyalty_id
 from starcard_loyalty.domain.rewards import IssuedReward
 from starcard_loyalty.rewards_and_codes import RewardsAndCodes
 
@@ -69,7 +69,7 @@ class CheckoutUseCases(RewardsAndCodes):
         recorded as expired by the next redemption attempt, event or clock tick."""
         check_money(amount_minor, currency)
         moment = datetime.now(UTC) if at is None else at
-        discount = self._stored_code(tenant_id, normalize_code(code))
+        discount = stored_code(self, DiscountCode, tenant_id, normalize_code(code))
         discount.check_redeemable(client_id, moment)
         return self._quote(discount, amount_minor, currency)
 
@@ -94,7 +94,7 @@ class CheckoutUseCases(RewardsAndCodes):
         code = normalize_code(code)
 
         def redeem(unit: UnitOfWork) -> tuple[Fired | Refused, DiscountCode, ClientLoyalty]:
-            discount = self._code_of_tenant(unit, tenant_id, code)
+            discount = code_in_batch(unit, DiscountCode, tenant_id, code)
             discount.check_is_clients(client_id)
             client = self._client_with_code(unit, discount)
             self._expire_due(unit, client, at)
@@ -139,7 +139,7 @@ class CheckoutUseCases(RewardsAndCodes):
         Returns the queued reward that fired, if any.
         """
         self.programme_for(unit, tenant_id)
-        discount = self._code_of_tenant(unit, tenant_id, normalize_code(code))
+        discount = code_in_batch(unit, DiscountCode, tenant_id, normalize_code(code))
         discount.check_is_clients(client_id)
         client = self._client_with_code(unit, discount)
         self._expire_due(unit, client, at)
@@ -162,23 +162,6 @@ class CheckoutUseCases(RewardsAndCodes):
         if fired is not None:
             self._add_codes(unit, client, [fired])
         return fired
-
-    def _code_of_tenant(self, unit: UnitOfWork, tenant_id: str, code: str) -> DiscountCode:
-        """The tenant's code; another tenant's is not found, exactly like one never issued."""
-        discount = self._discount_code(unit, code)
-        if discount.tenant_id != tenant_id:
-            raise CodeNotFound(code)
-        return discount
-
-    def _stored_code(self, tenant_id: str, code: str) -> DiscountCode:
-        """The tenant's code as stored now (for a quote, which changes nothing)."""
-        try:
-            discount: DiscountCode = self.repository.get(discount_code_id(code))
-        except AggregateNotFoundError:
-            raise CodeNotFound(code) from None
-        if discount.tenant_id != tenant_id:
-            raise CodeNotFound(code)
-        return discount
 
     @staticmethod
     def _client_with_code(unit: UnitOfWork, discount: DiscountCode) -> ClientLoyalty:

@@ -32,10 +32,10 @@ from eventsourcing.application import AggregateNotFoundError
 from starcard_events.referral_facts import ReferralStage
 from starcard_kernel.codes import code_expiry, normalize_code
 from starcard_kernel.money import check_money
-from starcard_kernel.refusals import CodeNotFound
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
 from starcard_runtime.records import InboundRecord
+from starcard_runtime.tenant_codes import code_in_batch, stored_code
 
 from starcard_referrals.domain.credits import Available, CreditAccount, CreditUse
 from starcard_referrals.domain.errors import UnknownReferralCode, UnknownTenant
@@ -45,7 +45,6 @@ from starcard_referrals.domain.ids import (
     link_id,
     programme_id,
     referee_id,
-    welcome_code_id,
 )
 from starcard_referrals.domain.links import ClientLink, ReferralLink, VisitOutcome, referral_code
 from starcard_referrals.domain.programme import Delivery, ReferralProgramme, ReferralSettings
@@ -215,7 +214,7 @@ class ReferralsService(BatchApplication):
     ) -> None:
         """A booking used a welcome code: redeemed once (raises what the checkout would)."""
         self.settings_for(unit, tenant_id)
-        self._welcome_of_tenant(unit, tenant_id, normalize_code(code)).redeem(
+        code_in_batch(unit, WelcomeCode, tenant_id, normalize_code(code), fresh=True).redeem(
             booking_id, client_id, at
         )
 
@@ -375,7 +374,7 @@ class ReferralsService(BatchApplication):
     ) -> CodeQuote:
         """What the client's welcome code takes off `amount_minor`; changes nothing."""
         check_money(amount_minor, currency)
-        welcome = self._stored_welcome(tenant_id, normalize_code(code))
+        welcome = stored_code(self, WelcomeCode, tenant_id, normalize_code(code))
         welcome.check_redeemable(client_id, at or datetime.now(UTC), booking_id)
         return self._code_quote(welcome, amount_minor, currency)
 
@@ -395,7 +394,7 @@ class ReferralsService(BatchApplication):
         code = normalize_code(code)
 
         def redeem(unit: UnitOfWork) -> WelcomeCode:
-            welcome = self._welcome_of_tenant(unit, tenant_id, code)
+            welcome = code_in_batch(unit, WelcomeCode, tenant_id, code, fresh=True)
             welcome.value.off(amount_minor, currency)  # refuses another currency before use
             welcome.redeem(booking_id, client_id, at)
             return welcome
@@ -439,23 +438,6 @@ class ReferralsService(BatchApplication):
         except AggregateNotFoundError:
             return CreditAccount(tenant_id=tenant_id, client_id=client_id)
         return account
-
-    @staticmethod
-    def _welcome_of_tenant(unit: UnitOfWork, tenant_id: str, code: str) -> WelcomeCode:
-        """The tenant's code; another tenant's is not found, exactly like one never issued."""
-        welcome = unit.get(welcome_code_id(code), WelcomeCode, fresh=True)
-        if welcome is None or welcome.tenant_id != tenant_id:
-            raise CodeNotFound(code)
-        return welcome
-
-    def _stored_welcome(self, tenant_id: str, code: str) -> WelcomeCode:
-        try:
-            welcome: WelcomeCode = self.repository.get(welcome_code_id(code))
-        except AggregateNotFoundError:
-            raise CodeNotFound(code) from None
-        if welcome.tenant_id != tenant_id:
-            raise CodeNotFound(code)
-        return welcome
 
     @staticmethod
     def _code_quote(welcome: WelcomeCode, amount_minor: int, currency: str) -> CodeQuote:

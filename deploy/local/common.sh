@@ -22,3 +22,15 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
 }
+
+# The command line of a script that manages one server: each of install, start, stop and status
+# is the script's cmd_<name> function.
+run_command() {
+    case "${1:-}" in
+    install | start | stop | status) "cmd_$1" ;;
+    *)
+        echo "usage: $0 install|start|stop|status" >&2
+        exit 2
+        ;;
+    esac
+}

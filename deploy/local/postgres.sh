@@ -189,13 +189,4 @@ cmd_status() {
     return 3
 }
 
-case "${1:-}" in
-install) cmd_install ;;
-start) cmd_start ;;
-stop) cmd_stop ;;
-status) cmd_status ;;
-*)
-    echo "usage: $0 install|start|stop|status" >&2
-    exit 2
-    ;;
-esac
+run_command "$@"

@@ -22,9 +22,14 @@ from starcard_events.facts import (
     StarEarned,
     Visit,
 )
-from starcard_events.notifications import Notice, NotificationRequested
-from starcard_events.topics import LOYALTY_FACTS, NOTIFICATIONS
-from starcard_runtime.outbound import Outbound, client_record, derived_event_id
+from starcard_events.notifications import Notice
+from starcard_events.topics import LOYALTY_FACTS
+from starcard_runtime.outbound import (
+    Outbound,
+    client_record,
+    notification_id,
+    notification_request,
+)
 
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.client import ClientLoyalty
@@ -118,9 +123,7 @@ class LoyaltyPublisher:
 
     def _notice(self, event: Any, owner: tuple[str, str]) -> Outbound:
         notice = Notice(
-            notification_id=derived_event_id(
-                event.originator_id, event.originator_version, "notification"
-            ),
+            notification_id=notification_id(event),
             client_id=owner[1],
             kind="reward_issued",
             tenant_name=self._tenant_name(owner[0]),
@@ -129,12 +132,6 @@ class LoyaltyPublisher:
             code=event.code,
             expires_at=event.expires_at,
         )
-        return client_record(
-            NOTIFICATIONS,
-            NotificationRequested,
-            event,
-            notice,
-            owner=owner,
-            at=event.issued_at,
-            resolve=self._topic,
+        return notification_request(
+            event, notice, owner=owner, at=event.issued_at, resolve=self._topic
         )

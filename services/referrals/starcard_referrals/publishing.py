@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 from starcard_events.money import Money
-from starcard_events.notifications import Notice, NoticeKind, NotificationRequested
+from starcard_events.notifications import Notice, NoticeKind
 from starcard_events.referral_facts import (
     Credit,
     CreditApplied,
@@ -34,9 +34,14 @@ from starcard_events.referral_facts import (
     WelcomeCodeRedeemed,
     WelcomeCodeUse,
 )
-from starcard_events.topics import NOTIFICATIONS, REFERRAL_FACTS
+from starcard_events.topics import REFERRAL_FACTS
 from starcard_runtime.batching import WorkingSet
-from starcard_runtime.outbound import Outbound, client_record, derived_event_id
+from starcard_runtime.outbound import (
+    Outbound,
+    client_record,
+    notification_id,
+    notification_request,
+)
 
 from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue
@@ -160,12 +165,9 @@ class ReferralsPublisher:
             ),
             business_email=event.alert_email,
         )
-        return [
-            self._fact(
-                ReferralRewardDue, event, due, owner=(tenant_id, referrer), at=event.rewarded_at
-            ),
-            self._request(event, notice, owner=(tenant_id, referrer), at=event.rewarded_at),
-        ]
+        return self._announce(
+            ReferralRewardDue, event, due, notice, owner=(tenant_id, referrer), at=event.rewarded_at
+        )
 
     def _welcome(self, event: Any) -> Sequence[Outbound]:
         referee = self._aggregate(event.originator_id)
@@ -186,12 +188,9 @@ class ReferralsPublisher:
             code=event.code,
             expires_at=event.expires_at,
         )
-        return [
-            self._fact(
-                WelcomeCodeIssued, event, code, owner=(tenant_id, client_id), at=event.issued_at
-            ),
-            self._request(event, notice, owner=(tenant_id, client_id), at=event.issued_at),
-        ]
+        return self._announce(
+            WelcomeCodeIssued, event, code, notice, owner=(tenant_id, client_id), at=event.issued_at
+        )
 
     def _credit(self, event: Any) -> Sequence[Outbound]:
         account = self._aggregate(event.originator_id)
@@ -210,12 +209,9 @@ class ReferralsPublisher:
             event.value,
             message="Thank you for sending a friend our way.",
         )
-        return [
-            self._fact(
-                CreditIssued, event, credit, owner=(tenant_id, client_id), at=event.issued_at
-            ),
-            self._request(event, notice, owner=(tenant_id, client_id), at=event.issued_at),
-        ]
+        return self._announce(
+            CreditIssued, event, credit, notice, owner=(tenant_id, client_id), at=event.issued_at
+        )
 
     def _notice(
         self,
@@ -232,9 +228,7 @@ class ReferralsPublisher:
     ) -> Notice:
         size = value_of(value)
         return Notice(
-            notification_id=derived_event_id(
-                event.originator_id, event.originator_version, "notification"
-            ),
+            notification_id=notification_id(event),
             client_id=client_id,
             kind=kind,
             tenant_name=self._tenant_name(tenant_id),
@@ -275,15 +269,18 @@ class ReferralsPublisher:
             REFERRAL_FACTS, kind, event, data, owner=owner, at=at, resolve=self._topic
         )
 
-    def _request(
-        self, event: Any, notice: Notice, *, owner: tuple[str, str], at: datetime
-    ) -> Outbound:
-        return client_record(
-            NOTIFICATIONS,
-            NotificationRequested,
-            event,
-            notice,
-            owner=owner,
-            at=at,
-            resolve=self._topic,
-        )
+    def _announce(
+        self,
+        kind: type[BaseModel],
+        event: Any,
+        data: BaseModel,
+        notice: Notice,
+        *,
+        owner: tuple[str, str],
+        at: datetime,
+    ) -> Sequence[Outbound]:
+        """The fact, and the email it asks the notifier for."""
+        return [
+            self._fact(kind, event, data, owner=owner, at=at),
+            notification_request(event, notice, owner=owner, at=at, resolve=self._topic),
+        ]

@@ -12,10 +12,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
-from starcard_events.topics import booking_key
+from starcard_events.notifications import NotificationRequested
+from starcard_events.topics import NOTIFICATIONS, booking_key
 
 RELAY_NAMESPACE = uuid.UUID("0b7c31f4-5a4e-4f55-9d0b-6c3a3f1e2d11")
 
@@ -67,3 +69,14 @@ def client_record(
         key=booking_key(tenant_id, client_id),
         value=record.model_dump_json().encode(),
     )
+
+
+def notification_id(cause: Any) -> uuid.UUID:
+    """The id of the email the aggregate event `cause` asks for: the same on every re-publication,
+    so the notifier sends it once."""
+    return derived_event_id(cause.originator_id, cause.originator_version, "notification")
+
+
+notification_request = partial(client_record, NOTIFICATIONS, NotificationRequested)
+"""The request to the notifier (``starcard.notifications.v1``) to send a `Notice`:
+``notification_request(cause, notice, owner=..., at=..., resolve=...)``."""

@@ -24,12 +24,8 @@ TOPICS = (BOOKING_EVENTS, CLOCK)
 
 
 def outbox_relay(service: LoyaltyService, settings: RuntimeSettings) -> OutboxRelay:
-    return OutboxRelay(
-        name="loyalty",
-        application=service,
-        translate=LoyaltyPublisher(service, settings.topic),
-        database_url=settings.database_url,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+    return OutboxRelay.deployed(
+        "loyalty", service, LoyaltyPublisher(service, settings.topic), settings
     )
 
 

@@ -22,12 +22,8 @@ TOPICS = (REFERRAL_VISITS, BOOKING_EVENTS)
 
 
 def outbox_relay(service: ReferralsService, settings: RuntimeSettings) -> OutboxRelay:
-    return OutboxRelay(
-        name="referrals",
-        application=service,
-        translate=ReferralsPublisher(service, settings.topic),
-        database_url=settings.database_url,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+    return OutboxRelay.deployed(
+        "referrals", service, ReferralsPublisher(service, settings.topic), settings
     )
 
 

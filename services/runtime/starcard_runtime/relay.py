@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from starcard_runtime.leadership import await_leadership
 from starcard_runtime.outbound import Outbound, Translate
+from starcard_runtime.settings import RuntimeSettings
 from starcard_runtime.tailer import FormerPosition, LogTailer
 
 log = structlog.get_logger(__name__)
@@ -58,6 +59,23 @@ class OutboxRelay:
             enable_idempotence=True,
             acks="all",
             linger_ms=5,
+        )
+
+    @classmethod
+    def deployed(
+        cls,
+        name: str,
+        application: Application[Any],
+        translate: Translate,
+        settings: RuntimeSettings,
+    ) -> OutboxRelay:
+        """The relay of a service's process, on the database and brokers of its `settings`."""
+        return cls(
+            name=name,
+            application=application,
+            translate=translate,
+            database_url=settings.database_url,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
         )
 
     def _position(self) -> int:

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -66,6 +66,39 @@ def scratch_database(admin_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextmanager
+def scratch_settings(base: RuntimeSettings) -> Iterator[RuntimeSettings]:
+    """The settings of a run in a scratch database, under topics of its own."""
+    with scratch_database(base.database_url) as database_url:
+        yield RuntimeSettings(
+            DATABASE_URL=database_url,
+            KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
+            STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
+        )
+
+
+@contextmanager
+def running(settings: RuntimeSettings, modules: Sequence[str]) -> Iterator[None]:
+    """Each of `modules` running as deployed (``python -m``) on `settings`, until the block ends."""
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "STARCARD_TOPIC_PREFIX": settings.topic_prefix,
+        "STARCARD_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    }
+    processes = [
+        subprocess.Popen([sys.executable, "-m", module], env=env)  # noqa: S603
+        for module in modules
+    ]
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(30)
 
 
 async def create_topic(bootstrap: str, topic: str) -> None:
@@ -128,18 +161,7 @@ async def pipeline(
         TENANT, session_count=10, message="Ten hours!", discount_percent=25, min_minutes=60
     )
     commands.close()
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "STARCARD_TOPIC_PREFIX": settings.topic_prefix,
-        "STARCARD_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-    }
-    modules = ["starcard_loyalty"] * instances + ["starcard_projections"]
-    processes = [
-        subprocess.Popen([sys.executable, "-m", module], env=env)  # noqa: S603
-        for module in modules
-    ]
-    try:
+    with running(settings, ["starcard_loyalty"] * instances + ["starcard_projections"]):
         await asyncio.sleep(3)  # let the consumer join its group before the clock starts
         began = time.perf_counter()
         published = await publish(settings.kafka_bootstrap_servers, topic, records)
@@ -153,11 +175,6 @@ async def pipeline(
                 raise SystemExit("pipeline did not finish within 10 minutes")
             await asyncio.sleep(0.05)
         return time.perf_counter() - began
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(30)
 
 
 async def raw_consume(bootstrap: str, topic: str, count: int) -> tuple[float, list[bytes]]:
@@ -239,12 +256,7 @@ def main() -> None:
         f"Ingest benchmark: {args.events:,} AppointmentCompleted over {args.clients:,} clients,"
         f" {args.instances} loyalty service process(es), {PARTITIONS} partitions"
     )
-    with scratch_database(base.database_url) as database_url:
-        settings = RuntimeSettings(
-            DATABASE_URL=database_url,
-            KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
-            STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
-        )
+    with scratch_settings(base) as settings:
         elapsed = asyncio.run(pipeline(settings, records, args.instances))
         pipeline_rate = args.events / elapsed
         print(
@@ -256,7 +268,7 @@ def main() -> None:
         consume_s, values = asyncio.run(
             raw_consume(settings.kafka_bootstrap_servers, topic, args.events)
         )
-        copy_s = raw_copy(database_url, values)
+        copy_s = raw_copy(settings.database_url, values)
         consume_rate, copy_rate = args.events / consume_s, args.events / copy_s
         raw_rate = args.events / (consume_s + copy_s)
         print(f"raw       aiokafka consume           {consume_rate:>10,.0f} records/s")
@@ -264,10 +276,10 @@ def main() -> None:
         print(f"raw       consume + COPY             {raw_rate:>10,.0f} records/s")
 
         ceiling_1 = store_ceiling(
-            database_url, min(args.events, args.clients + 2000), args.clients, 1
+            settings.database_url, min(args.events, args.clients + 2000), args.clients, 1
         )
-        ceiling_100 = store_ceiling(database_url, args.events, args.clients, 100)
-        ceiling_1000 = store_ceiling(database_url, args.events, args.clients, 1000)
+        ceiling_100 = store_ceiling(settings.database_url, args.events, args.clients, 100)
+        ceiling_1000 = store_ceiling(settings.database_url, args.events, args.clients, 1000)
         print(f"store     save, 1 aggregate/tx       {ceiling_1:>10,.0f} events/s")
         print(f"store     save, 100 aggregates/tx    {ceiling_100:>10,.0f} events/s")
         print(f"store     save, 1000 aggregates/tx   {ceiling_1000:>10,.0f} events/s")

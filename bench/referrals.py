@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from ingest import TENANT, create_topic, feed, pipeline, publish, scratch_database
+from ingest import TENANT, create_topic, feed, pipeline, publish, running, scratch_settings
 from starcard_events import examples
 from starcard_events.topics import (
     BOOKING_EVENTS,
@@ -87,17 +83,7 @@ async def referral_pipeline(settings: RuntimeSettings, count: int, referrers: in
     links = [commands.link_for(TENANT, f"client-{n:05d}", START).code for n in range(referrers)]
     commands.close()
     visits, bookings = journeys(links, count)
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "STARCARD_TOPIC_PREFIX": settings.topic_prefix,
-        "STARCARD_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-    }
-    processes = [
-        subprocess.Popen([sys.executable, "-m", module], env=env)  # noqa: S603
-        for module in ("starcard_referrals", "starcard_projections")
-    ]
-    try:
+    with running(settings, ["starcard_referrals", "starcard_projections"]):
         await asyncio.sleep(3)  # let the consumer join its group before the clock starts
         began = time.perf_counter()
         await publish(bootstrap, settings.topic(REFERRAL_VISITS), visits)
@@ -107,11 +93,6 @@ async def referral_pipeline(settings: RuntimeSettings, count: int, referrers: in
                 raise SystemExit("referrals did not settle within 10 minutes")
             await asyncio.sleep(0.05)
         return time.perf_counter() - began
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(30)
 
 
 def main() -> None:
@@ -125,24 +106,14 @@ def main() -> None:
         f"Referrals benchmark: {args.journeys:,} journeys ({events:,} events) through"
         f" {args.referrers:,} referrers' links; then the loyalty pipeline on as many records"
     )
-    with scratch_database(base.database_url) as database_url:
-        settings = RuntimeSettings(
-            DATABASE_URL=database_url,
-            KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
-            STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
-        )
+    with scratch_settings(base) as settings:
         elapsed = asyncio.run(referral_pipeline(settings, args.journeys, args.referrers))
     referral_rate = events / elapsed
     print(
         f"referrals publish -> credit visible    {referral_rate:>10,.0f} events/s"
         f"  {args.journeys / elapsed:>8,.0f} journeys/s  ({elapsed:.1f} s)"
     )
-    with scratch_database(base.database_url) as database_url:
-        settings = RuntimeSettings(
-            DATABASE_URL=database_url,
-            KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
-            STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
-        )
+    with scratch_settings(base) as settings:
         loyalty_elapsed = asyncio.run(pipeline(settings, feed(events, args.journeys), 1))
     loyalty_rate = events / loyalty_elapsed
     print(f"loyalty   publish -> star visible      {loyalty_rate:>10,.0f} events/s")

@@ -41,7 +41,7 @@ from starcard_referrals.api import UnknownTenant as NoReferralProgramme
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from starcard_gateway.models import ErrorPublic
+from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.tenants import InvalidTenant, TenantExists, TenantNotFound
 
 REFUSED_REQUEST: dict[int | str, dict[str, Any]] = {

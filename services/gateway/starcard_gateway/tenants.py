@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
+from starcard_events.envelope import TENANT_ID_PATTERN
 from starcard_loyalty.api import LoyaltyService
 from starcard_referrals.api import ReferralsService
 
@@ -38,7 +39,6 @@ CREATE TABLE IF NOT EXISTS gateway.api_keys (
 CREATE INDEX IF NOT EXISTS api_keys_tenant_id ON gateway.api_keys (tenant_id);
 """
 
-TENANT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 API_KEY_PATTERN = re.compile(r"^sc_(?P<key_id>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]+)$")
 
 
@@ -78,7 +78,7 @@ def migrate(database_url: str) -> None:
 
 def check_tenant_id(tenant_id: str) -> str:
     """Tenant ids go into Kafka keys (``tenant_id:client_id``) and URLs, hence the narrow set."""
-    if not TENANT_ID_PATTERN.fullmatch(tenant_id):
+    if not re.fullmatch(TENANT_ID_PATTERN, tenant_id):
         msg = (
             f"Tenant id {tenant_id!r} must be 1 to 63 lowercase letters, digits, '-' or '_', "
             "starting with a letter or digit."

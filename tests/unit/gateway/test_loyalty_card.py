@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from starcard_gateway.models import LoyaltyCardPublic
+from starcard_gateway.models.loyalty import LoyaltyCardPublic
 from starcard_projections.loyalty import (
     LoyaltyCard,
     NextReward,

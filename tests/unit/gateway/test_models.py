@@ -1,6 +1,6 @@
 """What the API shows of a tenant's milestones."""
 
-from starcard_gateway.models import MilestonePublic, MilestonesPublic
+from starcard_gateway.models.loyalty import MilestonePublic, MilestonesPublic
 from starcard_loyalty.domain.counting import Milestone
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 

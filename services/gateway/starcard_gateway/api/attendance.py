@@ -20,19 +20,19 @@ from starcard_projections.attendance import check_in_count, segment, tags
 from starcard_gateway.api.loyalty import ClientIdPath, PageOffset, PageSize
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
-from starcard_gateway.models import (
+from starcard_gateway.models.attendance import (
     AttendanceCounting,
     AttendanceMilestoneFields,
     AttendanceMilestonePublic,
     AttendanceMilestonesPublic,
     CheckInCountPublic,
-    ErrorPublic,
-    MilestoneActivity,
     OriginalCount,
     OriginalCountPublic,
     SegmentPublic,
     TagsPublic,
 )
+from starcard_gateway.models.common import ErrorPublic
+from starcard_gateway.models.loyalty import MilestoneActivity
 
 UNKNOWN: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "No such automation in the tenant's programme."}

@@ -15,7 +15,7 @@ from starcard_referrals.api import is_welcome_code
 
 from starcard_gateway.deps import LoyaltyDep, ReferralsDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
-from starcard_gateway.models import (
+from starcard_gateway.models.checkout import (
     CodeQuotePublic,
     CodeQuoteRequest,
     CodeRedeemRequest,
@@ -24,8 +24,8 @@ from starcard_gateway.models import (
     CreditQuoteRequest,
     CreditRedeemRequest,
     CreditRedemptionPublic,
-    ErrorPublic,
 )
+from starcard_gateway.models.common import ErrorPublic
 
 REFUSED_CODE: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "No such code for this tenant."},

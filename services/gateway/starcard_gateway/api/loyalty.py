@@ -13,13 +13,11 @@ from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
-from starcard_gateway.models import (
-    MAX_OFFSET,
-    MAX_PAGE_SIZE,
+from starcard_gateway.models.common import MAX_OFFSET, MAX_PAGE_SIZE, ErrorPublic
+from starcard_gateway.models.loyalty import (
     ClientSummaryPublic,
     CountDiscountedSessions,
     CountDiscountedSessionsPublic,
-    ErrorPublic,
     LoyalClientsPublic,
     LoyaltyCardPublic,
     LoyaltySettingsPublic,

@@ -9,9 +9,9 @@ from starcard_events.envelope import TENANT_ID_PATTERN
 
 from starcard_gateway.deps import TenantRegistryDep, read_strictly, require_operator
 from starcard_gateway.errors import REFUSED_REQUEST
-from starcard_gateway.models import (
+from starcard_gateway.models.common import ErrorPublic
+from starcard_gateway.models.operator import (
     ApiKeyPublic,
-    ErrorPublic,
     TenantCreate,
     TenantCreatedPublic,
     TenantsPublic,

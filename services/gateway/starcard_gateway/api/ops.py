@@ -12,7 +12,8 @@ from psycopg_pool import PoolTimeout
 
 from starcard_gateway.deps import ResourcesDep, SettingsDep
 from starcard_gateway.health import read_models, unready_reasons
-from starcard_gateway.models import ErrorPublic, StatusPublic
+from starcard_gateway.models.common import ErrorPublic
+from starcard_gateway.models.ops import StatusPublic
 
 READY_TIMEOUT_SECONDS = 2.0
 

@@ -25,9 +25,9 @@ from starcard_gateway.deps import (
     TenantDep,
 )
 from starcard_gateway.errors import REFUSED_REQUEST
-from starcard_gateway.models import (
-    ErrorPublic,
-    LoyaltyCardPublic,
+from starcard_gateway.models.common import ErrorPublic
+from starcard_gateway.models.loyalty import LoyaltyCardPublic
+from starcard_gateway.models.portal import (
     PortalReferralsPublic,
     PortalTokenPublic,
     PortalTokenRequest,

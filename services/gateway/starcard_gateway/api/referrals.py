@@ -10,9 +10,9 @@ from starcard_projections.referrals import client_link_code, client_referrals, r
 from starcard_gateway.api.loyalty import ClientIdPath
 from starcard_gateway.deps import ReadConnDep, ReferralsDep, StrictTenantRequest, TenantDep
 from starcard_gateway.errors import REFUSED_REQUEST
-from starcard_gateway.models import (
+from starcard_gateway.models.common import ErrorPublic
+from starcard_gateway.models.referrals import (
     ClientReferralsPublic,
-    ErrorPublic,
     ReferralSettingsChange,
     ReferralSettingsPublic,
     ReferralSummaryPublic,

@@ -20,13 +20,13 @@ from starcard_loyalty.api import KINDS
 
 from starcard_gateway.api import attendance as attendance_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
-from starcard_gateway.models import (
+from starcard_gateway.models.attendance import (
     AttendanceCounting,
     AttendanceMilestoneFields,
     AttendanceMilestonePublic,
-    MilestoneActivity,
     OriginalCount,
 )
+from starcard_gateway.models.loyalty import MilestoneActivity
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
 from starcard_gateway.pages.dashboard import page_context
 from starcard_gateway.pages.rendering import (

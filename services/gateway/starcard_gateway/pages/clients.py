@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
-from starcard_gateway.models import ClientReferralsPublic
+from starcard_gateway.models.referrals import ClientReferralsPublic
 from starcard_gateway.pages.auth import SessionDep
 from starcard_gateway.pages.dashboard import DONE, page_context
 from starcard_gateway.pages.rendering import PageError, redirect, render

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
-from starcard_gateway.models import (
+from starcard_gateway.models.loyalty import (
     CountDiscountedSessions,
     MilestoneActivity,
     MilestoneFields,

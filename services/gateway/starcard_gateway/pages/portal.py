@@ -18,7 +18,8 @@ from starcard_referrals.api import UnknownTenant as NoReferralProgramme
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.api import portal as portal_api
 from starcard_gateway.deps import LoyaltyDep, PortalTokensDep, ReadConnDep, ReferralsDep
-from starcard_gateway.models import LoyaltyCardPublic, PortalReferralsPublic
+from starcard_gateway.models.loyalty import LoyaltyCardPublic
+from starcard_gateway.models.portal import PortalReferralsPublic
 from starcard_gateway.pages.auth import portal_client, verified_client
 from starcard_gateway.pages.rendering import PageError, read_form, redirect, render
 from starcard_gateway.pages.sessions import PORTAL_COOKIE, PORTAL_PATH, set_cookie

@@ -12,7 +12,7 @@ from starcard_referrals.api import Delivery, Trigger
 
 from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.deps import LoyaltyDep, ReferralsDep
-from starcard_gateway.models import ReferralSettingsChange, ReferralSettingsPublic
+from starcard_gateway.models.referrals import ReferralSettingsChange, ReferralSettingsPublic
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
 from starcard_gateway.pages.dashboard import DONE, page_context
 from starcard_gateway.pages.money_fields import major_units, minor_units

@@ -1,0 +1,138 @@
+"""The client portal's models: the token a tenant mints for a client, and the client's
+referral link, referrals and credit banner, in the words the portal shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starcard_events.envelope import ClientId
+from starcard_events.money import Money
+from starcard_events.money_format import format_money
+from starcard_projections.referrals import CreditBanner, ReferralRow
+from starcard_referrals.api import Link, ReferralSettings, Trigger
+
+from starcard_gateway.models.common import money_by_currency
+
+DEFAULT_PORTAL_TTL_MINUTES = 7 * 24 * 60
+MAX_PORTAL_TTL_MINUTES = 30 * 24 * 60
+NO_BOOKING_PAGE_HINT = (
+    "No link yet: it appears once the business sets its booking page (booking_page_url in its "
+    "referral settings)."
+)
+
+
+class PortalTokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: ClientId = Field(
+        description="The client the token is for: the platform's client id (letters, digits, "
+        "'_', '.', '-'; up to 128 characters), as in the booking events."
+    )
+    ttl_minutes: int = Field(
+        default=DEFAULT_PORTAL_TTL_MINUTES,
+        ge=1,
+        le=MAX_PORTAL_TTL_MINUTES,
+        description="How long the token works, in minutes: 7 days unless given, 30 days at most.",
+        examples=[DEFAULT_PORTAL_TTL_MINUTES],
+    )
+
+
+class PortalTokenPublic(BaseModel):
+    token: str = Field(
+        description="The client's portal token, for `Authorization: Bearer <token>` on "
+        "`/v1/portal` routes. It opens that client's portal only, never the tenant's API."
+    )
+    expires_at: datetime = Field(description="When the token stops working.")
+    portal_url: str | None = Field(
+        description="The portal's address with the token in its fragment, to send the client; "
+        "null when the gateway has no `STARCARD_PORTAL_URL`."
+    )
+
+
+class ReferralLinkPublic(BaseModel):
+    code: str = Field(description="The client's referral code, the same every time.")
+    url: str | None = Field(
+        description="The link to share: the business's booking page with `?ref=<code>`; null "
+        "until the business sets its booking page."
+    )
+    hint: str | None = Field(description="Why `url` is null, when it is; else null.")
+
+    @classmethod
+    def from_link(cls, link: Link) -> ReferralLinkPublic:
+        hint = NO_BOOKING_PAGE_HINT if link.url is None else None
+        return cls(code=link.code, url=link.url, hint=hint)
+
+
+class PortalReferralPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    stage: Literal["invited", "booked", "completed"] = Field(
+        description="How far the friend got: invited, booked, completed."
+    )
+    colour: Literal["red", "amber", "green"] = Field(
+        description="Its dot: red invited, amber booked, green completed."
+    )
+
+
+class CreditBannerPublic(BaseModel):
+    amounts: list[Money] = Field(description="Fixed credit left, by currency.")
+    percents: list[int] = Field(description="Unused percentage credits, oldest first.")
+    text: str = Field(
+        description="The banner as the client reads it.",
+        examples=["You have £10.00 credit — it will be applied at your next booking"],
+    )
+
+    @classmethod
+    def from_banner(cls, banner: CreditBanner) -> CreditBannerPublic:
+        amounts = money_by_currency(banner.amounts)
+        parts = [format_money(m.amount_minor, m.currency) for m in amounts]
+        credits = [f"{_and(parts)} credit"] if parts else []
+        if banner.percents:
+            credits.append(f"{_and([f'{percent}%' for percent in banner.percents])} off")
+        when = (
+            "it will be applied at your next booking"
+            if len(parts) + len(banner.percents) == 1
+            else "they will be applied from your next booking"
+        )
+        return cls(
+            amounts=amounts, percents=banner.percents, text=f"You have {_and(credits)} — {when}"
+        )
+
+
+def _and(items: list[str]) -> str:
+    """The items as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
+
+
+class PortalReferralsPublic(BaseModel):
+    link: ReferralLinkPublic = Field(description="The client's own referral link.")
+    referrals: list[PortalReferralPublic] = Field(
+        description="The friends who came through it, most recent first."
+    )
+    credit_banner: CreditBannerPublic | None = Field(
+        description="The client's unused referral credit; null when they have none."
+    )
+    count: int = Field(description="How many people came through the link.")
+    pending_rewards: int = Field(
+        description="Referrals that will earn the client a reward once the friend's first paid "
+        "visit is done (booked, not completed yet, when the programme rewards on completion)."
+    )
+
+    @classmethod
+    def from_parts(
+        cls,
+        link: Link,
+        rows: list[ReferralRow],
+        banner: CreditBanner | None,
+        settings: ReferralSettings,
+    ) -> PortalReferralsPublic:
+        on_completion = settings.trigger is Trigger.FIRST_COMPLETED
+        return cls(
+            link=ReferralLinkPublic.from_link(link),
+            referrals=[PortalReferralPublic.model_validate(row) for row in rows],
+            credit_banner=None if banner is None else CreditBannerPublic.from_banner(banner),
+            count=len(rows),
+            pending_rewards=sum(1 for row in rows if row.stage == "booked") if on_completion else 0,
+        )

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from starcard_notifier.domain.contact import Contact
-from starcard_notifier.domain.notification import Notification, NotificationRequest
+from starcard_notifier.domain.notification import Content, Notification, NotificationRequest
+from starcard_notifier.rendering import render
 
 TENANT = "serenity-massage"
 CLIENT = "client-1"
@@ -15,6 +16,7 @@ NOTIFICATION_ID = UUID("5f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f")
 ISSUED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 EXPIRES = datetime(2027, 11, 24, 9, 30, tzinfo=UTC)
 RETRY_BASE = timedelta(seconds=30)
+PARTS = ["text", "html"]
 
 
 def at(seconds: float) -> datetime:
@@ -55,6 +57,17 @@ def referral_alert_request(**overrides: Any) -> NotificationRequest:
         "business_email": "owner@serenity.example",
     }
     return reward_request(**(fields | overrides))
+
+
+def content(**fields: Any) -> Content:
+    """What an email says, to client-1 of Serenity Massage unless told otherwise."""
+    return Content(**({"tenant_name": "Serenity Massage", "client_id": CLIENT} | fields))
+
+
+def rendered_part(kind: str, content: Content, part: str) -> str:
+    """One part ("text" or "html") of the email of `kind` about `content`."""
+    body: str = getattr(render(kind, content), part)
+    return body
 
 
 def notification(**overrides: Any) -> Notification:

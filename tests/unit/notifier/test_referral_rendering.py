@@ -8,14 +8,11 @@ from starcard_notifier.domain.notification import Content, Notification
 from starcard_notifier.messages import compose
 from starcard_notifier.rendering import discount, render
 
-from .factories import EXPIRES, at, referral_alert_request
+from .factories import EXPIRES, PARTS, at, content, referral_alert_request, rendered_part
 
 pytestmark = pytest.mark.unit
 
-PARTS = ["text", "html"]
-
-WELCOME = Content(
-    tenant_name="Serenity Massage",
+WELCOME = content(
     client_id="client-2",
     message="Your friend thought you would like it here.",
     discount_amount_minor=1000,
@@ -24,17 +21,13 @@ WELCOME = Content(
     expires_at=EXPIRES,
 )
 
-CREDIT = Content(
-    tenant_name="Serenity Massage",
-    client_id="client-1",
+CREDIT = content(
     message="Your friend came for their first session.",
     discount_amount_minor=1250,
     currency="USD",
 )
 
-ALERT = Content(
-    tenant_name="Serenity Massage",
-    client_id="client-1",
+ALERT = content(
     message="Client client-1 referred client client-2, who completed their first session.",
     discount_amount_minor=1000,
     currency="EUR",
@@ -45,7 +38,7 @@ ALERT = Content(
 def test_the_welcome_gives_the_discount_the_code_its_expiry_and_says_use_it_once(
     part: str,
 ) -> None:
-    body = getattr(render("referral_welcome", WELCOME), part)
+    body = rendered_part("referral_welcome", WELCOME, part)
 
     assert "Welcome to Serenity Massage: here is £10.00 off your first session" in body
     assert "Your friend thought you would like it here." in body
@@ -64,14 +57,14 @@ def test_the_welcome_subject_names_the_tenant_and_the_discount() -> None:
 def test_a_welcome_may_take_a_percentage_off(part: str) -> None:
     percent = replace(WELCOME, discount_percent=10, discount_amount_minor=None, currency=None)
 
-    body = getattr(render("referral_welcome", percent), part)
+    body = rendered_part("referral_welcome", percent, part)
 
     assert "here is 10% off your first session" in body
 
 
 @pytest.mark.parametrize("part", PARTS)
 def test_the_credit_says_how_much_where_and_when_it_applies_and_thanks(part: str) -> None:
-    body = getattr(render("referral_credit", CREDIT), part)
+    body = rendered_part("referral_credit", CREDIT, part)
 
     assert "$12.50 credit" in body
     assert "added to your account at Serenity Massage" in body
@@ -86,7 +79,7 @@ def test_the_credit_subject_names_the_amount_and_the_tenant() -> None:
 
 @pytest.mark.parametrize("part", PARTS)
 def test_the_alert_tells_the_business_the_referral_and_the_suggested_reward(part: str) -> None:
-    body = getattr(render("referral_alert", ALERT), part)
+    body = rendered_part("referral_alert", ALERT, part)
 
     assert "A referral earned a reward" in body
     assert "Client client-1 referred client client-2" in body
@@ -103,7 +96,7 @@ def test_the_alert_subject_names_the_referring_client_by_id() -> None:
 def test_an_alert_without_a_suggested_reward_leaves_it_out(part: str) -> None:
     bare = replace(ALERT, discount_amount_minor=None, currency=None)
 
-    body = getattr(render("referral_alert", bare), part)
+    body = rendered_part("referral_alert", bare, part)
 
     assert "A referral earned a reward" in body
     assert "Suggested reward" not in body

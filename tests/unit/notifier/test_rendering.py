@@ -3,17 +3,14 @@
 from email.message import EmailMessage
 
 import pytest
-from starcard_notifier.domain.notification import Content
 from starcard_notifier.messages import compose
 from starcard_notifier.rendering import render, valid_until
 
-from .factories import EXPIRES, NOTIFICATION_ID, at, notification
+from .factories import EXPIRES, NOTIFICATION_ID, PARTS, at, content, notification, rendered_part
 
 pytestmark = pytest.mark.unit
 
-REWARD = Content(
-    tenant_name="Serenity Massage",
-    client_id="client-1",
+REWARD = content(
     message="Thank you for your 5th visit!",
     discount_percent=10,
     code="LOYAL-7KQ2M9XD",
@@ -21,9 +18,9 @@ REWARD = Content(
 )
 
 
-@pytest.mark.parametrize("part", ["text", "html"])
+@pytest.mark.parametrize("part", PARTS)
 def test_the_email_carries_the_tenant_message_code_discount_and_expiry(part: str) -> None:
-    body = getattr(render("reward_issued", REWARD), part)
+    body = rendered_part("reward_issued", REWARD, part)
 
     assert "Serenity Massage" in body
     assert "Thank you for your 5th visit!" in body
@@ -37,7 +34,7 @@ def test_the_subject_thanks_the_client_in_the_tenants_name() -> None:
 
 
 def test_a_name_with_a_line_break_cannot_break_the_subject_header() -> None:
-    broken = Content(tenant_name="Serenity\r\nBcc: x", client_id="client-1", message="Hi")
+    broken = content(tenant_name="Serenity\r\nBcc: x", message="Hi")
 
     rendered = render("reward_issued", broken)
 
@@ -52,11 +49,11 @@ def test_the_code_is_shown_big_and_in_a_monospace_font() -> None:
     assert "font-size:32px" in code_line
 
 
-@pytest.mark.parametrize("part", ["text", "html"])
+@pytest.mark.parametrize("part", PARTS)
 def test_a_reward_without_a_code_says_so(part: str) -> None:
-    thanks = Content(tenant_name="Serenity Massage", client_id="client-1", message="Thank you!")
+    thanks = content(message="Thank you!")
 
-    body = getattr(render("reward_issued", thanks), part)
+    body = rendered_part("reward_issued", thanks, part)
 
     assert "There is no code to use this time" in body
     assert "off your next booking" not in body
@@ -64,9 +61,8 @@ def test_a_reward_without_a_code_says_so(part: str) -> None:
 
 
 def test_a_message_with_markup_is_escaped_in_the_html_part() -> None:
-    sneaky = Content(
+    sneaky = content(
         tenant_name="Serenity <b>Massage</b>",
-        client_id="client-1",
         message="Thanks! <script>alert(1)</script>",
         discount_percent=10,
         code="LOYAL-7KQ2M9XD",

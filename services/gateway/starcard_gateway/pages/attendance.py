@@ -37,6 +37,7 @@ from starcard_gateway.pages.rendering import (
     refusal_status,
     refusal_text,
     render,
+    submit_form,
 )
 from starcard_gateway.pages.sessions import Session
 
@@ -134,7 +135,7 @@ def set_counting(
     loyalty: LoyaltyDep,
     conn: ReadConnDep,
 ) -> Response:
-    try:
+    def write() -> None:
         body = AttendanceCounting.model_validate(
             {
                 "source": form.get("source", ""),
@@ -142,18 +143,16 @@ def set_counting(
             }
         )
         attendance_api.set_attendance_counting(body, session.tenant_id, loyalty)
-    except ValidationError as exc:
-        problems = field_errors(exc, LABELS)
-        return _attendance_page(
-            request, session, loyalty, conn, counting=form, errors=problems, status_code=422
-        )
-    except REFUSALS as exc:
-        problems = {"counting": refusal_text(exc)}
-        status_code = refusal_status(exc) or 422
-        return _attendance_page(
-            request, session, loyalty, conn, counting=form, errors=problems, status_code=status_code
-        )
-    return redirect(f"{ATTENDANCE_URL}?done=counting-saved")
+
+    return submit_form(
+        write,
+        labels=LABELS,
+        show_again=lambda errors, status: _attendance_page(
+            request, session, loyalty, conn, counting=form, errors=errors, status_code=status
+        ),
+        then=f"{ATTENDANCE_URL}?done=counting-saved",
+        refusal_field="counting",
+    )
 
 
 def automation_fields(form: Mapping[str, str]) -> AttendanceMilestoneFields:
@@ -176,20 +175,16 @@ def add_automation(
     loyalty: LoyaltyDep,
     conn: ReadConnDep,
 ) -> Response:
-    try:
-        attendance_api.add_attendance_milestone(automation_fields(form), session.tenant_id, loyalty)
-    except ValidationError as exc:
-        problems = field_errors(exc, LABELS)
-        return _attendance_page(
-            request, session, loyalty, conn, values=form, errors=problems, status_code=422
-        )
-    except REFUSALS as exc:
-        problems = {"form": refusal_text(exc)}
-        status_code = refusal_status(exc) or 422
-        return _attendance_page(
-            request, session, loyalty, conn, values=form, errors=problems, status_code=status_code
-        )
-    return redirect(f"{ATTENDANCE_URL}?done=automation-added#automations")
+    return submit_form(
+        lambda: attendance_api.add_attendance_milestone(
+            automation_fields(form), session.tenant_id, loyalty
+        ),
+        labels=LABELS,
+        show_again=lambda errors, status: _attendance_page(
+            request, session, loyalty, conn, values=form, errors=errors, status_code=status
+        ),
+        then=f"{ATTENDANCE_URL}?done=automation-added#automations",
+    )
 
 
 def _automation(
@@ -256,25 +251,16 @@ def edit_automation(
     loyalty: LoyaltyDep,
 ) -> Response:
     automation = _automation(session, loyalty, milestone_id)
-    try:
-        body = automation_fields(form)
-        attendance_api.edit_attendance_milestone(milestone_id, body, session.tenant_id, loyalty)
-    except ValidationError as exc:
-        problems = field_errors(exc, LABELS)
-        return _edit_page(
-            request, session, loyalty, automation, values=form, errors=problems, status_code=422
-        )
-    except REFUSALS as exc:
-        return _edit_page(
-            request,
-            session,
-            loyalty,
-            automation,
-            values=form,
-            errors={"form": refusal_text(exc)},
-            status_code=refusal_status(exc) or 422,
-        )
-    return redirect(f"{ATTENDANCE_URL}?done=automation-saved#automations")
+    return submit_form(
+        lambda: attendance_api.edit_attendance_milestone(
+            milestone_id, automation_fields(form), session.tenant_id, loyalty
+        ),
+        labels=LABELS,
+        show_again=lambda errors, status: _edit_page(
+            request, session, loyalty, automation, values=form, errors=errors, status_code=status
+        ),
+        then=f"{ATTENDANCE_URL}?done=automation-saved#automations",
+    )
 
 
 @router.post("/settings/attendance/automations/{milestone_id}/active")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
 
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
@@ -19,13 +18,10 @@ from starcard_gateway.models.loyalty import (
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
 from starcard_gateway.pages.dashboard import DONE, page_context, page_number
 from starcard_gateway.pages.rendering import (
-    REFUSALS,
     PageError,
-    field_errors,
     redirect,
-    refusal_status,
-    refusal_text,
     render,
+    submit_form,
 )
 from starcard_gateway.pages.sessions import Session
 
@@ -40,16 +36,6 @@ MILESTONE_LABELS = {
     "message": "Message",
     "discount_percent": "Discount",
     "min_minutes": "Minimum session length",
-}
-REFERRAL_LABELS = {
-    "reward": "Reward",
-    "amount": "Amount",
-    "percent": "Percentage",
-    "trigger": "Trigger",
-    "reward_referred": "Also reward the referred client",
-    "delivery": "Delivery",
-    "alert_email": "Alert email",
-    "booking_page_url": "Booking page",
 }
 
 
@@ -132,24 +118,14 @@ def add_milestone(
     loyalty: LoyaltyDep,
     conn: ReadConnDep,
 ) -> Response:
-    try:
-        loyalty_api.add_milestone(milestone_fields(form), session.tenant_id, loyalty)
-    except ValidationError as exc:
-        errors = field_errors(exc, MILESTONE_LABELS)
-        return _loyalty_page(
-            request, session, loyalty, conn, values=form, errors=errors, status_code=422
-        )
-    except REFUSALS as exc:
-        return _loyalty_page(
-            request,
-            session,
-            loyalty,
-            conn,
-            values=form,
-            errors={"form": refusal_text(exc)},
-            status_code=refusal_status(exc) or 422,
-        )
-    return redirect(f"{LOYALTY_URL}?done=milestone-added#milestones")
+    return submit_form(
+        lambda: loyalty_api.add_milestone(milestone_fields(form), session.tenant_id, loyalty),
+        labels=MILESTONE_LABELS,
+        show_again=lambda errors, status: _loyalty_page(
+            request, session, loyalty, conn, values=form, errors=errors, status_code=status
+        ),
+        then=f"{LOYALTY_URL}?done=milestone-added#milestones",
+    )
 
 
 def _milestone(session: Session, loyalty: LoyaltyDep, milestone_id: str) -> MilestonePublic:
@@ -213,24 +189,16 @@ def edit_milestone(
     loyalty: LoyaltyDep,
 ) -> Response:
     milestone = _milestone(session, loyalty, milestone_id)
-    try:
-        loyalty_api.edit_milestone(milestone_id, milestone_fields(form), session.tenant_id, loyalty)
-    except ValidationError as exc:
-        errors = field_errors(exc, MILESTONE_LABELS)
-        return _edit_page(
-            request, session, loyalty, milestone, values=form, errors=errors, status_code=422
-        )
-    except REFUSALS as exc:
-        return _edit_page(
-            request,
-            session,
-            loyalty,
-            milestone,
-            values=form,
-            errors={"form": refusal_text(exc)},
-            status_code=refusal_status(exc) or 422,
-        )
-    return redirect(f"{LOYALTY_URL}?done=milestone-saved#milestones")
+    return submit_form(
+        lambda: loyalty_api.edit_milestone(
+            milestone_id, milestone_fields(form), session.tenant_id, loyalty
+        ),
+        labels=MILESTONE_LABELS,
+        show_again=lambda errors, status: _edit_page(
+            request, session, loyalty, milestone, values=form, errors=errors, status_code=status
+        ),
+        then=f"{LOYALTY_URL}?done=milestone-saved#milestones",
+    )
 
 
 @router.post("/settings/loyalty/milestones/{milestone_id}/active")

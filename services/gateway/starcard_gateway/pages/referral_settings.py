@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
 from starcard_referrals.api import Delivery, Trigger
 
 from starcard_gateway.api import referrals as referrals_api
@@ -18,12 +17,11 @@ from starcard_gateway.pages.dashboard import DONE, page_context
 from starcard_gateway.pages.money_fields import major_units, minor_units
 from starcard_gateway.pages.rendering import (
     REFUSALS,
+    FormProblems,
     PageError,
-    field_errors,
-    redirect,
     refusal_status,
-    refusal_text,
     render,
+    submit_form,
 )
 from starcard_gateway.pages.sessions import Session
 
@@ -56,12 +54,6 @@ def _referral_values(settings: ReferralSettingsPublic) -> dict[str, str]:
         "alert_email": settings.alert_email or "",
         "booking_page_url": settings.booking_page_url or "",
     }
-
-
-class FormProblems(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 def referral_change(form: Mapping[str, str]) -> ReferralSettingsChange:
@@ -137,20 +129,11 @@ def save_referral_settings(
     loyalty: LoyaltyDep,
     referrals: ReferralsDep,
 ) -> Response:
-    try:
-        referrals_api.change_settings(referral_change(form), session.tenant_id, referrals)
-    except FormProblems as exc:
-        return _referrals_page(request, session, loyalty, form, errors=exc.errors, status_code=422)
-    except ValidationError as exc:
-        errors = field_errors(exc, REFERRAL_LABELS)
-        return _referrals_page(request, session, loyalty, form, errors=errors, status_code=422)
-    except REFUSALS as exc:
-        return _referrals_page(
-            request,
-            session,
-            loyalty,
-            form,
-            errors={"form": refusal_text(exc)},
-            status_code=refusal_status(exc) or 422,
-        )
-    return redirect(f"{REFERRALS_URL}?done=referrals-saved")
+    return submit_form(
+        lambda: referrals_api.change_settings(referral_change(form), session.tenant_id, referrals),
+        labels=REFERRAL_LABELS,
+        show_again=lambda errors, status: _referrals_page(
+            request, session, loyalty, form, errors=errors, status_code=status
+        ),
+        then=f"{REFERRALS_URL}?done=referrals-saved",
+    )

@@ -10,7 +10,7 @@ shows one tenant's or one client's data.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -178,6 +178,35 @@ def field_errors(error: ValidationError, labels: Mapping[str, str]) -> dict[str,
 
 
 # -- forms -------------------------------------------------------------------------------------
+
+
+class FormProblems(Exception):
+    """Fields a page refuses before the API sees them, each with what to fix."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def submit_form(
+    write: Callable[[], object],
+    *,
+    labels: Mapping[str, str],
+    show_again: Callable[[Mapping[str, str], int], Response],
+    then: str,
+    refusal_field: str = "form",
+) -> Response:
+    """A dashboard form written through the API: on success see ``then``; if the fields or the
+    domain refuse it, ``show_again(errors, status_code)`` shows the form with what to fix."""
+    try:
+        write()
+    except FormProblems as exc:
+        return show_again(exc.errors, 422)
+    except ValidationError as exc:
+        return show_again(field_errors(exc, labels), 422)
+    except REFUSALS as exc:
+        return show_again({refusal_field: refusal_text(exc)}, refusal_status(exc) or 422)
+    return redirect(then)
 
 
 async def read_form(request: Request) -> dict[str, str]:

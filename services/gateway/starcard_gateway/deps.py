@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from starcard_loyalty.api import LoyaltyService
 from starcard_referrals.api import ReferralsService
 
+from starcard_gateway.errors import MISSING_KEY, REFUSED_REQUEST
 from starcard_gateway.portal import InvalidPortalToken, PortalClient, PortalTokens
 from starcard_gateway.resources import Resources
 from starcard_gateway.settings import GatewaySettings
@@ -188,6 +189,16 @@ async def read_tenant_request_strictly(request: Request, _tenant_id: TenantDep) 
 
 StrictTenantRequest = Depends(read_tenant_request_strictly)
 """A router's (or a route's) dependency: the tenant's key, then the request, strictly."""
+
+
+def tenant_router(prefix: str, tag: str) -> APIRouter:
+    """A router whose every route the tenant's API key opens, reading the request strictly."""
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        dependencies=[StrictTenantRequest],
+        responses={**MISSING_KEY, **REFUSED_REQUEST},
+    )
 
 
 async def get_portal_client(

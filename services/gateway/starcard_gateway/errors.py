@@ -44,23 +44,28 @@ from starlette.routing import BaseRoute, Match
 from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.tenants import InvalidTenant, TenantExists, TenantNotFound
 
-REFUSED_REQUEST: dict[int | str, dict[str, Any]] = {
-    400: {
-        "model": ErrorPublic,
-        "description": "The body could not be read at all (it is not UTF-8 JSON text).",
-    },
-    413: {
-        "model": ErrorPublic,
-        "description": "The body is larger than the gateway reads (64 KiB).",
-    },
-    422: {
-        "model": ErrorPublic,
-        "description": "The request was refused: the detail names each field at fault and what "
-        "it should be (a JSON body is read strictly: numbers as JSON integers, booleans as "
-        "true or false).",
-    },
+Responses = dict[int | str, dict[str, Any]]
+"""A route's or a router's ``responses=``: what each refusal's status means."""
+
+
+def refusal(status_code: int, description: str) -> Responses:
+    """One documented refusal: at this status the body is an ``ErrorPublic``."""
+    return {status_code: {"model": ErrorPublic, "description": description}}
+
+
+REFUSED_REQUEST: Responses = {
+    **refusal(400, "The body could not be read at all (it is not UTF-8 JSON text)."),
+    **refusal(413, "The body is larger than the gateway reads (64 KiB)."),
+    **refusal(
+        422,
+        "The request was refused: the detail names each field at fault and what it should be "
+        "(a JSON body is read strictly: numbers as JSON integers, booleans as true or false).",
+    ),
 }
 """Documented on every router: any route can refuse a malformed request this way."""
+
+MISSING_KEY: Responses = refusal(401, "Missing or invalid API key.")
+"""Documented on every route the tenant's API key opens."""
 
 STATUS_OF: dict[type[Exception], int] = {
     MilestoneNotFound: status.HTTP_404_NOT_FOUND,

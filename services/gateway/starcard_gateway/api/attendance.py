@@ -11,15 +11,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import Path, Query, status
 from starcard_events.bookings import ServiceKind
 from starcard_events.envelope import EXTERNAL_ID_PATTERN
 from starcard_loyalty.api import TAG, AttendanceMilestone, LoyaltyService
 from starcard_projections.attendance import check_in_count, segment, tags
 
 from starcard_gateway.api.loyalty import ClientIdPath, PageOffset, PageSize
-from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantRequest, TenantDep
-from starcard_gateway.errors import REFUSED_REQUEST
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep, tenant_router
+from starcard_gateway.errors import refusal
 from starcard_gateway.models.attendance import (
     AttendanceCounting,
     AttendanceMilestoneFields,
@@ -31,29 +31,16 @@ from starcard_gateway.models.attendance import (
     SegmentPublic,
     TagsPublic,
 )
-from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.models.loyalty import MilestoneActivity
 
-UNKNOWN: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "No such automation in the tenant's programme."}
-}
-TAKEN: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorPublic, "description": "Another automation fires at that count."}
-}
+UNKNOWN = refusal(404, "No such automation in the tenant's programme.")
+TAKEN = refusal(409, "Another automation fires at that count.")
 
 AutomationIdPath = Annotated[
     str, Path(pattern=EXTERNAL_ID_PATTERN, description="The automation's id, as it was added.")
 ]
 
-router = APIRouter(
-    prefix="/v1/loyalty",
-    tags=["attendance"],
-    dependencies=[StrictTenantRequest],
-    responses={
-        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
-        **REFUSED_REQUEST,
-    },
-)
+router = tenant_router("/v1/loyalty", "attendance")
 
 
 @router.get(

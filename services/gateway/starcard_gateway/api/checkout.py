@@ -8,13 +8,13 @@ found: another tenant's code is answered exactly like a code that was never issu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import HTTPException, status
 from starcard_referrals.api import is_welcome_code
 
-from starcard_gateway.deps import LoyaltyDep, ReferralsDep, StrictTenantRequest, TenantDep
-from starcard_gateway.errors import REFUSED_REQUEST
+from starcard_gateway.api.referrals import NO_PROGRAMME
+from starcard_gateway.deps import LoyaltyDep, ReferralsDep, TenantDep, tenant_router
+from starcard_gateway.errors import Responses, refusal
 from starcard_gateway.models.checkout import (
     CodeQuotePublic,
     CodeQuoteRequest,
@@ -27,32 +27,17 @@ from starcard_gateway.models.checkout import (
 )
 from starcard_gateway.models.common import ErrorPublic
 
-REFUSED_CODE: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "No such code for this tenant."},
-    409: {
-        "model": ErrorPublic,
-        "description": "The code was already used on another booking, or belongs to another "
-        "client of the tenant.",
-    },
-    410: {"model": ErrorPublic, "description": "The code expired; the detail says when."},
-    422: {
-        "model": ErrorPublic,
-        "description": "A bad amount, or a welcome code worth an amount in another currency.",
-    },
-}
-NO_PROGRAMME: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "The tenant has no referral programme open."}
+REFUSED_CODE: Responses = {
+    **refusal(404, "No such code for this tenant."),
+    **refusal(
+        409,
+        "The code was already used on another booking, or belongs to another client of the tenant.",
+    ),
+    **refusal(410, "The code expired; the detail says when."),
+    **refusal(422, "A bad amount, or a welcome code worth an amount in another currency."),
 }
 
-router = APIRouter(
-    prefix="/v1/checkout",
-    tags=["checkout"],
-    dependencies=[StrictTenantRequest],
-    responses={
-        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
-        **REFUSED_REQUEST,
-    },
-)
+router = tenant_router("/v1/checkout", "checkout")
 
 
 @router.post(

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import HTTPException, Path, Query, status
 from starcard_events.envelope import EXTERNAL_ID_PATTERN
 from starcard_projections.attendance import attendance_count, client_tags, reached_milestones
 from starcard_projections.loyalty import client_card, client_summary, most_loyal
 
-from starcard_gateway.deps import LoyaltyDep, ReadConnDep, StrictTenantRequest, TenantDep
-from starcard_gateway.errors import REFUSED_REQUEST
+from starcard_gateway.deps import LoyaltyDep, ReadConnDep, TenantDep, tenant_router
+from starcard_gateway.errors import refusal
 from starcard_gateway.models.common import MAX_OFFSET, MAX_PAGE_SIZE, ErrorPublic
 from starcard_gateway.models.loyalty import (
     ClientSummaryPublic,
@@ -27,15 +27,9 @@ from starcard_gateway.models.loyalty import (
     MilestonesPublic,
 )
 
-UNKNOWN_MILESTONE: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "No such milestone in the tenant's programme."}
-}
-REFUSED_MILESTONE: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorPublic, "description": "Another milestone fires at that count and length."}
-}
-NO_CARD: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "No card: the tenant has no active milestone."}
-}
+UNKNOWN_MILESTONE = refusal(404, "No such milestone in the tenant's programme.")
+REFUSED_MILESTONE = refusal(409, "Another milestone fires at that count and length.")
+NO_CARD = refusal(404, "No card: the tenant has no active milestone.")
 
 ClientIdPath = Annotated[
     str, Path(pattern=EXTERNAL_ID_PATTERN, description="The tenant's id for the client.")
@@ -46,15 +40,7 @@ MilestoneIdPath = Annotated[
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
 PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
 
-router = APIRouter(
-    prefix="/v1/loyalty",
-    tags=["loyalty"],
-    dependencies=[StrictTenantRequest],
-    responses={
-        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
-        **REFUSED_REQUEST,
-    },
-)
+router = tenant_router("/v1/loyalty", "loyalty")
 
 
 @router.get("/settings", summary="The loyalty settings: counting toggle and milestones")

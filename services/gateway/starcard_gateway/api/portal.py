@@ -8,7 +8,6 @@ client's data and nothing else.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi import APIRouter, status
 from starcard_projections.referrals import client_referrals, credit_banner
@@ -24,7 +23,7 @@ from starcard_gateway.deps import (
     StrictTenantRequest,
     TenantDep,
 )
-from starcard_gateway.errors import REFUSED_REQUEST
+from starcard_gateway.errors import MISSING_KEY, REFUSED_REQUEST, refusal
 from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.models.loyalty import LoyaltyCardPublic
 from starcard_gateway.models.portal import (
@@ -33,12 +32,9 @@ from starcard_gateway.models.portal import (
     PortalTokenRequest,
 )
 
-CLIENT_TOKEN: dict[int | str, dict[str, Any]] = {
-    401: {
-        "model": ErrorPublic,
-        "description": "Missing, expired or invalid portal token (a tenant API key is not one).",
-    }
-}
+CLIENT_TOKEN = refusal(
+    401, "Missing, expired or invalid portal token (a tenant API key is not one)."
+)
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"], responses=REFUSED_REQUEST)
 
@@ -48,7 +44,7 @@ router = APIRouter(prefix="/v1/portal", tags=["portal"], responses=REFUSED_REQUE
     status_code=status.HTTP_201_CREATED,
     summary="Mint a client's portal token (with the tenant's API key)",
     dependencies=[StrictTenantRequest],
-    responses={401: {"model": ErrorPublic, "description": "Missing or invalid API key."}},
+    responses=MISSING_KEY,
 )
 def mint_token(
     body: PortalTokenRequest, tenant_id: TenantDep, tokens: PortalTokensDep, settings: SettingsDep

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
 from starcard_projections.referrals import client_link_code, client_referrals, referral_summary
 
 from starcard_gateway.api.loyalty import ClientIdPath
-from starcard_gateway.deps import ReadConnDep, ReferralsDep, StrictTenantRequest, TenantDep
-from starcard_gateway.errors import REFUSED_REQUEST
+from starcard_gateway.deps import ReadConnDep, ReferralsDep, TenantDep, tenant_router
+from starcard_gateway.errors import refusal
 from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.models.referrals import (
     ClientReferralsPublic,
@@ -18,19 +15,9 @@ from starcard_gateway.models.referrals import (
     ReferralSummaryPublic,
 )
 
-NO_PROGRAMME: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "The tenant has no referral programme open."}
-}
+NO_PROGRAMME = refusal(404, "The tenant has no referral programme open.")
 
-router = APIRouter(
-    prefix="/v1/referrals",
-    tags=["referrals"],
-    dependencies=[StrictTenantRequest],
-    responses={
-        401: {"model": ErrorPublic, "description": "Missing or invalid API key."},
-        **REFUSED_REQUEST,
-    },
-)
+router = tenant_router("/v1/referrals", "referrals")
 
 
 @router.get(

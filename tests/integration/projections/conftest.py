@@ -10,9 +10,11 @@ import psycopg
 import pytest
 from eventsourcing.application import Application
 from starcard_projections.runner import Follower, migrate
+from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.eventstore import open_event_store
 
 TApp = TypeVar("TApp", bound=Application[Any])
+T = TypeVar("T")
 
 Following = Callable[..., AbstractContextManager[Follower]]
 """``following(name, page_size=...)``: a follower of one projection, closed after the block."""
@@ -28,6 +30,14 @@ def event_store(
         yield service
     finally:
         service.close()
+
+
+def in_one_batch(service: BatchApplication, work: Callable[[UnitOfWork], T]) -> T:
+    """Do `work` in one unit of work and save what it changed, as a consumer's batch does."""
+    unit = UnitOfWork(service)
+    result = work(unit)
+    service.save(*unit.aggregates.values())
+    return result
 
 
 @pytest.fixture

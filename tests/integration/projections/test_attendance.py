@@ -9,9 +9,9 @@ counting setting, the read model's count is the loyalty domain's own.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 import pytest
@@ -37,13 +37,11 @@ from starcard_projections.attendance import (
     tags,
 )
 from starcard_projections.runner import Follower, rebuild
-from starcard_runtime.batching import UnitOfWork
 
-from tests.integration.projections.conftest import Following, event_store
+from tests.integration.projections.conftest import Following, event_store, in_one_batch
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ANNA, BROOK = "anna", "brook"
 CLIENTS = [(ANNA, "ada"), (ANNA, "bea"), (ANNA, "cy"), (BROOK, "ada"), (BROOK, "eve")]
@@ -60,25 +58,24 @@ class Studio:
     def __init__(self, service: LoyaltyService) -> None:
         self.service = service
 
-    def _run(self, work: Callable[[UnitOfWork], T]) -> T:
-        unit = UnitOfWork(self.service)
-        result = work(unit)
-        self.service.save(*unit.aggregates.values())
-        return result
-
     def book(self, tenant: str, client: str, booking: str, kind: str, day: int) -> None:
-        self._run(
+        in_one_batch(
+            self.service,
             lambda unit: self.service.record_booking(
                 unit, tenant, client, booking, kind=kind, starts_at=at(day), at=at(day)
-            )
+            ),
         )
 
     def check_in(self, tenant: str, client: str, booking: str, day: int) -> None:
-        self._run(lambda unit: self.service.record_check_in(unit, tenant, client, booking, at(day)))
+        in_one_batch(
+            self.service,
+            lambda unit: self.service.record_check_in(unit, tenant, client, booking, at(day)),
+        )
 
     def cancel(self, tenant: str, client: str, booking: str, day: int) -> None:
-        self._run(
-            lambda unit: self.service.record_cancellation(unit, tenant, client, booking, at(day))
+        in_one_batch(
+            self.service,
+            lambda unit: self.service.record_cancellation(unit, tenant, client, booking, at(day)),
         )
 
     def complete(self, tenant: str, client: str, booking: str, day: int) -> None:
@@ -96,7 +93,9 @@ class Studio:
             provider_id=None,
             kind="appointment",
         )
-        self._run(lambda unit: self.service.record_appointment(unit, tenant, appointment))
+        in_one_batch(
+            self.service, lambda unit: self.service.record_appointment(unit, tenant, appointment)
+        )
 
     def domain_count(self, tenant: str, client: str) -> int:
         """The client's total as the loyalty domain counts it."""

@@ -22,10 +22,9 @@ from starcard_projections.failures import failures, hold, stale_read_models, sta
 from starcard_projections.health import read_model_health
 from starcard_projections.loyalty import client_summary
 from starcard_projections.runner import CannotRebuild, Follower, rebuild_tenant
-from starcard_runtime.batching import UnitOfWork
 from typer.testing import CliRunner
 
-from tests.integration.projections.conftest import Following, event_store
+from tests.integration.projections.conftest import Following, event_store, in_one_batch
 from tests.unit.loyalty.factories import appointment
 
 pytestmark = pytest.mark.integration
@@ -38,9 +37,7 @@ UNSTORABLE = 719_573_745_397_320
 
 def visit(service: LoyaltyService, tenant: str, client: str, booking: str, day: int) -> None:
     completed = appointment(booking, client_id=client, occurred_at=T0 + timedelta(days=day))
-    unit = UnitOfWork(service)
-    service.record_appointment(unit, tenant, completed)
-    service.save(*unit.aggregates.values())
+    in_one_batch(service, lambda unit: service.record_appointment(unit, tenant, completed))
 
 
 def plant_unstorable_milestone(service: LoyaltyService, tenant: str) -> None:

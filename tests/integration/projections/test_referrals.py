@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 import pytest
@@ -29,13 +29,11 @@ from starcard_referrals.application import ReferralsService
 from starcard_referrals.domain.programme import Delivery, Trigger
 from starcard_referrals.domain.referee import Referee
 from starcard_referrals.domain.values import RewardValue
-from starcard_runtime.batching import UnitOfWork
 
-from tests.integration.projections.conftest import Following, event_store
+from tests.integration.projections.conftest import Following, event_store, in_one_batch
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ANNA, BROOK = "anna", "brook"
 
@@ -50,17 +48,14 @@ class Referrals:
     def __init__(self, service: ReferralsService) -> None:
         self.service = service
 
-    def _run(self, work: Callable[[UnitOfWork], T]) -> T:
-        unit = UnitOfWork(self.service)
-        result = work(unit)
-        self.service.save(*unit.aggregates.values())
-        return result
-
     def link(self, tenant: str, client: str) -> str:
         return self.service.link_for(tenant, client, at(0)).code
 
     def visit(self, tenant: str, code: str, visitor: str, hours: int) -> None:
-        self._run(lambda unit: self.service.record_visit(unit, tenant, code, visitor, at(hours)))
+        in_one_batch(
+            self.service,
+            lambda unit: self.service.record_visit(unit, tenant, code, visitor, at(hours)),
+        )
 
     def book(
         self,
@@ -72,17 +67,19 @@ class Referrals:
         code: str | None = None,
         visitor: str | None = None,
     ) -> Referee:
-        return self._run(
+        return in_one_batch(
+            self.service,
             lambda unit: self.service.record_booking(
                 unit, tenant, client, booking, at(hours), code=code, visitor_id=visitor
-            )
+            ),
         )
 
     def complete(self, tenant: str, client: str, booking: str, hours: int) -> None:
-        self._run(
+        in_one_batch(
+            self.service,
             lambda unit: self.service.record_completion(
                 unit, tenant, client, booking, at(hours), paid=True
-            )
+            ),
         )
 
 

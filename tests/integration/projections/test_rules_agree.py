@@ -35,8 +35,9 @@ from starcard_projections.attendance import attendance_count
 from starcard_projections.failures import failures
 from starcard_projections.loyalty import client_card, most_loyal
 from starcard_projections.runner import Follower, migrate
-from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.eventstore import open_event_store
+
+from tests.integration.projections.conftest import in_one_batch
 
 pytestmark = pytest.mark.integration
 
@@ -95,11 +96,6 @@ class Feed:
         self.tenant = tenant
         self.bookings: dict[str, list[str]] = {client: [] for client in CLIENTS}
 
-    def _run(self, work: Any) -> None:
-        unit = UnitOfWork(self.service)
-        work(unit)
-        self.service.save(*unit.aggregates.values())
-
     def _booking(self, client: str, step: int, op: dict[str, Any]) -> str:
         """A new booking id, or one the client has already (a report of the same booking)."""
         known = self.bookings[client]
@@ -114,7 +110,8 @@ class Feed:
         at = T0 + timedelta(hours=step)
         if op["kind"] == "booking":
             booking = self._booking(client, step, op)
-            self._run(
+            in_one_batch(
+                self.service,
                 lambda unit: self.service.record_booking(
                     unit,
                     self.tenant,
@@ -123,12 +120,13 @@ class Feed:
                     kind=op["service_kind"],
                     starts_at=at,
                     at=at,
-                )
+                ),
             )
         if op["kind"] == "check_in":
             booking = self._booking(client, step, op)
-            self._run(
-                lambda unit: self.service.record_check_in(unit, self.tenant, client, booking, at)
+            in_one_batch(
+                self.service,
+                lambda unit: self.service.record_check_in(unit, self.tenant, client, booking, at),
             )
         if op["kind"] == "appointment":
             booking = f"{client}-{step}"
@@ -147,19 +145,24 @@ class Feed:
                 provider_id=None,
             )
             self.bookings[client].append(booking)
-            self._run(lambda unit: self.service.record_appointment(unit, self.tenant, appointment))
+            in_one_batch(
+                self.service,
+                lambda unit: self.service.record_appointment(unit, self.tenant, appointment),
+            )
         elif op["kind"] == "cancel" and self.bookings[client]:
             booking = self.bookings[client][op["which"] % len(self.bookings[client])]
-            self._run(
+            in_one_batch(
+                self.service,
                 lambda unit: self.service.record_cancellation(
                     unit, self.tenant, client, booking, at
-                )
+                ),
             )
         elif op["kind"] == "label":
-            self._run(
+            in_one_batch(
+                self.service,
                 lambda unit: self.service.record_labels(
                     unit, self.tenant, client, has_label_discount=op["on"], at=at
-                )
+                ),
             )
 
 

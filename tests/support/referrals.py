@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +26,10 @@ from starcard_events.topics import (
 )
 from starcard_referrals.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
 from starcard_referrals.application import ReferralsService
-from starcard_runtime.service import build_application, consume
+from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.support.stack import create_topics, following_projections, stack_settings
+from tests.support.stack import consuming, create_topics, following_projections, stack_settings
 
 
 @dataclass
@@ -84,21 +84,11 @@ async def _collect(
         await consumer.stop()
 
 
-@asynccontextmanager
-async def consuming_referrals(settings: RuntimeSettings) -> AsyncIterator[ReferralsService]:
+def consuming_referrals(settings: RuntimeSettings) -> AbstractAsyncContextManager[ReferralsService]:
     """The referrals service in this event loop until the block ends: consumer and relay."""
-    service = await asyncio.to_thread(build_application, ReferralsService, settings, SCHEMA)
-    stop = asyncio.Event()
-    task = asyncio.gather(
-        consume(service, settings, topics=TOPICS, group_id=GROUP_ID, stop=stop),
-        outbox_relay(service, settings).run(stop),
+    return consuming(
+        ReferralsService, outbox_relay, settings, schema=SCHEMA, topics=TOPICS, group_id=GROUP_ID
     )
-    try:
-        yield service
-    finally:
-        stop.set()
-        await task
-        service.close()
 
 
 @asynccontextmanager

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,10 +25,13 @@ from starcard_loyalty.application import LoyaltyService
 from starcard_projections.failures import failures
 from starcard_projections.loyalty import LoyalClient, most_loyal
 from starcard_projections.runner import follow, migrate
+from starcard_runtime.batching import BatchApplication
+from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import build_application, consume
 from starcard_runtime.settings import RuntimeSettings
 
 T = TypeVar("T")
+TApp = TypeVar("TApp", bound=BatchApplication)
 
 
 async def create_topics(bootstrap: str, topics: list[str], partitions: int) -> None:
@@ -96,16 +99,21 @@ async def eventually(check: Callable[[], T], *, within: float = 30.0) -> T:
 
 
 @asynccontextmanager
-async def consuming_service(settings: RuntimeSettings) -> AsyncIterator[LoyaltyService]:
-    """The loyalty service in this event loop until the block ends: its consumer and relay.
-
-    No clock scheduler: a test publishes the ticks it wants, at the dates it wants.
-    """
-    service = await asyncio.to_thread(build_application, LoyaltyService, settings, SCHEMA)
+async def consuming(
+    kind: type[TApp],
+    relay: Callable[[TApp, RuntimeSettings], OutboxRelay],
+    settings: RuntimeSettings,
+    *,
+    schema: str,
+    topics: Sequence[str],
+    group_id: str,
+) -> AsyncIterator[TApp]:
+    """A service in this event loop until the block ends: its consumer and its outbox relay."""
+    service = await asyncio.to_thread(build_application, kind, settings, schema)
     stop = asyncio.Event()
     task = asyncio.gather(
-        consume(service, settings, topics=TOPICS, group_id=GROUP_ID, stop=stop),
-        outbox_relay(service, settings).run(stop),
+        consume(service, settings, topics=topics, group_id=group_id, stop=stop),
+        relay(service, settings).run(stop),
     )
     try:
         yield service
@@ -113,6 +121,16 @@ async def consuming_service(settings: RuntimeSettings) -> AsyncIterator[LoyaltyS
         stop.set()
         await task
         service.close()
+
+
+def consuming_service(settings: RuntimeSettings) -> AbstractAsyncContextManager[LoyaltyService]:
+    """The loyalty service in this event loop until the block ends: its consumer and relay.
+
+    No clock scheduler: a test publishes the ticks it wants, at the dates it wants.
+    """
+    return consuming(
+        LoyaltyService, outbox_relay, settings, schema=SCHEMA, topics=TOPICS, group_id=GROUP_ID
+    )
 
 
 @asynccontextmanager

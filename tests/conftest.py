@@ -19,14 +19,15 @@ import importlib
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from psycopg import sql
+
+from tests.support.databases import throwaway_database
 
 KAFKA_ENV = "KAFKA_BOOTSTRAP_SERVERS"
 DATABASE_ENV = "DATABASE_URL"
@@ -114,55 +115,54 @@ def _docker_engine_answers() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """Bootstrap servers ("host:port[,host:port]") of a Kafka broker that answers."""
-    configured = os.environ.get(KAFKA_ENV)
+def _server(
+    env: str, check: Callable[[str], None], container: Callable[[], AbstractContextManager[str]]
+) -> Iterator[str]:
+    """The server the environment names (it must answer), else a throwaway container's."""
+    configured = os.environ.get(env)
     if configured:
-        _check_kafka(configured)
+        check(configured)
         yield configured
         return
     if not _docker_engine_answers():
         pytest.fail(f"No Kafka/PostgreSQL: {HOW_TO_START}.", pytrace=False)
+    with container() as address:
+        yield address
+
+
+@contextmanager
+def _kafka_container() -> Iterator[str]:
     from testcontainers.community.kafka import KafkaContainer  # noqa: PLC0415
 
     with KafkaContainer(KAFKA_IMAGE).with_kraft() as kafka:
         yield str(kafka.get_bootstrap_server())
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """``postgresql://`` URL of a PostgreSQL database whose role may create databases."""
-    configured = os.environ.get(DATABASE_ENV)
-    if configured:
-        _check_postgres(configured)
-        yield configured
-        return
-    if not _docker_engine_answers():
-        pytest.fail(f"No Kafka/PostgreSQL: {HOW_TO_START}.", pytrace=False)
+@contextmanager
+def _postgres_container() -> Iterator[str]:
     from testcontainers.community.postgres import PostgresContainer  # noqa: PLC0415
 
     with PostgresContainer(POSTGRES_IMAGE, driver=None) as postgres:
         yield str(postgres.get_connection_url())
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """Bootstrap servers ("host:port[,host:port]") of a Kafka broker that answers."""
+    yield from _server(KAFKA_ENV, _check_kafka, _kafka_container)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """``postgresql://`` URL of a PostgreSQL database whose role may create databases."""
+    yield from _server(DATABASE_ENV, _check_postgres, _postgres_container)
 
 
 @pytest.fixture
 def fresh_database(database_url: str) -> Iterator[str]:
     """URL of a new, empty database ``t_<hex>``, dropped (WITH (FORCE)) after the test."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_database(database_url, name)
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with throwaway_database(database_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ import pytest
 from starcard_events import examples
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.e2e.conftest import ADMIN_KEY, Platform, free_port
+from tests.e2e.conftest import ADMIN_KEY, Platform
 from tests.integration.gateway.conftest import START, eventually
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,14 @@ LOG_TAIL_CHARS = 20_000
 # Exit statuses that mean "stopped as asked": cleanly, by SIGTERM before the service installed its
 # handler, or by a SIGKILL the test sent on purpose.
 EXPECTED_EXITS = frozenset({0, -signal.SIGTERM, -signal.SIGKILL})
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on (as of now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def process_env(settings: RuntimeSettings, **overrides: str) -> dict[str, str]:

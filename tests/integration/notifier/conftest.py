@@ -9,7 +9,6 @@ the real process.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -32,17 +31,11 @@ from starcard_notifier.mailbox import Mailbox, MailboxServer
 from starcard_notifier.settings import NotifierSettings
 from starcard_runtime.service import build_application, consume
 
+from tests.support.processes import free_port
 from tests.support.stack import create_topics
 
 TENANT = "serenity-massage"
 ISSUED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def notifier_settings(
@@ -62,6 +55,20 @@ def notifier_settings(
     return NotifierSettings(**(fields | overrides))
 
 
+def _request(tenant_id: str, data: dict[str, Any]) -> NotificationRequested:
+    """A notification request as a publisher's relay sends it, issued at ISSUED."""
+    return NotificationRequested.model_validate(
+        {
+            "event_id": uuid.uuid4(),
+            "type": "NotificationRequested",
+            "schema_version": 1,
+            "occurred_at": ISSUED,
+            "tenant_id": tenant_id,
+            "data": {"tenant_name": "Serenity Massage"} | data,
+        }
+    )
+
+
 def reward_request(
     client_id: str,
     *,
@@ -71,24 +78,17 @@ def reward_request(
     tenant_id: str = TENANT,
 ) -> NotificationRequested:
     """A request like the loyalty service's relay publishes for a reward with a 10% code."""
-    return NotificationRequested.model_validate(
+    return _request(
+        tenant_id,
         {
-            "event_id": uuid.uuid4(),
-            "type": "NotificationRequested",
-            "schema_version": 1,
-            "occurred_at": ISSUED,
-            "tenant_id": tenant_id,
-            "data": {
-                "notification_id": notification_id or uuid.uuid4(),
-                "client_id": client_id,
-                "kind": "reward_issued",
-                "tenant_name": "Serenity Massage",
-                "message": message,
-                "discount_percent": 10 if code else None,
-                "code": code,
-                "expires_at": ISSUED + timedelta(days=365) if code else None,
-            },
-        }
+            "notification_id": notification_id or uuid.uuid4(),
+            "client_id": client_id,
+            "kind": "reward_issued",
+            "message": message,
+            "discount_percent": 10 if code else None,
+            "code": code,
+            "expires_at": ISSUED + timedelta(days=365) if code else None,
+        },
     )
 
 
@@ -96,23 +96,16 @@ def referral_request(
     client_id: str, kind: str, *, tenant_id: str = TENANT, **data: Any
 ) -> NotificationRequested:
     """A referral request for `client_id`: a £10.00 discount, with the rest of `data`."""
-    return NotificationRequested.model_validate(
+    return _request(
+        tenant_id,
         {
-            "event_id": uuid.uuid4(),
-            "type": "NotificationRequested",
-            "schema_version": 1,
-            "occurred_at": ISSUED,
-            "tenant_id": tenant_id,
-            "data": {
-                "notification_id": uuid.uuid4(),
-                "client_id": client_id,
-                "kind": kind,
-                "tenant_name": "Serenity Massage",
-                "message": "A friend sent you our way.",
-                "discount_amount": {"amount_minor": 1000, "currency": "GBP"},
-            }
-            | data,
+            "notification_id": uuid.uuid4(),
+            "client_id": client_id,
+            "kind": kind,
+            "message": "A friend sent you our way.",
+            "discount_amount": {"amount_minor": 1000, "currency": "GBP"},
         }
+        | data,
     )
 
 

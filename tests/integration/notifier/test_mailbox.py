@@ -15,9 +15,9 @@ import aiosmtplib
 import pytest
 from starcard_notifier.mailbox import Mailbox, MailboxServer, code_in, text_of
 
-from tests.support.processes import running
+from tests.support.processes import free_port, running
 
-from .conftest import exactly, free_port
+from .conftest import exactly
 
 pytestmark = pytest.mark.integration
 

@@ -28,7 +28,7 @@ from starcard_gateway.models.attendance import (
 )
 from starcard_gateway.models.loyalty import MilestoneActivity
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
-from starcard_gateway.pages.dashboard import page_context
+from starcard_gateway.pages.dashboard import dashboard_page
 from starcard_gateway.pages.rendering import (
     REFUSALS,
     PageError,
@@ -36,7 +36,6 @@ from starcard_gateway.pages.rendering import (
     redirect,
     refusal_status,
     refusal_text,
-    render,
     submit_form,
 )
 from starcard_gateway.pages.sessions import Session
@@ -97,21 +96,21 @@ def _attendance_page(
         "source": current.source.value,
         **{f"kind_{kind.value}": "on" for kind in current.kinds},
     }
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/attendance.html",
-        {
-            **page_context(session, loyalty, "attendance"),
-            "title": "Settings → Attendance",
-            "counting": shown,
-            "kinds": KINDS,
-            "kind_names": KIND_NAMES,
-            "automations": attendance_api.list_attendance_milestones(tenant_id, loyalty),
-            "tags": attendance_api.list_tags(tenant_id, conn),
-            "done": DONE.get(done or ""),
-            "values": values or {},
-            "errors": errors or {},
-        },
+        section="attendance",
+        title="Settings → Attendance",
+        counting=shown,
+        kinds=KINDS,
+        kind_names=KIND_NAMES,
+        automations=attendance_api.list_attendance_milestones(tenant_id, loyalty),
+        tags=attendance_api.list_tags(tenant_id, conn),
+        done=DONE.get(done or ""),
+        values=values or {},
+        errors=errors or {},
         status_code=status_code,
     )
 
@@ -221,16 +220,16 @@ def _edit_page(
         "discount_percent": text(automation.discount_percent),
         "tag": text(automation.tag),
     }
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/automation_edit.html",
-        {
-            **page_context(session, loyalty, "attendance"),
-            "title": "Edit automation",
-            "automation": automation,
-            "values": shown,
-            "errors": errors or {},
-        },
+        section="attendance",
+        title="Edit automation",
+        automation=automation,
+        values=shown,
+        errors=errors or {},
         status_code=status_code,
     )
 
@@ -303,14 +302,14 @@ def segment_page(
     found = attendance_api.read_segment(
         tag, session.tenant_id, conn, limit=SEGMENT_PAGE_SIZE, offset=0
     )
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/segment.html",
-        {
-            **page_context(session, loyalty, "attendance"),
-            "title": f"Segment {tag}",
-            "segment": found,
-        },
+        section="attendance",
+        title=f"Segment {tag}",
+        segment=found,
     )
 
 
@@ -336,18 +335,18 @@ def check_in(
         found = attendance_api.read_check_in_count(
             client_id, session.tenant_id, conn, booking_id=booking_id, kind=ServiceKind(kind)
         )
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/check_in.html",
-        {
-            **page_context(session, loyalty, "check-in"),
-            "title": "Class check-in",
-            "values": {"client_id": client_id, "booking_id": booking_id, "kind": kind},
-            "kinds": KINDS,
-            "kind_name": KIND_NAME,
-            "found": found,
-            "asked": bool(client_id or booking_id),
-        },
+        section="check-in",
+        title="Class check-in",
+        values={"client_id": client_id, "booking_id": booking_id, "kind": kind},
+        kinds=KINDS,
+        kind_name=KIND_NAME,
+        found=found,
+        asked=bool(client_id or booking_id),
     )
 
 

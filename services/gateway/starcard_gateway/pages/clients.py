@@ -14,8 +14,8 @@ from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
 from starcard_gateway.models.referrals import ClientReferralsPublic
 from starcard_gateway.pages.auth import SessionDep
-from starcard_gateway.pages.dashboard import DONE, page_context
-from starcard_gateway.pages.rendering import PageError, redirect, render
+from starcard_gateway.pages.dashboard import DONE, dashboard_page
+from starcard_gateway.pages.rendering import PageError, redirect
 
 T = TypeVar("T")
 
@@ -65,16 +65,16 @@ def client_profile(
             "referral. Check the client's id.",
             action=("/dashboard", "Back to the dashboard"),
         )
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/client.html",
-        {
-            **page_context(session, loyalty, "clients"),
-            "title": f"Client {client_id}",
-            "client_id": client_id,
-            "summary": summary,
-            "card": card,
-            "referrals": referrals,
-            "done": DONE.get(done or ""),
-        },
+        section="clients",
+        title=f"Client {client_id}",
+        client_id=client_id,
+        summary=summary,
+        card=card,
+        referrals=referrals,
+        done=DONE.get(done or ""),
     )

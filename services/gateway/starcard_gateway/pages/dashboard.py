@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request, Response
 from starcard_loyalty.api import UnknownTenant
 
 from starcard_gateway.deps import LoyaltyDep
-from starcard_gateway.pages.rendering import PageError
+from starcard_gateway.pages.rendering import PageError, render
 from starcard_gateway.pages.sessions import Session
 
 MAX_PAGE = 100_000
@@ -50,6 +51,26 @@ def page_context(session: Session, loyalty: LoyaltyDep, section: str) -> dict[st
         "section": section,
         "csrf_token": session.csrf,
     }
+
+
+def dashboard_page(
+    request: Request,
+    session: Session,
+    loyalty: LoyaltyDep,
+    template: str,
+    *,
+    section: str,
+    title: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """The template in the dashboard's frame (``page_context``), under this title."""
+    return render(
+        request,
+        template,
+        {**page_context(session, loyalty, section), "title": title, **context},
+        status_code=status_code,
+    )
 
 
 def page_number(page: str | None) -> int:

@@ -16,11 +16,10 @@ from starcard_gateway.models.loyalty import (
     MilestonePublic,
 )
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
-from starcard_gateway.pages.dashboard import DONE, page_context, page_number
+from starcard_gateway.pages.dashboard import DONE, dashboard_page, page_number
 from starcard_gateway.pages.rendering import (
     PageError,
     redirect,
-    render,
     submit_form,
 )
 from starcard_gateway.pages.sessions import Session
@@ -57,21 +56,21 @@ def _loyalty_page(
     clients = loyalty_api.list_most_loyal_clients(
         tenant_id, conn, limit=CLIENTS_PAGE_SIZE, offset=offset
     )
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/loyalty.html",
-        {
-            **page_context(session, loyalty, "loyalty"),
-            "title": "Settings → Loyalty",
-            "settings": loyalty_api.read_settings(tenant_id, loyalty),
-            "clients": clients,
-            "page": page,
-            "pages": max(1, -(-clients.count // CLIENTS_PAGE_SIZE)),
-            "first_rank": offset + 1,
-            "done": DONE.get(done or ""),
-            "values": values or {"min_minutes": "0"},
-            "errors": errors or {},
-        },
+        section="loyalty",
+        title="Settings → Loyalty",
+        settings=loyalty_api.read_settings(tenant_id, loyalty),
+        clients=clients,
+        page=page,
+        pages=max(1, -(-clients.count // CLIENTS_PAGE_SIZE)),
+        first_rank=offset + 1,
+        done=DONE.get(done or ""),
+        values=values or {"min_minutes": "0"},
+        errors=errors or {},
         status_code=status_code,
     )
 
@@ -159,16 +158,16 @@ def _edit_page(
         else str(milestone.discount_percent),
         "min_minutes": str(milestone.min_minutes),
     }
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/milestone_edit.html",
-        {
-            **page_context(session, loyalty, "loyalty"),
-            "title": "Edit milestone",
-            "milestone": milestone,
-            "values": shown,
-            "errors": errors or {},
-        },
+        section="loyalty",
+        title="Edit milestone",
+        milestone=milestone,
+        values=shown,
+        errors=errors or {},
         status_code=status_code,
     )
 

@@ -8,8 +8,7 @@ from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
 from starcard_gateway.pages.auth import SessionDep
-from starcard_gateway.pages.dashboard import page_context
-from starcard_gateway.pages.rendering import render
+from starcard_gateway.pages.dashboard import dashboard_page
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -23,15 +22,15 @@ def overview(
     tenant_id = session.tenant_id
     settings = loyalty_api.read_settings(tenant_id, loyalty)
     top = loyalty_api.list_most_loyal_clients(tenant_id, conn, limit=TOP_CLIENTS, offset=0)
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/overview.html",
-        {
-            **page_context(session, loyalty, "overview"),
-            "title": "Dashboard",
-            "summary": referrals_api.read_summary(tenant_id, conn),
-            "top": top,
-            "active_milestones": sum(1 for m in settings.milestones if m.active),
-            "milestones": len(settings.milestones),
-        },
+        section="overview",
+        title="Dashboard",
+        summary=referrals_api.read_summary(tenant_id, conn),
+        top=top,
+        active_milestones=sum(1 for m in settings.milestones if m.active),
+        milestones=len(settings.milestones),
     )

@@ -13,14 +13,13 @@ from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.deps import LoyaltyDep, ReferralsDep
 from starcard_gateway.models.referrals import ReferralSettingsChange, ReferralSettingsPublic
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
-from starcard_gateway.pages.dashboard import DONE, page_context
+from starcard_gateway.pages.dashboard import DONE, dashboard_page
 from starcard_gateway.pages.money_fields import major_units, minor_units
 from starcard_gateway.pages.rendering import (
     REFUSALS,
     FormProblems,
     PageError,
     refusal_status,
-    render,
     submit_form,
 )
 from starcard_gateway.pages.sessions import Session
@@ -90,18 +89,18 @@ def _referrals_page(
     errors: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return dashboard_page(
         request,
+        session,
+        loyalty,
         "dashboard/referrals.html",
-        {
-            **page_context(session, loyalty, "referrals"),
-            "title": "Settings → Referrals",
-            "values": values,
-            "errors": errors or {},
-            "done": DONE.get(done or ""),
-            "triggers": list(Trigger),
-            "deliveries": list(Delivery),
-        },
+        section="referrals",
+        title="Settings → Referrals",
+        values=values,
+        errors=errors or {},
+        done=DONE.get(done or ""),
+        triggers=list(Trigger),
+        deliveries=list(Delivery),
         status_code=status_code,
     )
 

@@ -37,7 +37,8 @@ from starcard_gateway.settings import GatewaySettings
 from starcard_notifier.mailbox import Mailbox
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.support.processes import LoggedProcess, process_env, running
+from tests.support.gateway import TenantCaller, served
+from tests.support.processes import LoggedProcess, free_port, process_env, running
 from tests.support.stack import create_topics, stack_settings
 
 PARTITIONS = 4
@@ -184,16 +185,16 @@ class Gateway:
     client: httpx.AsyncClient
     resources: Resources
 
-    def create_tenant(self, name: str, tenant_id: str) -> TenantKey:
+    def create_tenant(self, name: str, tenant_id: str) -> TenantCaller:
         """What ``starcard tenants create`` does: the tenant, its programme and an API key."""
         tenant, api_key = self.resources.tenants.create_tenant(name, tenant_id)
-        return TenantKey(tenant.tenant_id, api_key)
+        return TenantCaller(tenant.tenant_id, api_key)
 
-    async def get(self, tenant: TenantKey, path: str, **params: int) -> httpx.Response:
+    async def get(self, tenant: TenantCaller, path: str, **params: int) -> httpx.Response:
         return await self.client.get(path, params=params, headers=tenant.headers)
 
 
-async def card(gateway: Gateway, tenant: TenantKey, client: str) -> dict[str, Any]:
+async def card(gateway: Gateway, tenant: TenantCaller, client: str) -> dict[str, Any]:
     """The client's loyalty card, as the tenant's dashboard reads it."""
     response = await gateway.get(tenant, f"/v1/loyalty/clients/{client}/card")
     assert response.status_code == 200, response.text
@@ -202,7 +203,7 @@ async def card(gateway: Gateway, tenant: TenantKey, client: str) -> dict[str, An
 
 
 async def redeem(
-    gateway: Gateway, tenant: TenantKey, client: str, code: str, booking_id: str
+    gateway: Gateway, tenant: TenantCaller, client: str, code: str, booking_id: str
 ) -> httpx.Response:
     """Checkout: redeem ``code`` on a £60 booking."""
     return await gateway.client.post(
@@ -217,27 +218,13 @@ async def redeem(
     )
 
 
-@dataclass(frozen=True)
-class TenantKey:
-    tenant_id: str
-    api_key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
-
-
 @pytest.fixture
 async def gateway(settings: RuntimeSettings) -> AsyncIterator[Gateway]:
     """The gateway app over HTTP (in-process ASGI transport), started with its lifespan."""
     app: FastAPI = create_app(
         GatewaySettings(DATABASE_URL=settings.database_url, STARCARD_ADMIN_KEY=ADMIN_KEY)
     )
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
+    async with served(app) as client:
         yield Gateway(client, app.state.resources)
 
 
@@ -248,13 +235,6 @@ RETRY_SECONDS = 0.5
 """The notifier's first retry after a failed send (the default is 30 s)."""
 CONTACT_WAIT_SECONDS = 20.0
 """How long a request waits for a client record the notifier has not seen yet."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _listening(port: int) -> bool:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from starcard_events import examples
 
-from tests.e2e.conftest import Gateway, Platform, TenantKey, until
+from tests.e2e.conftest import Gateway, Platform, until
+from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.e2e
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def visit(tenant: TenantKey, client: str, n: int, **details: Any) -> dict[str, Any]:
+def visit(tenant: TenantCaller, client: str, n: int, **details: Any) -> dict[str, Any]:
     return examples.appointment_completed(
         tenant.tenant_id,
         START + timedelta(days=7 * n),
@@ -26,14 +27,14 @@ def visit(tenant: TenantKey, client: str, n: int, **details: Any) -> dict[str, A
     )
 
 
-async def clients(gateway: Gateway, tenant: TenantKey, **page: int) -> dict[str, Any]:
+async def clients(gateway: Gateway, tenant: TenantCaller, **page: int) -> dict[str, Any]:
     response = await gateway.get(tenant, "/v1/loyalty/clients", **page)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-async def client(gateway: Gateway, tenant: TenantKey, client_id: str) -> dict[str, Any]:
+async def client(gateway: Gateway, tenant: TenantCaller, client_id: str) -> dict[str, Any]:
     response = await gateway.get(tenant, f"/v1/loyalty/clients/{client_id}")
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()

@@ -17,15 +17,8 @@ from starcard_runtime.dead_letters import DeadLetterStore
 from starcard_runtime.settings import RuntimeSettings
 from typer.testing import CliRunner, Result
 
-from tests.e2e.conftest import (
-    Gateway,
-    Platform,
-    TenantKey,
-    assert_settled,
-    event_count,
-    read_list,
-    sql,
-)
+from tests.e2e.conftest import Gateway, Platform, assert_settled, event_count, read_list, sql
+from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess, process_env, running
 from tests.support.stack import eventually
 
@@ -59,7 +52,7 @@ async def run(cli: CliRunner, *args: str) -> Result:
     return await asyncio.to_thread(cli.invoke, starcard, list(args))
 
 
-async def dashboard(gateway: Gateway, tenants: list[TenantKey]) -> list[Any]:
+async def dashboard(gateway: Gateway, tenants: list[TenantCaller]) -> list[Any]:
     """Everything the tenants' dashboards show: the list and every client's pill."""
     shown: list[Any] = []
     for tenant in tenants:
@@ -83,7 +76,7 @@ def reached(database_url: str) -> list[tuple[Any, ...]]:
 
 
 async def publish_a_varied_feed(
-    gateway: Gateway, platform: Platform, anna: TenantKey, brook: TenantKey
+    gateway: Gateway, platform: Platform, anna: TenantCaller, brook: TenantCaller
 ) -> int:
     """Visits, a re-send, a label discount, a cancellation, milestones and the counting toggle."""
     toggled = await gateway.client.put(

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from starcard_events import examples
 
-from tests.e2e.conftest import Gateway, Platform, TenantKey, card, redeem, until
+from tests.e2e.conftest import Gateway, Platform, card, redeem, until
+from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.e2e
 START = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=120)
 
 
-def visit(tenant: TenantKey, client: str, n: int) -> dict[str, Any]:
+def visit(tenant: TenantCaller, client: str, n: int) -> dict[str, Any]:
     return examples.appointment_completed(
         tenant.tenant_id,
         START + timedelta(days=7 * n),

@@ -20,7 +20,8 @@ from starcard_events.topics import BOOKING_EVENTS
 from starcard_notifier.domain.notification import NO_EMAIL_ON_FILE, Status
 from starcard_notifier.mailbox import code_in, text_of
 
-from tests.e2e.conftest import Gateway, Inbox, TenantKey, card, recorded, redeem, until
+from tests.e2e.conftest import Gateway, Inbox, card, recorded, redeem, until
+from tests.support.gateway import TenantCaller
 from tests.support.processes import running
 
 from .conftest import NotifierStore, RewardStack
@@ -48,20 +49,22 @@ RESTART_SECONDS = 60.0  # the restarted notifier waits for the killed member's K
 SETTLE_SECONDS = 1.5  # how long "no further email" is watched for, once the cause is processed
 
 
-def registered(tenant: TenantKey, client: str, email: str | None) -> dict[str, Any]:
+def registered(tenant: TenantCaller, client: str, email: str | None) -> dict[str, Any]:
     return examples.client_registered(
         tenant.tenant_id, START - timedelta(days=1), client_id=client, email=email
     )
 
 
-def visit(tenant: TenantKey, client: str, n: int) -> dict[str, Any]:
+def visit(tenant: TenantCaller, client: str, n: int) -> dict[str, Any]:
     """The client's ``n``th completed 60-minute appointment (from 0), one a day."""
     return examples.appointment_completed(
         tenant.tenant_id, START + timedelta(days=n), booking_id=f"{client}-b{n}", client_id=client
     )
 
 
-async def open_tenant(gateway: Gateway, tenant_id: str, *milestones: dict[str, Any]) -> TenantKey:
+async def open_tenant(
+    gateway: Gateway, tenant_id: str, *milestones: dict[str, Any]
+) -> TenantCaller:
     tenant = gateway.create_tenant(TENANT_NAME, tenant_id)
     for milestone in milestones:
         added = await gateway.client.post(
@@ -109,7 +112,7 @@ def assert_reward_email(
 
 
 async def outstanding_code(
-    gateway: Gateway, tenant: TenantKey, client: str, *, stars: int
+    gateway: Gateway, tenant: TenantCaller, client: str, *, stars: int
 ) -> dict[str, Any]:
     """The card once it counts ``stars`` and shows an outstanding code: that code's details."""
 

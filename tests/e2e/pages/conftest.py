@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
-import psycopg
 import pytest
 from aiokafka import AIOKafkaProducer
-from psycopg import sql as pgsql
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -48,8 +46,10 @@ from starcard_events.topics import (
 )
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.e2e.conftest import PARTITIONS, Platform, TenantKey, free_port, until
-from tests.support.processes import LoggedProcess, process_env, running
+from tests.e2e.conftest import PARTITIONS, Platform, until
+from tests.support.databases import throwaway_database
+from tests.support.gateway import TenantCaller
+from tests.support.processes import LoggedProcess, free_port, process_env, running
 from tests.support.stack import create_topics, stack_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,16 +81,8 @@ T = TypeVar("T")
 @pytest.fixture(scope="package")
 def pages_database(database_url: str) -> Iterator[str]:
     """A new, empty database for the module's stack, dropped after it."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
+    with throwaway_database(database_url) as url:
+        yield url
 
 
 @dataclass
@@ -104,7 +96,7 @@ class Site:
     platform: Platform
     processes: list[LoggedProcess]
 
-    async def create_tenant(self, name: str, tenant_id: str) -> TenantKey:
+    async def create_tenant(self, name: str, tenant_id: str) -> TenantCaller:
         """What the operator does: the tenant, its programmes and its first API key."""
         created = await self.http.post(
             "/v1/operator/tenants",
@@ -112,17 +104,17 @@ class Site:
             headers={"Authorization": f"Bearer {ADMIN_KEY}"},
         )
         assert created.status_code == 201, created.text
-        return TenantKey(tenant_id, created.json()["api_key"])
+        return TenantCaller(tenant_id, created.json()["api_key"])
 
     async def api(
-        self, tenant: TenantKey, method: str, path: str, body: dict[str, Any] | None = None
+        self, tenant: TenantCaller, method: str, path: str, body: dict[str, Any] | None = None
     ) -> Any:
         """A JSON API call as the tenant; the answer's body."""
         response = await self.http.request(method, path, json=body, headers=tenant.headers)
         assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
         return response.json() if response.content else None
 
-    async def portal_token(self, tenant: TenantKey, client_id: str) -> str:
+    async def portal_token(self, tenant: TenantCaller, client_id: str) -> str:
         minted = await self.api(tenant, "POST", "/v1/portal/tokens", {"client_id": client_id})
         token: str = minted["token"]
         return token
@@ -376,13 +368,13 @@ def browser(chromium: WebDriver, site: Site) -> Browser:
 # -- the feed ------------------------------------------------------------------------------
 
 
-def registered(tenant: TenantKey, client: str) -> dict[str, Any]:
+def registered(tenant: TenantCaller, client: str) -> dict[str, Any]:
     return examples.client_registered(
         tenant.tenant_id, NOW - timedelta(days=40), client_id=client, email=f"{client}@example.test"
     )
 
 
-def session(tenant: TenantKey, client: str, n: int, **details: Any) -> dict[str, Any]:
+def session(tenant: TenantCaller, client: str, n: int, **details: Any) -> dict[str, Any]:
     """The client's ``n``th completed appointment (from 0), one a day, 60 minutes unless told."""
     return examples.appointment_completed(
         tenant.tenant_id,
@@ -396,7 +388,7 @@ def session(tenant: TenantKey, client: str, n: int, **details: Any) -> dict[str,
 REFERRAL_CODE = re.compile(r"[?&]ref=([A-Za-z0-9_-]+)")
 
 
-async def refer_three_friends(site: Site, tenant: TenantKey, code: str) -> None:
+async def refer_three_friends(site: Site, tenant: TenantCaller, code: str) -> None:
     """Through the referrer's link: one visitor only looks (invited), Max books (booked), Zoe
     books and comes in (completed)."""
     at = NOW - timedelta(days=5)

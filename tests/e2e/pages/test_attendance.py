@@ -14,14 +14,14 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from starcard_events import examples
 
-from tests.e2e.conftest import TenantKey
 from tests.e2e.pages.conftest import NOW, Browser, Site, registered
 from tests.e2e.pages.test_dashboard import notice, sign_in
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.e2e
 
 
-def booked(tenant: TenantKey, client: str, booking: str, day: int) -> dict[str, Any]:
+def booked(tenant: TenantCaller, client: str, booking: str, day: int) -> dict[str, Any]:
     return examples.booking_created(
         tenant.tenant_id,
         NOW - timedelta(days=10 - day),
@@ -32,7 +32,7 @@ def booked(tenant: TenantKey, client: str, booking: str, day: int) -> dict[str, 
     )
 
 
-def checked_in(tenant: TenantKey, client: str, booking: str, day: int) -> dict[str, Any]:
+def checked_in(tenant: TenantCaller, client: str, booking: str, day: int) -> dict[str, Any]:
     """A ``ClientCheckedIn``: the client showed up to the class they booked."""
     return {
         "event_id": str(uuid.uuid4()),

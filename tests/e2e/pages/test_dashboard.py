@@ -13,7 +13,6 @@ import base64
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.e2e.conftest import TenantKey
 from tests.e2e.pages.conftest import (
     REFERRAL_CODE,
     Browser,
@@ -22,6 +21,7 @@ from tests.e2e.pages.conftest import (
     registered,
     session,
 )
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.e2e
 
@@ -204,7 +204,7 @@ async def test_the_therapist_runs_loyalty_and_referrals_from_the_dashboard(
     site.assert_alive()
 
 
-async def referral_code(site: Site, tenant: TenantKey, client: str) -> str:
+async def referral_code(site: Site, tenant: TenantCaller, client: str) -> str:
     """The client's referral code: made the first time their portal asks for their link."""
     token = await site.portal_token(tenant, client)
     shown = await site.http.get(

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from starcard_gateway.portal import PortalTokens
 
-from tests.e2e.conftest import TenantKey, until
+from tests.e2e.conftest import until
 from tests.e2e.pages.conftest import (
     ADMIN_KEY,
     PORTAL_SECRET,
@@ -25,6 +25,7 @@ from tests.e2e.pages.conftest import (
     registered,
     session,
 )
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.e2e
 
@@ -197,7 +198,7 @@ async def test_the_dashboard_keeps_each_tenant_to_its_own_and_refuses_forged_req
         headers={"Authorization": f"Bearer {ADMIN_KEY}"},
     )
     assert issued.status_code == 201, issued.text
-    second = TenantKey(anna.tenant_id, issued.json()["api_key"])
+    second = TenantCaller(anna.tenant_id, issued.json()["api_key"])
     async with signed_in(site, second.api_key) as client:
         assert (await client.get("/dashboard")).status_code == 200
         key_id = second.api_key.split("_")[1]

@@ -21,14 +21,8 @@ from starcard_events.topics import REFERRAL_VISITS, referral_visit_key
 from starcard_notifier.mailbox import text_of
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.e2e.conftest import (
-    PARTITIONS,
-    Gateway,
-    Inbox,
-    Platform,
-    TenantKey,
-    until,
-)
+from tests.e2e.conftest import PARTITIONS, Gateway, Inbox, Platform, until
+from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess, process_env, running
 from tests.support.stack import create_topics
 
@@ -71,7 +65,7 @@ def processes(
         yield [referrals, projections, notifier]
 
 
-async def portal(gateway: Gateway, tenant: TenantKey, client: str) -> dict[str, str]:
+async def portal(gateway: Gateway, tenant: TenantCaller, client: str) -> dict[str, str]:
     """The headers of the client's portal: a token the tenant minted for them."""
     minted = await gateway.client.post(
         "/v1/portal/tokens", json={"client_id": client}, headers=tenant.headers

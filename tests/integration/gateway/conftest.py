@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -20,26 +19,25 @@ from starcard_projections.runner import Follower
 from starcard_referrals.app import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.application import ReferralsService
 from starcard_referrals.domain.referee import Referee
-from starcard_runtime.batching import UnitOfWork
+from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
+from tests.support.gateway import TenantCaller, served
 from tests.support.stack import LoyaltyStack, loyalty_stack
+
+TApp = TypeVar("TApp", bound=BatchApplication)
 
 ADMIN_KEY = "operator-test-key"
 PORTAL_SECRET = "portal-test-secret-of-at-least-32-bytes"  # noqa: S105 - the tests' own
 # Relative to today: the card and checkout judge codes (valid 12 months) against the real clock.
 START = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=120)
+FIFTH = {"session_count": 5, "message": "Thank you for your 5th visit!", "discount_percent": 10}
+TENTH = {"session_count": 10, "message": "25% off, you star", "discount_percent": 25}
 
 
-@dataclass(frozen=True)
-class TenantCaller:
-    tenant_id: str
-    api_key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
+def gbp(amount_minor: int) -> dict[str, Any]:
+    return {"amount_minor": amount_minor, "currency": "GBP"}
 
 
 @pytest.fixture
@@ -51,11 +49,7 @@ async def gateway(fresh_database: str) -> AsyncIterator[httpx.AsyncClient]:
             STARCARD_PORTAL_SECRET=PORTAL_SECRET,
         )
     )
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
+    async with served(app) as client:
         yield client
 
 
@@ -158,8 +152,12 @@ async def card(gateway: httpx.AsyncClient, tenant: TenantCaller, client: str) ->
 @pytest.fixture
 def referrals(gateway: httpx.AsyncClient, fresh_database: str) -> Iterator[ReferralsService]:
     """The referrals service on the gateway's database: what its Kafka consumer would do."""
-    settings = RuntimeSettings(DATABASE_URL=fresh_database)
-    service = build_application(ReferralsService, settings, REFERRALS_SCHEMA)
+    yield from service_on(ReferralsService, fresh_database, REFERRALS_SCHEMA)
+
+
+def service_on(kind: type[TApp], database_url: str, schema: str) -> Iterator[TApp]:
+    """A service's application on the gateway's database, closed after the test."""
+    service = build_application(kind, RuntimeSettings(DATABASE_URL=database_url), schema)
     yield service
     service.close()
 

@@ -13,14 +13,8 @@ import httpx
 import pytest
 from starcard_events import examples
 
-from tests.integration.gateway.conftest import (
-    START,
-    TenantCaller,
-    add_milestone,
-    card,
-    eventually,
-    get,
-)
+from tests.integration.gateway.conftest import START, add_milestone, card, eventually, get
+from tests.support.gateway import TenantCaller
 from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import TenantCaller, refused_field
+from tests.integration.gateway.conftest import refused_field
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 

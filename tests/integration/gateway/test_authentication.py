@@ -8,7 +8,8 @@ import httpx
 import psycopg
 import pytest
 
-from tests.integration.gateway.conftest import ADMIN_KEY, TenantCaller, refused_field
+from tests.integration.gateway.conftest import ADMIN_KEY, refused_field
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 

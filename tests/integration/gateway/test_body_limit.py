@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starcard_gateway.body_limit import MAX_BODY_BYTES
 
-from tests.integration.gateway.conftest import TenantCaller
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,9 @@ import httpx
 import pytest
 from starcard_loyalty.app import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.application import LoyaltyService
-from starcard_runtime.service import build_application
-from starcard_runtime.settings import RuntimeSettings
 
-from tests.integration.gateway.conftest import TenantCaller, get, refused_field
+from tests.integration.gateway.conftest import get, refused_field, service_on
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 
@@ -24,10 +23,7 @@ HUGE = 109839338902283546211123200
 @pytest.fixture
 def loyalty(gateway: httpx.AsyncClient, fresh_database: str) -> Iterator[LoyaltyService]:
     """The loyalty service on the gateway's database, to read its event store."""
-    settings = RuntimeSettings(DATABASE_URL=fresh_database)
-    service = build_application(LoyaltyService, settings, LOYALTY_SCHEMA)
-    yield service
-    service.close()
+    yield from service_on(LoyaltyService, fresh_database, LOYALTY_SCHEMA)
 
 
 def events_stored(loyalty: LoyaltyService) -> int:

@@ -9,26 +9,23 @@ import httpx
 import pytest
 
 from tests.integration.gateway.conftest import (
+    FIFTH,
     START,
-    TenantCaller,
+    TENTH,
     add_milestone,
     card,
     eventually,
+    gbp,
     get,
     refused_field,
     visits,
 )
+from tests.support.gateway import TenantCaller
 from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration
 
-FIFTH = {"session_count": 5, "message": "Thank you for your 5th visit!", "discount_percent": 10}
-TENTH = {"session_count": 10, "message": "25% off, you star", "discount_percent": 25}
 MADE_UP = "LOYAL-ZZZZ2345"
-
-
-def gbp(amount_minor: int) -> dict[str, Any]:
-    return {"amount_minor": amount_minor, "currency": "GBP"}
 
 
 async def outstanding_code(gateway: httpx.AsyncClient, tenant: TenantCaller, client: str) -> str:

@@ -22,11 +22,11 @@ from starcard_projections.runner import follow
 from tests.integration.gateway.conftest import (
     ADMIN_KEY,
     PORTAL_SECRET,
-    TenantCaller,
     eventually,
     register,
     visits,
 )
+from tests.support.gateway import TenantCaller, served
 from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration
@@ -40,10 +40,7 @@ async def gateway_with(**settings: str) -> AsyncIterator[httpx.AsyncClient]:
         **settings,
     }
     app = create_app(GatewaySettings.model_validate(environment))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
-    ):
+    async with served(app) as client:
         yield client
 
 

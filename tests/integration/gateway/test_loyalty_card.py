@@ -9,20 +9,20 @@ import pytest
 from starcard_events import examples
 
 from tests.integration.gateway.conftest import (
+    FIFTH,
     START,
-    TenantCaller,
+    TENTH,
     add_milestone,
     card,
     eventually,
     get,
     visits,
 )
+from tests.support.gateway import TenantCaller
 from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration
 
-FIFTH = {"session_count": 5, "message": "Thank you for your 5th visit!", "discount_percent": 10}
-TENTH = {"session_count": 10, "message": "25% off, you star", "discount_percent": 25}
 TENTH_LONG = {**TENTH, "min_minutes": 60}
 
 

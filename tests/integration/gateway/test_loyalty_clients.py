@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import TenantCaller, eventually, get, refused_field, visits
+from tests.integration.gateway.conftest import eventually, get, refused_field, visits
+from tests.support.gateway import TenantCaller
 from tests.support.stack import LoyaltyStack
 
 pytestmark = pytest.mark.integration

@@ -7,20 +7,15 @@ Bounded and derandomized: a few examples per operation, the same ones every run.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 import pytest
 import schemathesis
 import uvicorn
-from psycopg import sql
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.case import Case
 from schemathesis.hooks import HookContext
@@ -28,6 +23,8 @@ from starcard_gateway.app import create_app
 from starcard_gateway.settings import GatewaySettings
 
 from tests.integration.gateway.conftest import ADMIN_KEY, PORTAL_SECRET
+from tests.support.databases import throwaway_database
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -37,26 +34,11 @@ SEED = 20250301
 OPS = ("/healthz", "/readyz")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def module_database(database_url: str) -> Iterator[str]:
     """A fresh database shared by every operation's test in this module."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with throwaway_database(database_url) as url:
+        yield url
 
 
 def _settings(database_url: str) -> GatewaySettings:
@@ -70,7 +52,7 @@ def _settings(database_url: str) -> GatewaySettings:
 @pytest.fixture(scope="module")
 def served_gateway(module_database: str) -> Iterator[str]:
     """The gateway under uvicorn on a free local port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(_settings(module_database)),

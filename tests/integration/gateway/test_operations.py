@@ -9,7 +9,8 @@ import pytest
 from starcard_gateway.app import create_app
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.integration.gateway.conftest import ADMIN_KEY, TenantCaller, register
+from tests.integration.gateway.conftest import ADMIN_KEY, register
+from tests.support.gateway import TenantCaller, served
 
 pytestmark = pytest.mark.integration
 
@@ -108,10 +109,7 @@ async def gateway_without_admin_key(
 ) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.delenv("STARCARD_ADMIN_KEY", raising=False)
     app = create_app(RuntimeSettings(DATABASE_URL=fresh_database))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
-    ):
+    async with served(app) as client:
         yield client
 
 

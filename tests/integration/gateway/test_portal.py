@@ -23,7 +23,6 @@ from starcard_referrals.application import ReferralsService
 from tests.integration.gateway.conftest import (
     ADMIN_KEY,
     PORTAL_SECRET,
-    TenantCaller,
     add_milestone,
     book,
     card,
@@ -34,6 +33,7 @@ from tests.integration.gateway.conftest import (
     register,
     visit,
 )
+from tests.support.gateway import TenantCaller, served
 
 pytestmark = pytest.mark.integration
 
@@ -106,11 +106,7 @@ async def test_with_a_portal_address_the_token_comes_as_a_link(fresh_database: s
             STARCARD_PORTAL_URL="https://portal.example.com/me",
         )
     )
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as gateway,
-    ):
+    async with served(app) as gateway:
         anna = await register(gateway, "Anna Massage")
         minted = (await mint(gateway, anna, "ada")).json()
 

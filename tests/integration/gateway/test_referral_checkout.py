@@ -12,21 +12,13 @@ import httpx
 import pytest
 from starcard_referrals.application import ReferralsService
 
-from tests.integration.gateway.conftest import (
-    TenantCaller,
-    book,
-    patch_referral_settings,
-    refused_field,
-)
+from tests.integration.gateway.conftest import book, gbp, patch_referral_settings, refused_field
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 
 TEN_POUNDS = {"amount": {"amount_minor": 1000, "currency": "GBP"}}
 MADE_UP = "REF-ZZZZ2345"
-
-
-def gbp(amount_minor: int) -> dict[str, Any]:
-    return {"amount_minor": amount_minor, "currency": "GBP"}
 
 
 async def credit(

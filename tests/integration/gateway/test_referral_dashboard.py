@@ -8,14 +8,8 @@ import httpx
 import pytest
 from starcard_referrals.application import ReferralsService
 
-from tests.integration.gateway.conftest import (
-    TenantCaller,
-    book,
-    get,
-    patch_referral_settings,
-    project,
-    visit,
-)
+from tests.integration.gateway.conftest import book, get, patch_referral_settings, project, visit
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import (
-    TenantCaller,
-    get,
-    patch_referral_settings,
-    refused_field,
-)
+from tests.integration.gateway.conftest import get, patch_referral_settings, refused_field
+from tests.support.gateway import TenantCaller
 
 pytestmark = pytest.mark.integration
 

@@ -7,11 +7,10 @@ The loyalty service and the projections run as subprocesses (``python -m starcar
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -45,18 +44,6 @@ PARTITIONS = 4
 ADMIN_KEY = "operator-e2e-key"
 
 T = TypeVar("T")
-
-
-async def until(check: Callable[[], Awaitable[T]], *, within: float = 30.0) -> T:
-    """Await ``check`` until it passes (the pipeline is asynchronous); re-raise its last failure."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return await check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(0.1)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from starcard_events import examples
 from starcard_runtime.settings import RuntimeSettings
 
 from tests.e2e.conftest import ADMIN_KEY, Platform
-from tests.integration.gateway.conftest import START, eventually
+from tests.integration.gateway.conftest import START
 from tests.support.processes import free_port
+from tests.support.stack import until
 
 pytestmark = pytest.mark.e2e
 
@@ -101,7 +102,7 @@ async def test_a_killed_projections_process_is_restarted_and_catches_up(
             assert [row["sessions"] for row in listed["data"]] == [expected]
 
         await platform.publish(visit(tenant, 0))
-        await eventually(lambda: sessions(1))
+        await until(lambda: sessions(1))
 
         killed = int((run_dir / "projections.pid").read_text())
         os.kill(killed, signal.SIGKILL)
@@ -112,13 +113,13 @@ async def test_a_killed_projections_process_is_restarted_and_catches_up(
             assert answer.status_code == 503, answer.text
             assert "read model loyalty is not being followed" in answer.json()["detail"]
 
-        await eventually(not_ready, within=RESTART_DELAY + HEARTBEAT_SECONDS)
+        await until(not_ready, within=RESTART_DELAY + HEARTBEAT_SECONDS)
 
         async def ready() -> None:
             assert (await http.get("/readyz")).status_code == 200
 
-        await eventually(ready)
-        await eventually(lambda: sessions(2))
+        await until(ready)
+        await until(lambda: sessions(2))
 
     restarted = int((run_dir / "projections.pid").read_text())
     assert restarted != killed

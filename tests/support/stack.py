@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -92,6 +92,18 @@ async def eventually(check: Callable[[], T], *, within: float = 30.0) -> T:
     while True:
         try:
             return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.1)
+
+
+async def until(check: Callable[[], Awaitable[T]], *, within: float = 30.0) -> T:
+    """Await ``check`` until it passes (the pipeline is asynchronous); re-raise its last failure."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await check()
         except AssertionError:
             if time.monotonic() > deadline:
                 raise

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from starcard_events import examples
 
-from tests.e2e.conftest import Gateway, Platform, card, redeem, until
+from tests.e2e.conftest import Gateway, Platform, card, redeem
 from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess
+from tests.support.stack import until
 
 pytestmark = pytest.mark.e2e
 

@@ -20,9 +20,10 @@ from starcard_events.topics import BOOKING_EVENTS
 from starcard_notifier.domain.notification import NO_EMAIL_ON_FILE, Status
 from starcard_notifier.mailbox import code_in, text_of
 
-from tests.e2e.conftest import Gateway, Inbox, card, recorded, redeem, until
+from tests.e2e.conftest import Gateway, Inbox, card, recorded, redeem
 from tests.support.gateway import TenantCaller
 from tests.support.processes import running
+from tests.support.stack import until
 
 from .conftest import NotifierStore, RewardStack
 

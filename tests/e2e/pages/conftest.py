@@ -46,11 +46,11 @@ from starcard_events.topics import (
 )
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.e2e.conftest import PARTITIONS, Platform, until
+from tests.e2e.conftest import PARTITIONS, Platform
 from tests.support.databases import throwaway_database
 from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess, free_port, process_env, running
-from tests.support.stack import create_topics, stack_settings
+from tests.support.stack import create_topics, stack_settings, until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

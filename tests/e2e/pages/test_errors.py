@@ -16,7 +16,6 @@ import psycopg
 import pytest
 from starcard_gateway.portal import PortalTokens
 
-from tests.e2e.conftest import until
 from tests.e2e.pages.conftest import (
     ADMIN_KEY,
     PORTAL_SECRET,
@@ -26,6 +25,7 @@ from tests.e2e.pages.conftest import (
     session,
 )
 from tests.support.gateway import TenantCaller
+from tests.support.stack import until
 
 pytestmark = pytest.mark.e2e
 

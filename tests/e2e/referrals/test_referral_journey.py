@@ -21,10 +21,10 @@ from starcard_events.topics import REFERRAL_VISITS, referral_visit_key
 from starcard_notifier.mailbox import text_of
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.e2e.conftest import PARTITIONS, Gateway, Inbox, Platform, until
+from tests.e2e.conftest import PARTITIONS, Gateway, Inbox, Platform
 from tests.support.gateway import TenantCaller
 from tests.support.processes import LoggedProcess, process_env, running
-from tests.support.stack import create_topics
+from tests.support.stack import create_topics, until
 
 pytestmark = pytest.mark.e2e
 

@@ -4,9 +4,7 @@ loyalty pipeline (``stack``) feeding its read models, and the referrals service'
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -81,18 +79,6 @@ async def stack(
     """The loyalty service consuming the test's topics and the projections following it."""
     async with loyalty_stack(fresh_database, kafka_bootstrap, topic_prefix) as running:
         yield running
-
-
-async def eventually(check: Callable[[], Awaitable[None]], *, within: float = 30.0) -> None:
-    """Await ``check`` until it passes (the pipeline is asynchronous); re-raise its last failure."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return await check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(0.1)
 
 
 def refused_field(response: httpx.Response) -> str:

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from starcard_events import examples
 
-from tests.integration.gateway.conftest import START, add_milestone, card, eventually, get
+from tests.integration.gateway.conftest import START, add_milestone, card, get
 from tests.support.gateway import TenantCaller
-from tests.support.stack import LoyaltyStack
+from tests.support.stack import LoyaltyStack, until
 
 pytestmark = pytest.mark.integration
 
@@ -153,7 +153,7 @@ async def test_the_count_follows_every_setting_at_once_and_cancellations_never_c
             "milestones_reached": [],
         }
 
-    await eventually(all_counted)
+    await until(all_counted)
     for source, kinds in SETTINGS:
         counts = BOOKED if source == "bookings" else ATTENDED
         expected = sum(counts[kind] for kind in kinds)
@@ -163,7 +163,7 @@ async def test_the_count_follows_every_setting_at_once_and_cancellations_never_c
             shown = await attendance(gateway, anna, "ada")
             assert (shown["total"], shown["counted"]) == (expected, expected)
 
-        await eventually(counted)
+        await until(counted)
 
 
 async def test_an_original_count_of_49_and_one_class_booked_make_50(
@@ -174,7 +174,7 @@ async def test_an_original_count_of_49_and_one_class_booked_make_50(
     async def one_booked() -> None:
         assert (await attendance(gateway, anna, "bo"))["counted"] == 1
 
-    await eventually(one_booked)
+    await until(one_booked)
     response = await gateway.put(
         "/v1/loyalty/clients/bo/original-count", json={"count": 49}, headers=anna.headers
     )
@@ -186,7 +186,7 @@ async def test_an_original_count_of_49_and_one_class_booked_make_50(
         shown = await attendance(gateway, anna, "bo")
         assert (shown["total"], shown["original"], shown["counted"]) == (50, 49, 1)
 
-    await eventually(fifty)
+    await until(fifty)
 
 
 async def test_the_check_in_screen_includes_this_class_before_check_in_and_not_twice_after(
@@ -214,14 +214,14 @@ async def test_the_check_in_screen_includes_this_class_before_check_in_and_not_t
         assert (await attendance(gateway, anna, "cy"))["total"] == 1
         assert await check_in_screen(gateway, anna, "cy", "cy-2") == including
 
-    await eventually(before_check_in)
+    await until(before_check_in)
     await stack.publish(checked_in(anna, "cy", "cy-2", day=7))
 
     async def after_check_in() -> None:
         assert (await attendance(gateway, anna, "cy"))["total"] == 2
         assert await check_in_screen(gateway, anna, "cy", "cy-2") == including
 
-    await eventually(after_check_in)
+    await until(after_check_in)
 
 
 async def test_a_booking_already_counted_is_included_once(
@@ -234,7 +234,7 @@ async def test_a_booking_already_counted_is_included_once(
         assert (shown["count"], shown["including_this_one"]) == (2, True)
         assert shown["next_milestone"] is None
 
-    await eventually(counted_as_booked)
+    await until(counted_as_booked)
 
 
 async def test_a_class_not_seen_yet_is_counted_as_one_more_of_the_kind_asked_about(
@@ -246,7 +246,7 @@ async def test_a_class_not_seen_yet_is_counted_as_one_more_of_the_kind_asked_abo
     async def one_booked() -> None:
         assert (await attendance(gateway, anna, "cy"))["total"] == 1
 
-    await eventually(one_booked)
+    await until(one_booked)
     a_class = await check_in_screen(gateway, anna, "cy", "walk-in")
     a_video = await check_in_screen(gateway, anna, "cy", "stream-1", kind="video")
 
@@ -281,7 +281,7 @@ async def test_a_cancelled_class_is_not_included(
             "next_milestone": None,
         }
 
-    await eventually(left_out)
+    await until(left_out)
 
 
 async def test_an_automation_with_a_tag_puts_clients_in_its_segment(
@@ -318,8 +318,8 @@ async def test_an_automation_with_a_tag_puts_clients_in_its_segment(
         assert [m["milestone_id"] for m in ada["attendance"]["milestones_reached"]] == [second]
         assert (dee["tags"], dee["attendance"]["milestones_reached"]) == ([], [])
 
-    await eventually(segmented)
-    await eventually(on_their_profiles)
+    await until(segmented)
+    await until(on_their_profiles)
     nobody = await get(gateway, anna, "/v1/loyalty/segments/three")
     assert nobody == {"tag": "three", "data": [], "count": 0}
 
@@ -345,7 +345,7 @@ async def test_an_automation_with_a_reward_gives_the_client_their_outstanding_co
         assert shown["next_reward"]["milestone_id"] == loyalty_fifth
         assert (shown["next_reward"]["stars"], shown["total_stars"]) == (0, 0)
 
-    await eventually(outstanding)
+    await until(outstanding)
     rewards = stack.sql(
         "SELECT milestone_id, status, discount_percent FROM read.loyalty_rewards"
         " WHERE tenant_id = %s AND client_id = 'ada' ORDER BY issued_at, milestone_id",
@@ -365,7 +365,7 @@ async def test_automations_at_or_below_the_original_count_do_not_fire(
     await add_automation(gateway, anna, {"count": 10, "tag": "ten"})
     eleventh = await add_automation(gateway, anna, {"count": 11, "tag": "eleven"})
     await stack.publish(booked(anna, "bo", "bo-1"))
-    await eventually(lambda: attendance(gateway, anna, "bo"))
+    await until(lambda: attendance(gateway, anna, "bo"))
 
     response = await gateway.put(
         "/v1/loyalty/clients/bo/original-count", json={"count": 10}, headers=anna.headers
@@ -380,7 +380,7 @@ async def test_automations_at_or_below_the_original_count_do_not_fire(
             eleventh
         ]
 
-    await eventually(eleventh_only)
+    await until(eleventh_only)
 
 
 async def test_another_studios_client_counts_nothing_and_is_in_no_segment(
@@ -394,7 +394,7 @@ async def test_another_studios_client_counts_nothing_and_is_in_no_segment(
         assert (await get(gateway, anna, "/v1/loyalty/segments/first"))["count"] == 1
         assert (await attendance(gateway, brook, "bo"))["total"] == 1
 
-    await eventually(annas_ada_tagged)
+    await until(annas_ada_tagged)
     assert await get(gateway, brook, "/v1/loyalty/tags") == {"data": [], "count": 0}
     assert await get(gateway, brook, "/v1/loyalty/segments/first") == {
         "tag": "first",
@@ -415,7 +415,7 @@ async def test_another_studios_client_counts_nothing_and_is_in_no_segment(
         assert (await attendance(gateway, brook, "ada"))["total"] == 3
         assert (await attendance(gateway, anna, "ada"))["total"] == 1
 
-    await eventually(annas_ada_untouched)
+    await until(annas_ada_untouched)
 
 
 async def test_re_sent_and_poison_records_count_once_and_fire_once(
@@ -438,7 +438,7 @@ async def test_re_sent_and_poison_records_count_once_and_fire_once(
         assert (await attendance(gateway, anna, "ada"))["total"] == 3
         assert (await attendance(gateway, anna, "bo"))["total"] == 1
 
-    await eventually(counted_once)
+    await until(counted_once)
     reached = stack.sql(
         "SELECT count(*) FROM loyalty.loyalty_events WHERE topic LIKE %s",
         ("%ClientLoyalty.AttendanceMilestoneReached",),

@@ -14,14 +14,13 @@ from tests.integration.gateway.conftest import (
     TENTH,
     add_milestone,
     card,
-    eventually,
     gbp,
     get,
     refused_field,
     visits,
 )
 from tests.support.gateway import TenantCaller
-from tests.support.stack import LoyaltyStack
+from tests.support.stack import LoyaltyStack, until
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +36,7 @@ async def outstanding_code(gateway: httpx.AsyncClient, tenant: TenantCaller, cli
         assert outstanding is not None
         codes.append(outstanding["code"])
 
-    await eventually(shown)
+    await until(shown)
     return codes[-1]
 
 
@@ -146,7 +145,7 @@ async def test_redeeming_the_code_turns_the_card_back_to_stars_toward_the_tenth(
         listed = await get(gateway, anna, "/v1/loyalty/clients")
         assert [c["outstanding_reward"] for c in listed["data"]] == [False]
 
-    await eventually(back_to_stars)
+    await until(back_to_stars)
 
 
 async def test_a_reward_earned_meanwhile_fires_the_moment_the_code_is_redeemed(
@@ -162,7 +161,7 @@ async def test_a_reward_earned_meanwhile_fires_the_moment_the_code_is_redeemed(
         ) == [("queued",)]
         assert (await card(gateway, anna, "ada"))["outstanding"]["code"] == ada_code
 
-    await eventually(tenth_queued)
+    await until(tenth_queued)
     response = await redeem(gateway, anna, "ada", ada_code, "ada-b10")
 
     assert response.status_code == 200, response.text
@@ -177,7 +176,7 @@ async def test_a_reward_earned_meanwhile_fires_the_moment_the_code_is_redeemed(
         assert shown["outstanding"]["code"] == next_reward["code"]
         assert (shown["next_reward"], shown["all_rewards_earned"]) == (None, True)
 
-    await eventually(the_card_shows_the_next_code)
+    await until(the_card_shows_the_next_code)
     quoted = await quote(gateway, anna, "ada", next_reward["code"], 3333)
     assert (quoted.json()["discount"], quoted.json()["total"]) == (gbp(833), gbp(2500))
 
@@ -253,7 +252,7 @@ async def test_an_expired_code_is_gone_and_says_since_when(
         )
         assert codes
 
-    await eventually(issued_long_ago)
+    await until(issued_long_ago)
     [(code, expires_at)] = codes
     assert (await card(gateway, anna, "ada"))["outstanding"] is None
 
@@ -269,7 +268,7 @@ async def test_an_expired_code_is_gone_and_says_since_when(
             ("expired",)
         ]
 
-    await eventually(recorded_as_expired)
+    await until(recorded_as_expired)
 
 
 @pytest.mark.parametrize(

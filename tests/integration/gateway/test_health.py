@@ -22,12 +22,11 @@ from starcard_projections.runner import follow
 from tests.integration.gateway.conftest import (
     ADMIN_KEY,
     PORTAL_SECRET,
-    eventually,
     register,
     visits,
 )
 from tests.support.gateway import TenantCaller, served
-from tests.support.stack import LoyaltyStack
+from tests.support.stack import LoyaltyStack, until
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +74,7 @@ async def test_ready_only_while_a_projections_process_follows_the_read_models(
             answer = await gateway.get("/readyz")
             assert (answer.status_code, answer.json()) == (200, {"status": "ready"})
 
-        await eventually(ready, within=10)
+        await until(ready, within=10)
         # The process dies: its heartbeat stops (and is made an hour old at once).
         projections()
         execute(
@@ -134,7 +133,7 @@ async def test_metrics_export_each_read_model_and_consumer_partition_lag(
             assert lines, metrics
             assert set(lines) == {"0.0"}
 
-        await eventually(caught_up)
+        await until(caught_up)
 
     assert 'starcard_read_model_stale_tenants{read_model="loyalty"} 0.0' in metrics
     assert 'starcard_read_model_failures{read_model="loyalty"} 0.0' in metrics

@@ -14,12 +14,11 @@ from tests.integration.gateway.conftest import (
     TENTH,
     add_milestone,
     card,
-    eventually,
     get,
     visits,
 )
 from tests.support.gateway import TenantCaller
-from tests.support.stack import LoyaltyStack
+from tests.support.stack import LoyaltyStack, until
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +30,7 @@ async def test_a_business_without_an_active_milestone_shows_no_card(
 ) -> None:
     milestone_id = await add_milestone(gateway, anna, FIFTH)
     await stack.publish(*visits(anna, "ada", 2))
-    await eventually(lambda: card(gateway, anna, "ada"))
+    await until(lambda: card(gateway, anna, "ada"))
 
     await gateway.patch(
         f"/v1/loyalty/milestones/{milestone_id}", json={"active": False}, headers=anna.headers
@@ -42,7 +41,7 @@ async def test_a_business_without_an_active_milestone_shows_no_card(
         assert response.status_code == 404, response.text
         assert "active milestone" in response.json()["detail"]
 
-    await eventually(hidden)
+    await until(hidden)
 
 
 async def test_stars_fill_toward_the_next_reward_which_sits_on_the_last_circle(
@@ -69,7 +68,7 @@ async def test_stars_fill_toward_the_next_reward_which_sits_on_the_last_circle(
             "outstanding": None,
         }
 
-    await eventually(three_of_five)
+    await until(three_of_five)
 
 
 async def test_a_client_with_no_visit_yet_sees_an_empty_card(
@@ -83,7 +82,7 @@ async def test_a_client_with_no_visit_yet_sees_an_empty_card(
         assert (shown["next_reward"]["stars"], shown["next_reward"]["circles"]) == (0, 5)
         assert shown["next_reward"]["sessions_to_go_text"] == "5 more sessions to go"
 
-    await eventually(empty)
+    await until(empty)
 
 
 async def test_a_reward_with_a_minimum_length_says_how_many_long_sessions_are_to_go(
@@ -118,7 +117,7 @@ async def test_a_reward_with_a_minimum_length_says_how_many_long_sessions_are_to
             "sessions_to_go_text": "5 more 60+ min sessions to go",
         }
 
-    await eventually(five_long_ones_to_go)
+    await until(five_long_ones_to_go)
 
 
 async def test_the_fifth_qualifying_visit_flips_the_card_to_its_code_and_flags_the_client(
@@ -147,8 +146,8 @@ async def test_the_fifth_qualifying_visit_flips_the_card_to_its_code_and_flags_t
             ("bo", False),
         ]
 
-    await eventually(flipped)
-    await eventually(ada_flagged_bo_not)
+    await until(flipped)
+    await until(ada_flagged_bo_not)
 
 
 async def test_once_every_reward_is_earned_the_card_says_so(
@@ -166,7 +165,7 @@ async def test_once_every_reward_is_earned_the_card_says_so(
             "outstanding": None,
         }
 
-    await eventually(all_earned)
+    await until(all_earned)
     [(status, code)] = stack.sql(
         "SELECT status, code FROM read.loyalty_rewards WHERE tenant_id = %s AND client_id = 'ada'",
         (anna.tenant_id,),
@@ -184,6 +183,6 @@ async def test_another_tenants_client_has_an_empty_card_not_theirs(
     async def anna_sees_the_code() -> None:
         assert (await card(gateway, anna, "ada"))["outstanding"] is not None
 
-    await eventually(anna_sees_the_code)
+    await until(anna_sees_the_code)
     brooks = await card(gateway, brook, "ada")
     assert (brooks["total_stars"], brooks["outstanding"]) == (0, None)

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import eventually, get, refused_field, visits
+from tests.integration.gateway.conftest import get, refused_field, visits
 from tests.support.gateway import TenantCaller
-from tests.support.stack import LoyaltyStack
+from tests.support.stack import LoyaltyStack, until
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ async def test_clients_are_listed_most_loyal_first_a_page_at_a_time(
         assert [c["client_id"] for c in second["data"]] == ["ada"]
         assert first["count"] == second["count"] == 3
 
-    await eventually(paged)
+    await until(paged)
 
 
 async def test_the_stars_pill_shows_only_while_the_tenant_has_an_active_milestone(
@@ -55,19 +55,19 @@ async def test_the_stars_pill_shows_only_while_the_tenant_has_an_active_mileston
 
         return check
 
-    await eventually(pill_is(False))
+    await until(pill_is(False))
     added = await gateway.post(
         "/v1/loyalty/milestones",
         json={"session_count": 5, "message": "Thanks"},
         headers=anna.headers,
     )
-    await eventually(pill_is(True))
+    await until(pill_is(True))
     await gateway.patch(
         f"/v1/loyalty/milestones/{added.json()['milestone_id']}",
         json={"active": False},
         headers=anna.headers,
     )
-    await eventually(pill_is(False))
+    await until(pill_is(False))
 
 
 async def test_a_client_with_no_visits_is_not_found(
@@ -87,7 +87,7 @@ async def test_another_tenants_client_is_neither_listed_nor_found(
     async def projected() -> None:
         assert (await get(gateway, brook, "/v1/loyalty/clients"))["count"] == 1
 
-    await eventually(projected)
+    await until(projected)
     listed = await get(gateway, anna, "/v1/loyalty/clients")
     found = await gateway.get("/v1/loyalty/clients/dee", headers=anna.headers)
 

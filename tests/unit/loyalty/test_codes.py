@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starcard_events.facts import Reward
+from starcard_kernel.money import percent_of as discount_minor
 from starcard_loyalty.domain.codes import (
     CODE_ALPHABET,
     DiscountCode,
     check_money,
     code_expiry,
-    discount_minor,
     is_loyalty_code,
     loyalty_code,
     normalize_code,

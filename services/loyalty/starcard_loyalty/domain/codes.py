@@ -38,16 +38,12 @@ __all__ = [
     "Months",
     "check_money",
     "code_expiry",
-    "discount_minor",
     "is_loyalty_code",
     "loyalty_code",
     "normalize_code",
 ]
 
 LOYALTY_CODE_PREFIX = "LOYAL-"
-
-discount_minor = percent_of
-"""`percent` off an amount, rounded half up to the minor unit, never above the amount."""
 
 
 def loyalty_code(choose: Callable[[str], str]) -> str:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starcard_events.limits import MAX_PERCENT, MIN_PERCENT
-from starcard_kernel.money import check_money, percent_of
-from starcard_kernel.refusals import CurrencyMismatch
+from starcard_kernel.money import Money, check_money
 
 from starcard_referrals.domain.errors import InvalidSettings
 
@@ -68,9 +67,8 @@ class RewardValue:
     def off(self, amount_minor: int, currency: str) -> int:
         """What this value takes off a price: the percentage rounded half up to the minor
         unit, or the fixed amount up to the whole price. Never more than the price."""
-        check_money(amount_minor, currency)
+        price = Money(amount_minor, currency)
         if self.percent is not None:
-            return percent_of(amount_minor, self.percent)
-        if currency != self.currency:
-            raise CurrencyMismatch(str(self.currency), currency)
-        return min(amount_minor, int(self.amount_minor or 0))
+            return price.percent(self.percent).amount_minor
+        reward = Money(int(self.amount_minor or 0), str(self.currency))
+        return reward.at_most(price).amount_minor  # another currency: CurrencyMismatch

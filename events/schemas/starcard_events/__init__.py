@@ -2,6 +2,8 @@
 
 from starcard_events.bookings import (
     AppointmentCompleted,
+    AppointmentRefund,
+    AppointmentRefunded,
     BookingCancelled,
     BookingCreated,
     BookingDetails,
@@ -24,6 +26,15 @@ from starcard_events.clients import (
 )
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId, TenantId
 from starcard_events.money import Money, Percentage
+from starcard_events.orders import (
+    Channel,
+    Order,
+    OrderLine,
+    OrderRefund,
+    OrderRefunded,
+    ProductPurchased,
+    RefundedLine,
+)
 from starcard_events.parsing import (
     BookingTopicEvent,
     InvalidEvent,
@@ -52,6 +63,8 @@ __all__ = [
     "REFERRAL_FACTS",
     "REFERRAL_VISITS",
     "AppointmentCompleted",
+    "AppointmentRefund",
+    "AppointmentRefunded",
     "Birthday",
     "BookingCancelled",
     "BookingCreated",
@@ -59,6 +72,7 @@ __all__ = [
     "BookingId",
     "BookingTopicEvent",
     "CancelledBooking",
+    "Channel",
     "CheckIn",
     "ClientCheckedIn",
     "ClientDetails",
@@ -75,10 +89,16 @@ __all__ = [
     "LinkVisit",
     "LinkVisited",
     "Money",
+    "Order",
+    "OrderLine",
+    "OrderRefund",
+    "OrderRefunded",
     "PaymentMethod",
     "Percentage",
+    "ProductPurchased",
     "ReferralCode",
     "ReferralTopicEvent",
+    "RefundedLine",
     "Service",
     "ServiceKind",
     "TenantId",

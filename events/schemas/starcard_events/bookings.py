@@ -40,6 +40,7 @@ class DiscountKind(StrEnum):
     PACKAGE = "package"
     LOYALTY_CODE = "loyalty_code"
     REFERRAL_CREDIT = "referral_credit"
+    POINTS = "points"
 
 
 class PaymentMethod(StrEnum):
@@ -51,6 +52,7 @@ class PaymentMethod(StrEnum):
     PACKAGE = "package"
     GIFT_CARD = "gift_card"
     CREDIT = "credit"
+    POINTS = "points"
     OTHER = "other"
 
 
@@ -227,3 +229,29 @@ class ClientCheckedIn(Envelope[CheckIn]):
     """A client was checked in to a class (attendance-based programmes count these)."""
 
     type: Literal["ClientCheckedIn"] = Field(description="Always 'ClientCheckedIn'.")
+
+
+class AppointmentRefund(WireModel):
+    """Money given back for a delivered appointment: all of it, or an amount."""
+
+    refund_id: ExternalId = Field(
+        description=(
+            "The platform's id of this refund; a re-sent refund (same id) is applied once, two "
+            "partial refunds of one booking are two ids."
+        )
+    )
+    booking_id: BookingId = Field(description="The completed booking refunded.")
+    client_id: ClientId = Field(description="The client whose booking it was.")
+    amount: Money | None = Field(
+        default=None,
+        description=(
+            "The amount given back; absent for a whole refund. Points the booking earned are "
+            "reversed in proportion to the price paid."
+        ),
+    )
+
+
+class AppointmentRefunded(Envelope[AppointmentRefund]):
+    """A completed appointment was refunded, whole or in part."""
+
+    type: Literal["AppointmentRefunded"] = Field(description="Always 'AppointmentRefunded'.")

@@ -48,6 +48,7 @@ def booking_details(
     referral_visitor_id: str | None = None,
     service_kind: str = "appointment",
     service_name: str = "Deep tissue massage",
+    category: str | None = "massage",
 ) -> dict[str, Any]:
     """The ``data`` of a booking or completion; the price is the list price unless given."""
     return {
@@ -56,7 +57,7 @@ def booking_details(
         "service": {
             "id": f"svc-{service_name.lower().replace(' ', '-')}-{minutes}",
             "name": service_name,
-            "category": "massage",
+            "category": category,
             "kind": service_kind,
         },
         "starts_at": starts_at.astimezone(UTC).isoformat(),
@@ -129,6 +130,90 @@ def link_visited(
     """A ``LinkVisited``: someone followed a client's referral link to the booking page."""
     data = {"referral_code": referral_code, "visitor_id": visitor_id, "landing": landing}
     return _envelope("LinkVisited", tenant_id, occurred_at, data)
+
+
+def appointment_refunded(
+    tenant_id: str,
+    occurred_at: datetime,
+    *,
+    refund_id: str,
+    booking_id: str,
+    client_id: str,
+    amount_minor: int | None = None,
+    currency: str = "GBP",
+) -> dict[str, Any]:
+    """An ``AppointmentRefunded``: the whole booking, or ``amount_minor`` of it."""
+    data = {
+        "refund_id": refund_id,
+        "booking_id": booking_id,
+        "client_id": client_id,
+        "amount": None if amount_minor is None else money(amount_minor, currency),
+    }
+    return _envelope("AppointmentRefunded", tenant_id, occurred_at, data)
+
+
+def order_line(
+    sku: str,
+    amount_minor: int,
+    *,
+    name: str = "Hydrating serum",
+    category: str | None = "skincare",
+    quantity: int = 1,
+    currency: str = "GBP",
+) -> dict[str, Any]:
+    return {
+        "sku": sku,
+        "name": name,
+        "category": category,
+        "quantity": quantity,
+        "amount_paid": money(amount_minor, currency),
+    }
+
+
+def product_purchased(
+    tenant_id: str,
+    occurred_at: datetime,
+    *,
+    order_id: str,
+    client_id: str,
+    lines: list[dict[str, Any]],
+    channel: str = "clinic",
+    payment_method: str = "card",
+) -> dict[str, Any]:
+    """A ``ProductPurchased``; ``lines`` are :func:`order_line` dicts."""
+    data = {
+        "order_id": order_id,
+        "client_id": client_id,
+        "channel": channel,
+        "lines": lines,
+        "payment_method": payment_method,
+    }
+    return _envelope("ProductPurchased", tenant_id, occurred_at, data)
+
+
+def order_refunded(
+    tenant_id: str,
+    occurred_at: datetime,
+    *,
+    refund_id: str,
+    order_id: str,
+    client_id: str,
+    lines: dict[str, int | None] | None = None,
+    currency: str = "GBP",
+) -> dict[str, Any]:
+    """An ``OrderRefunded``: the whole order, or ``lines`` sku → amount given back (None: all)."""
+    data = {
+        "refund_id": refund_id,
+        "order_id": order_id,
+        "client_id": client_id,
+        "lines": None
+        if lines is None
+        else [
+            {"sku": sku, "amount": None if amount is None else money(amount, currency)}
+            for sku, amount in lines.items()
+        ],
+    }
+    return _envelope("OrderRefunded", tenant_id, occurred_at, data)
 
 
 def encode(event: dict[str, Any]) -> bytes:

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId
 from starcard_events.limits import MAX_COUNT, MAX_PERCENT, MIN_PERCENT
+from starcard_events.points_facts import PointsFact
 from starcard_events.wire import WireModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[A-Z0-9]{8}$")]
@@ -67,4 +68,5 @@ class RewardRedeemed(Envelope[Redemption]):
     type: Literal["RewardRedeemed"] = Field(description="Always 'RewardRedeemed'.")
 
 
-LoyaltyFact = StarEarned | MilestoneReached | RewardIssued | RewardRedeemed
+LoyaltyFact = StarEarned | MilestoneReached | RewardIssued | RewardRedeemed | PointsFact
+"""Everything on ``starcard.loyalty.v1``: stars, milestones, rewards, and points movements."""

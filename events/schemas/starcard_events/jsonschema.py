@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from starcard_events.bookings import (
     AppointmentCompleted,
+    AppointmentRefunded,
     BookingCancelled,
     BookingCreated,
     ClientCheckedIn,
@@ -22,7 +23,15 @@ from starcard_events.clients import ClientRegistered, ClientUpdated
 from starcard_events.clock import ClockTicked
 from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
 from starcard_events.notifications import NotificationRequested
+from starcard_events.orders import OrderRefunded, ProductPurchased
 from starcard_events.parsing import BookingTopicEvent
+from starcard_events.points_facts import (
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsRedeemed,
+    PointsReversed,
+)
 from starcard_events.referral_facts import (
     CreditApplied,
     CreditIssued,
@@ -45,6 +54,9 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     BookingCancelled,
     AppointmentCompleted,
     ClientCheckedIn,
+    AppointmentRefunded,
+    ProductPurchased,
+    OrderRefunded,
     LinkVisited,
     ClockTicked,
     NotificationRequested,
@@ -52,6 +64,11 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     MilestoneReached,
     RewardIssued,
     RewardRedeemed,
+    PointsEarned,
+    PointsRedeemed,
+    PointsExpired,
+    PointsReversed,
+    PointsAdjusted,
     ReferralStageChanged,
     ReferralRefused,
     CreditIssued,

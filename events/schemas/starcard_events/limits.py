@@ -65,3 +65,17 @@ _CONTROL: Final = re.compile(f"[{CONTROL_CHARACTERS}]")
 def has_control_characters(text: str) -> bool:
     """Whether the text carries a character no business text does (`CONTROL_CHARACTERS`)."""
     return _CONTROL.search(text) is not None
+
+
+MAX_ORDER_LINES: Final = 200
+"""Lines of one retail order (or of one refund of it): a basket, not a warehouse."""
+
+MAX_POINTS: Final = 10**12
+"""The most points one movement or one setting carries: far beyond any clinic's programme, and
+well inside a 64-bit integer (PostgreSQL ``bigint``) and a JSON number."""
+
+MAX_RATE_HUNDREDTHS: Final = 100_000
+"""The highest earning rate, in hundredths of a point per currency unit: 1,000 points per unit."""
+
+MAX_DAYS: Final = 3660
+"""The longest window in days (points expiry, a rebooking window, a notice): ten years."""

@@ -11,11 +11,13 @@ from pydantic_core import ErrorDetails
 
 from starcard_events.bookings import (
     AppointmentCompleted,
+    AppointmentRefunded,
     BookingCancelled,
     BookingCreated,
     ClientCheckedIn,
 )
 from starcard_events.clients import ClientRegistered, ClientUpdated
+from starcard_events.orders import OrderRefunded, ProductPurchased
 from starcard_events.referrals import LinkVisited
 
 BookingTopicEvent: TypeAlias = Annotated[
@@ -24,7 +26,10 @@ BookingTopicEvent: TypeAlias = Annotated[
     | BookingCreated
     | BookingCancelled
     | AppointmentCompleted
-    | ClientCheckedIn,
+    | ClientCheckedIn
+    | AppointmentRefunded
+    | ProductPurchased
+    | OrderRefunded,
     Field(discriminator="type"),
 ]
 """Any event on `booking.events.v1`, told apart by its `type`."""

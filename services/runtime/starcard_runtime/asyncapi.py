@@ -15,7 +15,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from starcard_events.clock import ClockTicked
-from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
+from starcard_events.facts import LoyaltyFact
 from starcard_events.notifications import NotificationRequested
 from starcard_events.parsing import BookingTopicEvent, ReferralTopicEvent
 from starcard_events.referral_facts import ReferralFact
@@ -48,7 +48,7 @@ def document() -> dict[str, Any]:
         LOYALTY_FACTS,
         title="loyalty facts",
         description="Published by Starcard's loyalty service, keyed tenant_id:client_id",
-        schema=StarEarned | MilestoneReached | RewardIssued | RewardRedeemed,
+        schema=LoyaltyFact,
     )
     broker.publisher(
         REFERRAL_FACTS,

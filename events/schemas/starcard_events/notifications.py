@@ -23,13 +23,16 @@ from starcard_events.limits import (
 from starcard_events.money import Money
 from starcard_events.wire import WireModel
 
-NoticeKind = Literal["reward_issued", "referral_welcome", "referral_credit", "referral_alert"]
+NoticeKind = Literal[
+    "reward_issued", "referral_welcome", "referral_credit", "referral_alert", "points_expiring"
+]
 """Which message it is, and so which template renders it:
 
 - ``reward_issued``: a loyalty milestone's reward, to the client;
 - ``referral_welcome``: the referred client's single-use code for their first session;
 - ``referral_credit``: credit added to the referring client's account;
-- ``referral_alert``: to the business, a referral earned a reward for them to give by hand.
+- ``referral_alert``: to the business, a referral earned a reward for them to give by hand;
+- ``points_expiring``: points of the client expire soon (``expires_at``: the day they do).
 """
 
 BusinessEmail = Annotated[

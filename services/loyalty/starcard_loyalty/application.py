@@ -39,16 +39,16 @@ from starcard_loyalty import store_queries
 from starcard_loyalty.checkout import CheckoutUseCases
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.counting import Appointment
-from starcard_loyalty.domain.ids import client_loyalty_id
+from starcard_loyalty.domain.ids import client_loyalty_id, points_account_id
 from starcard_loyalty.domain.rewards import IssuedReward
 from starcard_loyalty.handlers import handle_record
-from starcard_loyalty.programme_settings import SettingsUseCases
+from starcard_loyalty.points import PointsUseCases
 
 __all__ = ["LoyaltyService"]
 
 
-class LoyaltyService(CheckoutUseCases, SettingsUseCases):
-    """Stars, milestones, rewards and codes, and the tenant's counting settings."""
+class LoyaltyService(CheckoutUseCases, PointsUseCases):
+    """Stars, milestones, rewards and codes, points, and the tenant's programme settings."""
 
     name = "loyalty"
     service_name: ClassVar[str] = "loyalty"
@@ -62,6 +62,7 @@ class LoyaltyService(CheckoutUseCases, SettingsUseCases):
             tenant_id, _, client_id = key.decode(errors="replace").partition(":")
             if client_id:
                 yield client_loyalty_id(tenant_id, client_id)
+                yield points_account_id(tenant_id, client_id)
 
     def record_appointment(
         self, unit: UnitOfWork, tenant_id: str, appointment: Appointment

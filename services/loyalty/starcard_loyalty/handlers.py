@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import structlog
 from starcard_events import (
     AppointmentCompleted,
+    AppointmentRefunded,
     BookingCancelled,
     BookingCreated,
     BookingTopicEvent,
@@ -14,10 +15,12 @@ from starcard_events import (
     ClientRegistered,
     ClientUpdated,
     DiscountKind,
+    OrderRefunded,
+    ProductPurchased,
 )
 from starcard_events.clock import ClockTicked
 from starcard_events.topics import CLOCK
-from starcard_kernel.refusals import UNUSABLE_CODE
+from starcard_kernel.refusals import UNUSABLE_CODE, CurrencyMismatch
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS
 from starcard_runtime.inbound import accept, rejecting
@@ -26,6 +29,7 @@ from starcard_runtime.records import InboundRecord
 from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
 from starcard_loyalty.domain.errors import UnknownTenant
+from starcard_loyalty.points import retail_purchases, treatment_purchase
 
 if TYPE_CHECKING:
     from starcard_loyalty.application import LoyaltyService
@@ -54,7 +58,9 @@ def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: Un
     A tick of a tenant without a loyalty programme finds no codes: the scheduler ticks for every
     tenant, whatever programmes they run.
     """
-    when_a_day_begins_expire_the_codes_that_ran_out(service, accept(record, CLOCK_TICKS), unit)
+    tick = accept(record, CLOCK_TICKS)
+    when_a_day_begins_expire_the_codes_that_ran_out(service, tick, unit)
+    when_a_day_begins_expire_points_and_give_notice(service, tick, unit)
 
 
 def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork) -> None:
@@ -62,6 +68,13 @@ def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork
         case AppointmentCompleted():
             when_a_booking_carries_a_loyalty_code_redeem_it(service, event, unit)
             when_appointment_completed_count_it(service, event, unit)
+            when_appointment_completed_earn_points(service, event, unit)
+        case ProductPurchased():
+            when_products_bought_earn_points(service, event, unit)
+        case AppointmentRefunded():
+            when_appointment_refunded_reverse_it(service, event, unit)
+        case OrderRefunded():
+            when_order_refunded_reverse_its_points(service, event, unit)
         case BookingCancelled():
             when_booking_cancelled_stop_counting_it(service, event, unit)
         case ClientRegistered() | ClientUpdated():
@@ -96,6 +109,43 @@ def when_appointment_completed_count_it(
     service: LoyaltyService, event: AppointmentCompleted, unit: UnitOfWork
 ) -> None:
     service.record_appointment(unit, event.tenant_id, appointment_from(event))
+
+
+def when_appointment_completed_earn_points(
+    service: LoyaltyService, event: AppointmentCompleted, unit: UnitOfWork
+) -> None:
+    """The treatment's category picks the rate; the price the client paid is the base."""
+    service.earn_points(unit, event.tenant_id, event.data.client_id, [treatment_purchase(event)])
+
+
+def when_products_bought_earn_points(
+    service: LoyaltyService, event: ProductPurchased, unit: UnitOfWork
+) -> None:
+    """Retail earns in the same account as treatments, line by line, at the retail rate."""
+    service.earn_points(unit, event.tenant_id, event.data.client_id, retail_purchases(event))
+
+
+def when_appointment_refunded_reverse_it(
+    service: LoyaltyService, event: AppointmentRefunded, unit: UnitOfWork
+) -> None:
+    data = event.data
+    with rejecting(CurrencyMismatch):
+        service.refund_appointment_points(
+            unit,
+            event.tenant_id,
+            data.client_id,
+            refund_id=data.refund_id,
+            booking_id=data.booking_id,
+            amount=data.amount,
+            at=event.occurred_at,
+        )
+
+
+def when_order_refunded_reverse_its_points(
+    service: LoyaltyService, event: OrderRefunded, unit: UnitOfWork
+) -> None:
+    with rejecting(CurrencyMismatch):
+        service.refund_order_points(unit, event.tenant_id, event)
 
 
 def when_a_booking_carries_a_loyalty_code_redeem_it(
@@ -190,3 +240,11 @@ def when_a_day_begins_expire_the_codes_that_ran_out(
     service: LoyaltyService, tick: ClockTicked, unit: UnitOfWork
 ) -> None:
     service.expire_due_rewards_for_tick(unit, tick.occurred_at, tenant_id=tick.tenant_id)
+
+
+def when_a_day_begins_expire_points_and_give_notice(
+    service: LoyaltyService, tick: ClockTicked, unit: UnitOfWork
+) -> None:
+    """Lots whose day has come expire, exactly once; clients whose points expire within the
+    programme's notice period are told, once per expiry date."""
+    service.points_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)

@@ -8,6 +8,7 @@ carry ids derived from the aggregate event, so a re-published record is recognis
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,14 @@ from starcard_events.facts import (
     Visit,
 )
 from starcard_events.notifications import Notice
+from starcard_events.points_facts import (
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsMovement,
+    PointsRedeemed,
+    PointsReversed,
+)
 from starcard_events.topics import LOYALTY_FACTS
 from starcard_runtime.outbound import (
     Outbound,
@@ -34,6 +43,7 @@ from starcard_runtime.outbound import (
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.client_attendance import attendance_reward_id
+from starcard_loyalty.domain.points import PointsAccount
 
 PUBLISHED = frozenset(
     {
@@ -42,8 +52,18 @@ PUBLISHED = frozenset(
         "ClientLoyalty.AttendanceMilestoneReached",
         "ClientLoyalty.RewardIssued",
         "ClientLoyalty.RewardRedeemed",
+        "PointsAccount.Earned",
+        "PointsAccount.Reversed",
+        "PointsAccount.Returned",
+        "PointsAccount.Redeemed",
+        "PointsAccount.Expired",
+        "PointsAccount.Adjusted",
+        "PointsAccount.ExpiryNoticed",
     }
 )
+
+OPENED = frozenset({"ClientLoyalty.Started", "PointsAccount.Opened"})
+"""Creation events: they name the aggregate's tenant and client."""
 
 
 class LoyaltyPublisher:
@@ -57,12 +77,14 @@ class LoyaltyPublisher:
 
     def __call__(self, event: Any) -> Sequence[Outbound]:
         kind = type(event).__qualname__
-        if kind == "ClientLoyalty.Started":
+        if kind in OPENED:
             self._owners[event.originator_id] = (event.tenant_id, event.client_id)
             return ()
         if kind not in PUBLISHED:
             return ()
         owner = self._owner(event.originator_id)
+        if kind.startswith("PointsAccount."):
+            return self._points(kind, event, owner)
         client_id = owner[1]
         records: list[Outbound] = []
         match kind:
@@ -103,10 +125,35 @@ class LoyaltyPublisher:
                 records.append(self._fact(RewardRedeemed, event, redemption, owner))
         return records
 
+    def _points(self, kind: str, event: Any, owner: tuple[str, str]) -> list[Outbound]:
+        """A movement of a points account is one fact; a notice of expiry is an email."""
+        if kind == "PointsAccount.ExpiryNoticed":
+            return [self._expiry_notice(event, owner)]
+        movement = points_movement(kind, event, owner[1])
+        if movement is None:
+            return []
+        fact, data = movement
+        return [self._fact(fact, event, data, owner)]
+
+    def _expiry_notice(self, event: Any, owner: tuple[str, str]) -> Outbound:
+        expires_on = date.fromisoformat(event.expires_on)
+        notice = Notice(
+            notification_id=notification_id(event),
+            client_id=owner[1],
+            kind="points_expiring",
+            tenant_name=self._tenant_name(owner[0]),
+            message=(
+                f"{event.points:,} of your points expire on {expires_on.day} "
+                f"{expires_on:%B %Y}. Book before then to use them."
+            ),
+            expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),
+        )
+        return notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
+
     def _owner(self, aggregate_id: UUID) -> tuple[str, str]:
         if aggregate_id not in self._owners:
-            client: ClientLoyalty = self._service.repository.get(aggregate_id)
-            self._owners[aggregate_id] = (client.tenant_id, client.client_id)
+            owner: ClientLoyalty | PointsAccount = self._service.repository.get(aggregate_id)
+            self._owners[aggregate_id] = (owner.tenant_id, owner.client_id)
         return self._owners[aggregate_id]
 
     def _tenant_name(self, tenant_id: str) -> str:
@@ -135,3 +182,42 @@ class LoyaltyPublisher:
         return notification_request(
             event, notice, owner=owner, at=event.issued_at, resolve=self._topic
         )
+
+
+def points_movement(
+    kind: str, event: Any, client_id: str
+) -> tuple[type[BaseModel], PointsMovement] | None:
+    """The public fact of a points account event; None for one that moved no points."""
+    fact: type[BaseModel]
+    match kind:
+        case "PointsAccount.Earned":
+            fact, points, source = PointsEarned, event.points, event.source
+            reason = event.reason
+        case "PointsAccount.Reversed":
+            fact, points, source, reason = PointsReversed, -event.points, event.source, "reversed"
+        case "PointsAccount.Returned":
+            restored = sum(int(n) for _, n in event.restored) + event.paid_debt
+            fact, points, reason = PointsReversed, restored, "reversed"
+            source = f"booking:{event.booking_id}"
+        case "PointsAccount.Redeemed":
+            fact, points, reason = PointsRedeemed, -event.points, "redeemed"
+            source = f"booking:{event.booking_id}"
+        case "PointsAccount.Expired":
+            fact, points, source, reason = PointsExpired, -event.points, "expiry", "expired"
+        case "PointsAccount.Adjusted":
+            fact, points, reason = PointsAdjusted, event.points, "adjusted"
+            source = f"adjustment:{event.adjustment_id}"
+        case _:
+            return None
+    if points == 0:
+        return None
+    expires_on = getattr(event, "expires_on", None) if points > 0 else None
+    return fact, PointsMovement(
+        client_id=client_id,
+        points=points,
+        balance=event.balance,
+        reason=reason,
+        source=source,
+        note=getattr(event, "note", None),
+        expires_on=date.fromisoformat(expires_on) if expires_on else None,
+    )

@@ -9,14 +9,19 @@ datetime is ``{"_type_": "datetime_iso", "_data_": "<ISO 8601>"}``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
-__all__ = ["outstanding_codes_due", "tenant_ids"]
+__all__ = [
+    "outstanding_codes_due",
+    "points_account_owners",
+    "points_accounts_due",
+    "tenant_ids",
+]
 
 TENANTS = SQL("""
 SELECT DISTINCT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id
@@ -56,6 +61,69 @@ ORDER BY 1, 2
 """)
 """Clients whose outstanding code ran out by ``at``: a code issued and neither redeemed nor
 expired."""
+
+
+POINTS_ACCOUNTS_DUE = SQL("""
+WITH opened AS (
+    SELECT originator_id, convert_from(state, 'UTF8')::jsonb ->> 'client_id' AS client_id
+    FROM {events}
+    WHERE topic LIKE '%%:PointsAccount.Opened'
+      AND convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' = %(tenant_id)s
+),
+lots AS (
+    SELECT e.originator_id, convert_from(e.state, 'UTF8')::jsonb AS event, e.topic
+    FROM {events} AS e JOIN opened USING (originator_id)
+    WHERE e.topic LIKE '%%:PointsAccount.Earned'
+       OR e.topic LIKE '%%:PointsAccount.Adjusted'
+),
+closed AS (
+    SELECT e.originator_id, jsonb_array_elements_text(
+        convert_from(e.state, 'UTF8')::jsonb -> 'closed') AS lot_id
+    FROM {events} AS e JOIN opened USING (originator_id)
+    WHERE e.topic LIKE '%%:PointsAccount.Expired'
+)
+SELECT DISTINCT opened.client_id
+FROM lots JOIN opened USING (originator_id)
+WHERE (lots.event ->> 'points')::bigint > 0
+  AND (lots.event ->> 'expires_on')::date <= %(horizon)s
+  AND NOT EXISTS (
+      SELECT 1 FROM closed
+      WHERE closed.originator_id = lots.originator_id
+        AND closed.lot_id = CASE WHEN lots.topic LIKE '%%.Adjusted'
+            THEN 'adjustment:' || (lots.event ->> 'adjustment_id')
+            ELSE lots.event ->> 'lot_id' END
+  )
+ORDER BY 1
+""")
+"""Clients of a tenant with a lot that expires by ``horizon`` and is not closed yet."""
+
+POINTS_ACCOUNT_OWNERS = SQL("""
+SELECT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id,
+       convert_from(state, 'UTF8')::jsonb ->> 'client_id' AS client_id
+FROM {events} WHERE topic LIKE '%%:PointsAccount.Opened' ORDER BY 1, 2
+""")
+
+
+def points_accounts_due(
+    application: Application[Any], tenant_id: str, day: date, notice_days: int
+) -> list[str]:
+    """Clients of the tenant with points expiring by `day`, or within `notice_days` of it (the
+    tick expires the first and tells the second)."""
+    recorder = _recorder(application)
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(
+            _over_events(POINTS_ACCOUNTS_DUE, recorder),
+            {"tenant_id": tenant_id, "horizon": day + timedelta(days=notice_days)},
+        )
+        return [row["client_id"] for row in cursor.fetchall()]
+
+
+def points_account_owners(application: Application[Any]) -> list[tuple[str, str]]:
+    """``(tenant_id, client_id)`` of every points account."""
+    recorder = _recorder(application)
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(_over_events(POINTS_ACCOUNT_OWNERS, recorder))
+        return [(row["tenant_id"], row["client_id"]) for row in cursor.fetchall()]
 
 
 def tenant_ids(application: Application[Any]) -> list[str]:

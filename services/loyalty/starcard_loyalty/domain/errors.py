@@ -22,8 +22,10 @@ __all__ = [
     "DuplicateMilestone",
     "InvalidAmount",
     "InvalidMilestone",
+    "InvalidPointsSettings",
     "LoyaltyError",
     "MilestoneNotFound",
+    "PointsRefused",
     "UnknownTenant",
 ]
 
@@ -70,3 +72,16 @@ class UnknownTenant(LoyaltyError, LookupError):
     def __init__(self, tenant_id: str) -> None:
         super().__init__(f"unknown tenant '{tenant_id}'")
         self.tenant_id = tenant_id
+
+
+class InvalidPointsSettings(LoyaltyError):
+    """Points settings that break a rule; `problems` says what to fix, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = tuple(problems)
+
+
+class PointsRefused(LoyaltyError):
+    """Points that cannot be used or moved as asked: below the programme's minimum, above the
+    client's balance, above the share of the bill points may pay, or no points programme on."""

@@ -26,3 +26,9 @@ def client_loyalty_id(tenant_id: str, client_id: str) -> UUID:
 def discount_code_id(code: str) -> UUID:
     """Id of the `DiscountCode` with this code: a code is unique across every tenant."""
     return IDS.id_of("discount-code", code)
+
+
+@lru_cache(maxsize=65536)
+def points_account_id(tenant_id: str, client_id: str) -> UUID:
+    """Id of the `PointsAccount` of one client of one tenant."""
+    return IDS.id_of("points-account", tenant_id, client_id)

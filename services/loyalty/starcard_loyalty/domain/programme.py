@@ -9,6 +9,7 @@ facts accepted yesterday.
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from starcard_loyalty.domain.attendance import (
 from starcard_loyalty.domain.counting import CountingRules, Milestone, in_reward_order
 from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone, MilestoneNotFound
 from starcard_loyalty.domain.ids import programme_id
+from starcard_loyalty.domain.points_settings import PointsSettings
 
 __all__ = [
     "CountingRules",
@@ -104,6 +106,32 @@ class LoyaltyProgramme(Aggregate):
         self.deleted_milestone_ids: set[str] = set()
         self.attendance = AttendanceSettings()
         self.attendance_milestones: dict[str, AttendanceMilestone] = {}
+        self.points_versions: list[tuple[datetime, PointsSettings]] = []
+
+    @property
+    def points(self) -> PointsSettings:
+        """The points settings in force now (off until a tenant sets them)."""
+        return self.points_versions[-1][1] if self.points_versions else PointsSettings()
+
+    def points_settings_at(self, at: datetime) -> PointsSettings:
+        """The points settings in force at `at`: a change applies from when it was made, so an
+        event of before it, however late it arrives, earns under the settings of its moment."""
+        in_force = PointsSettings()
+        for since, settings in self.points_versions:
+            if since > at:
+                break
+            in_force = settings
+        return in_force
+
+    def set_points(self, settings: PointsSettings, at: datetime) -> None:
+        """Settings → Points: record the new settings, in force from `at` (not before the last
+        change: versions stay in time order)."""
+        checked = settings.check()
+        if checked == self.points:
+            return
+        if self.points_versions and at < self.points_versions[-1][0]:
+            at = self.points_versions[-1][0]
+        self._change_points(settings=checked.to_record(), since=at)
 
     def get_milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id, or `MilestoneNotFound`."""
@@ -365,3 +393,7 @@ class LoyaltyProgramme(Aggregate):
     def _delete_attendance_milestone(self, *, milestone_id: str) -> None:
         del self.attendance_milestones[milestone_id]
         self.deleted_milestone_ids.add(milestone_id)
+
+    @event("PointsSettingsChanged")
+    def _change_points(self, *, settings: dict[str, Any], since: datetime) -> None:
+        self.points_versions.append((since, PointsSettings.from_record(settings)))

@@ -1,0 +1,276 @@
+"""The points use cases: earning from completions and retail, refunds, the clock tick, checkout,
+manual adjustments, grants from other programmes, and the tenant's points settings.
+
+A client's `PointsAccount` is written by the partition of the client's key (``tenant:client``),
+like their `ClientLoyalty`; the gateway's checkout and adjustments write it too, so those read it
+fresh and retry on a version conflict. An account is only opened once the tenant's points
+programme is on: a tenant without points pays nothing for them on the ingest path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from eventsourcing.application import AggregateNotFoundError
+from starcard_events import AppointmentCompleted, OrderRefunded, ProductPurchased
+from starcard_events import Money as WireMoney
+from starcard_kernel.money import check_money
+from starcard_runtime.batching import UnitOfWork
+from starcard_runtime.conflicts import retry_on_conflict
+
+from starcard_loyalty import store_queries
+from starcard_loyalty.domain.ids import points_account_id, programme_id
+from starcard_loyalty.domain.points import (
+    PointsAccount,
+    PointsQuote,
+    Purchase,
+    Redemption,
+    booking_source,
+    order_source,
+)
+from starcard_loyalty.domain.points_settings import PointsSettings
+from starcard_loyalty.domain.programme import LoyaltyProgramme
+from starcard_loyalty.programme_settings import SettingsUseCases
+
+__all__ = ["PointsUseCases"]
+
+
+def treatment_purchase(event: AppointmentCompleted) -> Purchase:
+    """What a completed appointment earns on: the price the client paid for it."""
+    data = event.data
+    return Purchase(
+        source=booking_source(data.booking_id),
+        booking_id=data.booking_id,
+        amount_minor=data.price.amount_minor,
+        currency=data.price.currency,
+        payment_method=data.payment_method.value,
+        occurred_at=event.occurred_at,
+        retail=False,
+        service_id=data.service.id,
+        category=data.service.category,
+        detail=data.service.name,
+    )
+
+
+def retail_purchases(event: ProductPurchased) -> list[Purchase]:
+    """Each line of an order earns on its own, so a refund of one line reverses only it."""
+    data = event.data
+    return [
+        Purchase(
+            source=order_source(data.order_id, line.sku),
+            booking_id=None,
+            amount_minor=line.amount_paid.amount_minor,
+            currency=line.amount_paid.currency,
+            payment_method=data.payment_method.value,
+            occurred_at=event.occurred_at,
+            retail=True,
+            category=line.category,
+            detail=f"{line.quantity} x {line.name}",
+        )
+        for line in data.lines
+    ]
+
+
+def _amount(money: WireMoney | None) -> tuple[int | None, str | None]:
+    return (None, None) if money is None else (money.amount_minor, money.currency)
+
+
+class PointsUseCases(SettingsUseCases):
+    """Points on the loyalty event store."""
+
+    # -- the ingest path -----------------------------------------------------------------------
+
+    def earn_points(
+        self, unit: UnitOfWork, tenant_id: str, client_id: str, purchases: Iterable[Purchase]
+    ) -> None:
+        """Credit each purchase under the points settings of its moment (nothing when off)."""
+        programme = self.programme_for(unit, tenant_id)
+        wanted = [p for p in purchases if programme.points_settings_at(p.occurred_at).enabled]
+        if not wanted:
+            return
+        account = self.points_account_for(unit, tenant_id, client_id)
+        for purchase in wanted:
+            account.earn(purchase, programme.points_settings_at)
+
+    def refund_appointment_points(
+        self,
+        unit: UnitOfWork,
+        tenant_id: str,
+        client_id: str,
+        *,
+        refund_id: str,
+        booking_id: str,
+        amount: WireMoney | None,
+        at: datetime,
+    ) -> None:
+        """Reverse what the booking earned (in proportion to a partial refund); a whole refund
+        gives back points spent on it, and stops the visit counting as a star."""
+        if amount is None:
+            client = self.client_for(unit, tenant_id, client_id)
+            self._expire_due(unit, client, at)
+            client.record_cancellation(booking_id, at)
+        account = self._existing_or_on(unit, tenant_id, client_id, at)
+        if account is not None:
+            account.refund(
+                refund_id,
+                [(booking_source(booking_id), *_amount(amount))],
+                at,
+                whole_booking=booking_id if amount is None else None,
+            )
+
+    def refund_order_points(self, unit: UnitOfWork, tenant_id: str, event: OrderRefunded) -> None:
+        data = event.data
+        account = self._existing_or_on(unit, tenant_id, data.client_id, event.occurred_at)
+        if account is None:
+            return
+        sources = (
+            [(f"order:{data.order_id}", None, None)]
+            if data.lines is None
+            else [
+                (order_source(data.order_id, line.sku), *_amount(line.amount))
+                for line in data.lines
+            ]
+        )
+        account.refund(data.refund_id, sources, event.occurred_at)
+
+    def points_tick(self, unit: UnitOfWork, tenant_id: str, day: date, at: datetime) -> None:
+        """The tick of `day`: expire the lots whose day has come, and tell clients whose points
+        expire within the notice period. Accounts are found by one query of the store and read
+        fresh (other partitions write them)."""
+        programme = unit.read(programme_id(tenant_id), LoyaltyProgramme)
+        if programme is None:
+            return  # the scheduler ticks for every tenant, whatever programmes they run
+        notice_days = programme.points.expiry_notice_days
+        due = store_queries.points_accounts_due(self, tenant_id, day, notice_days or 0)
+        ids = [points_account_id(tenant_id, client) for client in due]
+        self.working_set.evict([each for each in ids if each not in unit.aggregates])
+        unit.prefetch(ids)
+        for client_id in due:
+            account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
+            if account is not None:
+                account.expire(day)
+                account.notify_expiry(day, notice_days, at)
+
+    # -- checkout, by hand, and other programmes -------------------------------------------------
+
+    def quote_points(
+        self, tenant_id: str, client_id: str, bill: WireMoney, at: datetime
+    ) -> PointsQuote:
+        check_money(bill.amount_minor, bill.currency)
+        settings = self.programme(tenant_id).points
+        account = self._stored_account(tenant_id, client_id)
+        return account.quote(bill.amount_minor, bill.currency, at, settings)
+
+    def redeem_points(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        booking_id: str,
+        points: int,
+        bill: WireMoney,
+        at: datetime,
+    ) -> Redemption:
+        """Spend points on a booking's bill, once per booking (a retry answers the first)."""
+        check_money(bill.amount_minor, bill.currency)
+
+        def redeem(unit: UnitOfWork) -> Redemption:
+            settings = self.programme_for(unit, tenant_id).points_settings_at(at)
+            account = self.points_account_for(unit, tenant_id, client_id, fresh=True)
+            return account.redeem(
+                booking_id,
+                points,
+                bill_minor=bill.amount_minor,
+                currency=bill.currency,
+                at=at,
+                settings=settings,
+            )
+
+        return retry_on_conflict(self, redeem)
+
+    def adjust_points(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        adjustment_id: str,
+        points: int,
+        note: str,
+        at: datetime,
+    ) -> int:
+        """Add or take points by hand, with a note; returns the balance after."""
+
+        def adjust(unit: UnitOfWork) -> int:
+            settings = self.programme_for(unit, tenant_id).points_settings_at(at)
+            account = self.points_account_for(unit, tenant_id, client_id, fresh=True)
+            account.adjust(adjustment_id, points, note, at, settings)
+            return account.balance()
+
+        return retry_on_conflict(self, adjust)
+
+    def grant_points(
+        self, tenant_id: str, client_id: str, *, grant_id: str, rule: str, at: datetime
+    ) -> int:
+        """A fixed bonus of another programme (``rule`` 'package', 'referral', 'birthday'...):
+        the package bonus for 'package', the granted bonus otherwise; once per grant id."""
+
+        def grant(unit: UnitOfWork) -> int:
+            settings = self.programme_for(unit, tenant_id).points_settings_at(at)
+            points = (
+                settings.package_bonus_points
+                if rule == "package"
+                else settings.granted_bonus_points
+            )
+            account = self.points_account_for(unit, tenant_id, client_id, fresh=True)
+            account.grant(grant_id, rule, points, at, settings)
+            return account.balance()
+
+        return retry_on_conflict(self, grant)
+
+    def set_points_settings(
+        self, tenant_id: str, settings: PointsSettings, at: datetime
+    ) -> PointsSettings:
+        def change(programme: LoyaltyProgramme) -> PointsSettings:
+            programme.set_points(settings, at)
+            return programme.points
+
+        return self._change_programme(tenant_id, change)
+
+    def points_account(self, tenant_id: str, client_id: str) -> PointsAccount:
+        """The client's account as stored (an empty one if they have none yet)."""
+        self.programme(tenant_id)
+        return self._stored_account(tenant_id, client_id)
+
+    def points_account_owners(self) -> list[tuple[str, str]]:
+        """``(tenant_id, client_id)`` of every points account (``starcard points reconcile``)."""
+        return store_queries.points_account_owners(self)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def points_account_for(
+        self, unit: UnitOfWork, tenant_id: str, client_id: str, *, fresh: bool = False
+    ) -> PointsAccount:
+        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount, fresh=fresh)
+        if account is None:
+            account = PointsAccount(tenant_id=tenant_id, client_id=client_id)
+            unit.add(account)
+        return account
+
+    def _existing_or_on(
+        self, unit: UnitOfWork, tenant_id: str, client_id: str, at: datetime
+    ) -> PointsAccount | None:
+        """The client's account if they have one, or a new one if points are on at `at` (a
+        refund before its purchase must be remembered); None otherwise."""
+        programme = self.programme_for(unit, tenant_id)
+        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
+        if account is None and programme.points_settings_at(at).enabled:
+            account = self.points_account_for(unit, tenant_id, client_id)
+        return account
+
+    def _stored_account(self, tenant_id: str, client_id: str) -> PointsAccount:
+        try:
+            account: PointsAccount = self.repository.get(points_account_id(tenant_id, client_id))
+        except AggregateNotFoundError:
+            return PointsAccount(tenant_id=tenant_id, client_id=client_id)
+        return account

@@ -8,13 +8,12 @@ service's aggregates, and the facts and notification requests it published to Ka
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from starcard_events.examples import encode
 from starcard_events.topics import (
     BOOKING_EVENTS,
@@ -29,7 +28,13 @@ from starcard_referrals.application import ReferralsService
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
-from tests.support.stack import consuming, create_topics, following_projections, stack_settings
+from tests.support.stack import (
+    collect,
+    consuming,
+    create_topics,
+    following_projections,
+    stack_settings,
+)
 
 
 @dataclass
@@ -64,26 +69,6 @@ class ReferralsStack:
         return list(seen.values())
 
 
-async def _collect(
-    settings: RuntimeSettings, into: list[dict[str, Any]], stop: asyncio.Event
-) -> None:
-    consumer = AIOKafkaConsumer(
-        settings.topic(REFERRAL_FACTS),
-        settings.topic(NOTIFICATIONS),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        while not stop.is_set():
-            batches = await consumer.getmany(timeout_ms=100)
-            for records in batches.values():
-                into.extend(json.loads(record.value) for record in records if record.value)
-    finally:
-        await consumer.stop()
-
-
 def consuming_referrals(settings: RuntimeSettings) -> AbstractAsyncContextManager[ReferralsService]:
     """The referrals service in this event loop until the block ends: consumer and relay."""
     return consuming(
@@ -103,7 +88,9 @@ async def referrals_stack(
     await producer.start()
     stack = ReferralsStack(settings, commands, producer)
     stop = asyncio.Event()
-    collector = asyncio.create_task(_collect(settings, stack.published, stop))
+    collector = asyncio.create_task(
+        collect(settings, [REFERRAL_FACTS, NOTIFICATIONS], stack.published, stop)
+    )
     try:
         async with following_projections(settings), consuming_referrals(settings):
             yield stack

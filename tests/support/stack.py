@@ -8,6 +8,7 @@ read model (or the gateway) like a user would.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from starcard_events.examples import encode
 from starcard_events.topics import BOOKING_EVENTS, booking_key
@@ -108,6 +109,29 @@ async def until(check: Callable[[], Awaitable[T]], *, within: float = 30.0) -> T
             if time.monotonic() > deadline:
                 raise
         await asyncio.sleep(0.1)
+
+
+async def collect(
+    settings: RuntimeSettings,
+    topics: Sequence[str],
+    into: list[dict[str, Any]],
+    stop: asyncio.Event,
+) -> None:
+    """Append every record published on `topics` (decoded JSON) to `into` until `stop`."""
+    consumer = AIOKafkaConsumer(
+        *(settings.topic(topic) for topic in topics),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=100)
+            for records in batches.values():
+                into.extend(json.loads(record.value) for record in records if record.value)
+    finally:
+        await consumer.stop()
 
 
 @asynccontextmanager

@@ -1,10 +1,10 @@
-"""``starcard``: the operator's command line for tenants, dead letters and read models."""
+"""``starcard``: the operator's command line for tenants, dead letters, read models and points."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Annotated
 
 import psycopg
@@ -17,6 +17,7 @@ from starcard_projections import failures, health
 from starcard_projections.runner import (
     PROJECTION_NAMES,
     CannotRebuild,
+    Follower,
     migrate,
     rebuild,
     rebuild_tenant,
@@ -26,7 +27,9 @@ from starcard_runtime.lag import GROUP_PREFIX, consumer_lags
 from starcard_runtime.settings import RuntimeSettings
 
 from starcard_cli.demo import demo
+from starcard_cli.reconcile import reconcile
 from starcard_cli.render import (
+    balance_differences_table,
     dead_letter_detail,
     dead_letters_table,
     failures_table,
@@ -37,7 +40,7 @@ from starcard_cli.replay import UnknownDeadLetters, replay_dead_letters
 
 app = typer.Typer(
     name="starcard",
-    help="Operate Starcard: tenants and API keys, dead letters, read models, the demo.",
+    help="Operate Starcard: tenants and API keys, dead letters, read models, points, the demo.",
     no_args_is_help=True,
 )
 tenants_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
@@ -45,9 +48,11 @@ dlq_app = typer.Typer(
     help="Records the services set aside, and replaying them.", no_args_is_help=True
 )
 projections_app = typer.Typer(help="The read models (schema read).", no_args_is_help=True)
+points_app = typer.Typer(help="Clients' points accounts.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(projections_app, name="projections")
+app.add_typer(points_app, name="points")
 app.command("demo")(demo)
 
 console = Console()
@@ -237,3 +242,27 @@ def show_lag() -> None:
         consumer_lags(settings.kafka_bootstrap_servers, settings.topic_prefix + GROUP_PREFIX)
     )
     console.print(lag_table(read_models, partitions))
+
+
+# -- points ----------------------------------------------------------------------------------
+
+
+@points_app.command("reconcile")
+def reconcile_points(
+    tenant_id: Annotated[
+        str | None, typer.Option("--tenant", help="Only this tenant's clients.")
+    ] = None,
+) -> None:
+    """Check every client's points balance in the read model against their account in the
+    loyalty service; list those that differ (and exit 1), after catching the read model up."""
+    settings = RuntimeSettings()
+    with (
+        open_resources(settings, pool_size=1) as resources,
+        resources.pool.connection() as conn,
+        closing(Follower(settings.database_url, "points")) as follower,
+    ):
+        result = reconcile(resources.loyalty, conn, follower.catch_up, tenant_id)
+    if result.differences:
+        console.print(balance_differences_table(result.differences))
+        raise typer.Exit(1)
+    console.print(f"All {result.checked} balances agree.")

@@ -1,5 +1,5 @@
-"""How the CLI shows tenants, dead letters, read model failures and lags (Rich renderables, no
-I/O)."""
+"""How the CLI shows tenants, dead letters, read model failures and lags, and points balances
+that disagree (Rich renderables, no I/O)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from starcard_projections.failures import Failure
 from starcard_projections.health import ReadModelHealth
 from starcard_runtime.dead_letters import StoredDeadLetter
 from starcard_runtime.lag import PartitionLag
+
+from starcard_cli.reconcile import BalanceDifference
 
 
 def _when(moment: datetime | None) -> str:
@@ -157,3 +159,25 @@ def lag_table(read_models: Sequence[ReadModelHealth], partitions: Sequence[Parti
             str(lag.lag),
         )
     return Group(models, consumers)
+
+
+def _points(balance: int | None) -> str:
+    return "(none)" if balance is None else f"{balance:,}"
+
+
+def balance_differences_table(found: Sequence[BalanceDifference]) -> Table:
+    table = Table(
+        "tenant",
+        "client",
+        "store balance",
+        "read balance",
+        title=f"{len(found)} points balance(s) differ",
+    )
+    for difference in found:
+        table.add_row(
+            difference.tenant_id,
+            difference.client_id,
+            _points(difference.store),
+            Text(_points(difference.read), style="red"),
+        )
+    return table

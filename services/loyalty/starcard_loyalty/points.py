@@ -149,7 +149,7 @@ class PointsUseCases(SettingsUseCases):
         for client_id in due:
             account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
             if account is not None:
-                account.expire(day)
+                account.expire(day, at)
                 account.notify_expiry(day, notice_days, at)
 
     # -- checkout, by hand, and other programmes -------------------------------------------------

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from starcard_gateway.app import create_app
 from starcard_gateway.settings import GatewaySettings
-from starcard_projections.runner import follow
+from starcard_projections.runner import PROJECTION_NAMES, follow
 
 from tests.integration.gateway.conftest import (
     ADMIN_KEY,
@@ -60,9 +60,9 @@ def projections(fresh_database: str) -> Iterator[Callable[[], None]]:
         stopped()
 
 
-def execute(database_url: str, statement: str) -> None:
+def execute(database_url: str, statement: str, params: tuple[object, ...] = ()) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(statement)
+        conn.execute(statement, params)
 
 
 async def test_ready_only_while_a_projections_process_follows_the_read_models(
@@ -94,8 +94,8 @@ async def test_not_ready_while_a_read_model_lags_beyond_the_threshold(
         execute(
             fresh_database,
             "INSERT INTO read.projection_positions (name, position, head, heartbeat_at)"
-            " SELECT name, 10, 10, now() FROM unnest(ARRAY['loyalty', 'attendance', 'referrals'])"
-            " AS n (name)",
+            " SELECT name, 10, 10, now() FROM unnest(%s::text[]) AS n (name)",
+            (PROJECTION_NAMES,),
         )
         caught_up = await gateway.get("/readyz")
         execute(fresh_database, "UPDATE read.projection_positions SET head = 111")

@@ -115,9 +115,8 @@ def expect(actual: object, expected: object) -> None:
 async def test_treatments_and_retail_earn_in_one_account_at_their_rates(stack: PointsStack) -> None:
     feed = [
         treatment("ada", "botox", 30000, category="Injectables"),  # 3 per £1: 900
-        treatment(
-            "ada", "laser", 10000, days=60, category="laser"
-        ),  # 100 + double 100 + rebook 100
+        # within 45 days of the last visit: 100 + double 100 + rebook 100
+        treatment("ada", "laser", 10000, days=30, category="laser"),
         order("ada", "o1", {"serum": 4000, "spf": 2001}),  # retail 0.5 per £1: 20 + 10
         treatment("ada", "gift", 9000, days=120, payment_method="gift_card"),  # not earning
         treatment("bo", "facial", 8000, tenant=OTHER),
@@ -127,10 +126,10 @@ async def test_treatments_and_retail_earn_in_one_account_at_their_rates(stack: P
     await stack.loyalty.publish(*feed)  # re-sent as is
     resent = [{**event, "event_id": f"{event['event_id'][:-4]}beef"} for event in feed]
     await stack.loyalty.publish(*resent)  # re-sent with new event ids
-    await stack.loyalty.publish(treatment("ada", "later", 100, days=121))  # a marker behind them
+    await stack.loyalty.publish(treatment("ada", "later", 100, days=300))  # a marker behind them
     await eventually(lambda: expect(stack.balance("ada"), 1231))
 
-    earned = stack.facts("PointsEarned", "ada")
+    earned = await eventually(lambda: _facts(stack, "PointsEarned", "ada", 7))
     assert sorted((e["reason"], e["points"], e["source"]) for e in earned) == [
         ("bonus", 100, "booking:laser"),
         ("bonus", 100, "booking:laser"),
@@ -173,7 +172,8 @@ async def test_refunds_reverse_once_before_or_after_the_purchase_and_after_redem
     )
     await stack.loyalty.publish(refund, refund)
     await eventually(lambda: expect(stack.balance("ada"), -800))  # spent points stay spent
-    assert sorted(fact["points"] for fact in stack.facts("PointsReversed", "ada")) == [-900, -10]
+    reversed_ = await eventually(lambda: _facts(stack, "PointsReversed", "ada", 2))
+    assert sorted(fact["points"] for fact in reversed_) == [-900, -10]
 
     await stack.loyalty.publish(treatment("ada", "peel", 90000, days=4))  # 900 + rebook 100
     await eventually(lambda: expect(stack.balance("ada"), 200))
@@ -202,8 +202,15 @@ async def test_points_expire_on_the_tick_of_their_day_once_after_a_notice(
     await eventually(lambda: expect(stack.balance("ada"), 0))
     await stack.loyalty.publish(treatment("ada", "b2", 100, days=95))  # a marker behind the ticks
     await eventually(lambda: expect(stack.balance("ada"), 1))
-    assert [fact["points"] for fact in stack.facts("PointsExpired", "ada")] == [-500]
+    expired = await eventually(lambda: _facts(stack, "PointsExpired", "ada", 1))
+    assert [fact["points"] for fact in expired] == [-500]
     assert len(_notices(stack, "ada", 1)) == 1
+
+
+def _facts(stack: PointsStack, kind: str, client: str, count: int) -> list[dict[str, Any]]:
+    facts = stack.facts(kind, client)
+    assert len(facts) == count
+    return facts
 
 
 def _notices(stack: PointsStack, client: str, count: int) -> list[dict[str, Any]]:

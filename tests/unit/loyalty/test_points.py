@@ -145,9 +145,9 @@ def test_service_and_category_bonuses_multiply_or_add() -> None:
 
     assert lots(acc) == {
         "booking:l1#base": 200,
-        "booking:l1#double-laser": 200,
+        "booking:l1#bonus:double-laser": 200,
         "booking:h1#base": 100,
-        "booking:h1#hydrafacial": 50,
+        "booking:h1#bonus:hydrafacial": 50,
     }
 
 
@@ -209,10 +209,10 @@ def test_a_lot_expires_on_the_tick_of_its_day_exactly_once() -> None:
     acc.earn(treatment("b1", 10000), always())
     due = (T0 + timedelta(days=365)).date()
 
-    assert acc.expire(due - timedelta(days=1)) == 0
-    assert acc.expire(due) == 100
-    assert acc.expire(due) == 0
-    assert acc.expire(due + timedelta(days=5)) == 0
+    assert acc.expire(due - timedelta(days=1), T0) == 0
+    assert acc.expire(due, T0) == 100
+    assert acc.expire(due, T0) == 0
+    assert acc.expire(due + timedelta(days=5), T0) == 0
     assert acc.balance() == 0
 
 

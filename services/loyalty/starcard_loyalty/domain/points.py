@@ -79,6 +79,7 @@ class Earning:
 
     amount_minor: int
     currency: str
+    detail: str = ""
     lots: list[str] = field(default_factory=list)
     points: int = 0
     reversed: int = 0
@@ -148,7 +149,7 @@ class PointsAccount(Aggregate):
         self.debt = 0
         self.earnings: dict[str, Earning] = {}
         self.visits: dict[str, datetime] = {}
-        self.refund_ids: set[str] = set()
+        self.refund_ids: dict[str, list[str]] = {}
         self.refunded: dict[str, tuple[int, str]] = {}
         self.wholly_refunded: set[str] = set()
         self.redemptions: dict[str, Redemption] = {}
@@ -197,6 +198,7 @@ class PointsAccount(Aggregate):
             source=purchase.source,
             amount_minor=purchase.amount_minor,
             currency=purchase.currency,
+            detail=detail,
         )
         when = purchase.occurred_at
         self._credit(
@@ -209,14 +211,14 @@ class PointsAccount(Aggregate):
                 self._credit(
                     purchase.source,
                     "bonus",
-                    bonus_id,
+                    f"bonus:{bonus_id}",
                     extra,
                     at=when,
                     settings=settings,
                     detail=detail,
                 )
         if purchase.booking_id is not None:
-            self._note_visit(purchase.booking_id, purchase.occurred_at, settings_at, detail)
+            self._note_visit(purchase.booking_id, purchase.occurred_at, settings_at)
         self._reverse_due(purchase.source, purchase.occurred_at)
 
     def grant(
@@ -230,16 +232,14 @@ class PointsAccount(Aggregate):
             f"grant:{grant_id}", "bonus", rule, points, at=at, settings=settings, detail=rule
         )
 
-    def _note_visit(
-        self, booking_id: str, at: datetime, settings_at: SettingsAt, detail: str
-    ) -> None:
+    def _note_visit(self, booking_id: str, at: datetime, settings_at: SettingsAt) -> None:
         """The rebooking bonus: a visit within N days after another earns it, whichever of the
         two was reported first (a visit reported late gives the later one its bonus)."""
         self._visit(booking_id=booking_id, at=at)
         settings = settings_at(at)
         window = settings.rebook_within_days
         if window and settings.rebook_bonus_points and self._visited_within(booking_id, at, window):
-            self._rebook_bonus(booking_id, at, settings, detail)
+            self._rebook_bonus(booking_id, at, settings)
         for later_id, later_at in sorted(self.visits.items(), key=lambda item: item[1]):
             later = settings_at(later_at)
             if (
@@ -249,7 +249,7 @@ class PointsAccount(Aggregate):
                 and later.rebook_bonus_points
                 and later_at - at <= timedelta(days=later.rebook_within_days)
             ):
-                self._rebook_bonus(later_id, later_at, later, later_id)
+                self._rebook_bonus(later_id, later_at, later)
 
     def _visited_within(self, booking_id: str, at: datetime, days: int) -> bool:
         """Whether another visit came at most `days` before this one."""
@@ -259,13 +259,13 @@ class PointsAccount(Aggregate):
             if other_id != booking_id
         )
 
-    def _rebook_bonus(
-        self, booking_id: str, at: datetime, settings: PointsSettings, detail: str
-    ) -> None:
+    def _rebook_bonus(self, booking_id: str, at: datetime, settings: PointsSettings) -> None:
         source = booking_source(booking_id)
-        if f"{source}#rebook" in self.lots or source not in self.earnings:
+        earning = self.earnings.get(source)
+        if earning is None or f"{source}#rebook" in self.lots:
             return
         points = settings.rebook_bonus_points
+        detail = earning.detail
         self._credit(source, "bonus", "rebook", points, at=at, settings=settings, detail=detail)
         self._reverse_due(source, at)
 
@@ -323,11 +323,12 @@ class PointsAccount(Aggregate):
         )
         for source, _, _ in wanted:
             for earned in [each for each in self.earnings if _covers(source, each)]:
-                self._reverse_due(earned, at, refund_id)
+                self._reverse_due(earned, at)
         if whole_booking is not None:
             self._give_back(whole_booking, refund_id, at)
 
-    def _reverse_due(self, source: str, at: datetime, refund_id: str | None = None) -> None:
+    def _reverse_due(self, source: str, at: datetime) -> None:
+        """Take back what the refunds of `source` noted so far call for, less what was taken."""
         earning = self.earnings.get(source)
         if earning is None:
             return
@@ -344,9 +345,14 @@ class PointsAccount(Aggregate):
         own = [lot for lot in self.open_lots() if lot.lot_id in earning.lots]
         others = [lot for lot in self.open_lots() if lot.lot_id not in earning.lots]
         draws, left = _draw(own + others, owed)
+        refunds = [
+            refund
+            for refund, sources in self.refund_ids.items()
+            if any(_covers(refunded, source) for refunded in sources)
+        ]
         self._reversed(
             source=source,
-            refund_id=refund_id,
+            refund_id=", ".join(refunds),
             points=owed,
             draws=draws,
             debt_added=left,
@@ -460,7 +466,7 @@ class PointsAccount(Aggregate):
 
     # -- time ----------------------------------------------------------------------------------
 
-    def expire(self, day: date) -> int:
+    def expire(self, day: date, at: datetime) -> int:
         """The tick of `day`: close every lot whose day has come; their unspent points expire.
         Returns the points expired (0, and nothing recorded, when no lot was due)."""
         due = sorted(
@@ -476,6 +482,7 @@ class PointsAccount(Aggregate):
         points = sum(lot.remaining for lot in due)
         self._expired(
             on=day.isoformat(),
+            at=at,
             closed=[lot.lot_id for lot in due],
             draws=[[lot.lot_id, lot.remaining] for lot in due if lot.remaining],
             points=points,
@@ -545,8 +552,10 @@ class PointsAccount(Aggregate):
     # -- facts (each applies what happened; the decisions are above) -----------------------------
 
     @event("EarningOpened")
-    def _open_earning(self, *, source: str, amount_minor: int, currency: str) -> None:
-        self.earnings[source] = Earning(amount_minor=amount_minor, currency=currency)
+    def _open_earning(
+        self, *, source: str, amount_minor: int, currency: str, detail: str = ""
+    ) -> None:
+        self.earnings[source] = Earning(amount_minor=amount_minor, currency=currency, detail=detail)
 
     @event("Earned")
     def _earned(
@@ -565,7 +574,7 @@ class PointsAccount(Aggregate):
     ) -> None:
         """`paid_debt` of the points pay off a debt first; the rest is the lot's."""
         earning = self.earnings.get(source)
-        if earning is not None:
+        if earning is not None and points > 0:
             earning.lots.append(lot_id)
             earning.points += points
         if points > 0:
@@ -592,7 +601,7 @@ class PointsAccount(Aggregate):
         self, *, refund_id: str, lines: list[list[str | int | None]], at: datetime
     ) -> None:
         """Each line is ``[source, amount or None (all of it), currency or None]``."""
-        self.refund_ids.add(refund_id)
+        self.refund_ids[refund_id] = [str(source) for source, _, _ in lines]
         for source, amount, currency in lines:
             if amount is None:
                 self.wholly_refunded.add(str(source))
@@ -605,7 +614,7 @@ class PointsAccount(Aggregate):
         self,
         *,
         source: str,
-        refund_id: str | None,
+        refund_id: str,
         points: int,
         draws: Draws,
         debt_added: int,
@@ -666,7 +675,7 @@ class PointsAccount(Aggregate):
 
     @event("Expired")
     def _expired(
-        self, *, on: str, closed: list[str], draws: Draws, points: int, balance: int
+        self, *, on: str, at: datetime, closed: list[str], draws: Draws, points: int, balance: int
     ) -> None:
         self._take(draws)
         for lot_id in closed:

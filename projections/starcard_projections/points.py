@@ -1,0 +1,450 @@
+"""Points read models: a client's balance and lots, their points history, the clients by points.
+
+Follows the loyalty event store, like ``starcard_projections.loyalty``, under a position of its
+own. Every movement of a ``PointsAccount`` (earned or a bonus, reversed, given back, redeemed,
+expired, adjusted) is one row of ``read.points_history``, with the balance the account recorded
+after it; ``Earned`` rows of no points stay (a line paid by package earns nothing, and the history
+says so). The lots (``read.points_lots``) follow the events' own draws: a credit makes a lot of
+what is left once a debt is paid, draws take from it, a refund gives back to it, an expiry closes
+it.
+
+The account's balance is *not* copied from the events: it is the sum of the movements' points, as
+the account's ``balance()`` is the sum of its open lots less its debt, so
+``starcard points reconcile`` comparing the two is a real check.
+
+Only ``PointsAccount.Opened`` names the tenant and the client: it makes the account's row, and the
+statements of later events find their owner by joining to it. A batch runs its statements kind by
+kind in the order of ``STATEMENTS``: the account, then the lots, then what moves them. Draws, gifts
+back and balances are sums, so within a batch their order does not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import class_row, tuple_row
+
+from starcard_projections.statements import Row, StatementProjection
+
+NAME = "points"
+
+REASONS = ("earned", "bonus", "redeemed", "expired", "reversed", "adjusted")
+
+DDL = f"""
+CREATE TABLE IF NOT EXISTS read.points_accounts (
+    tenant_id text NOT NULL,
+    client_id text NOT NULL,
+    aggregate_id uuid NOT NULL UNIQUE,
+    balance bigint NOT NULL DEFAULT 0,
+    debt bigint NOT NULL DEFAULT 0,
+    earned_total bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz,
+    PRIMARY KEY (tenant_id, client_id)
+);
+CREATE INDEX IF NOT EXISTS points_accounts_by_balance
+    ON read.points_accounts (tenant_id, balance DESC, client_id);
+CREATE TABLE IF NOT EXISTS read.points_lots (
+    tenant_id text NOT NULL,
+    client_id text NOT NULL,
+    lot_id text NOT NULL,
+    source text NOT NULL,
+    points bigint NOT NULL,
+    remaining bigint NOT NULL,
+    earned_at timestamptz NOT NULL,
+    expires_on date,
+    closed boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (tenant_id, client_id, lot_id)
+);
+CREATE TABLE IF NOT EXISTS read.points_history (
+    tenant_id text NOT NULL,
+    client_id text NOT NULL,
+    seq integer NOT NULL,
+    at timestamptz NOT NULL,
+    reason text NOT NULL CHECK (reason IN ({", ".join(f"'{r}'" for r in REASONS)})),
+    points bigint NOT NULL,
+    balance_after bigint NOT NULL,
+    source text NOT NULL,
+    rule text,
+    detail text,
+    note text,
+    expires_on date,
+    PRIMARY KEY (tenant_id, client_id, seq)
+);
+"""
+
+TABLES = ("read.points_accounts", "read.points_lots", "read.points_history")
+
+OPEN_ACCOUNT = """
+INSERT INTO read.points_accounts (tenant_id, client_id, aggregate_id)
+VALUES (%s, %s, %s) ON CONFLICT DO NOTHING
+"""
+
+# A lot id the account reuses replaces the lot, as ``PointsAccount`` does.
+ADD_LOT = """
+INSERT INTO read.points_lots
+    (tenant_id, client_id, lot_id, source, points, remaining, earned_at, expires_on)
+SELECT tenant_id, client_id, %(lot)s, %(source)s, %(points)s, %(remaining)s, %(at)s,
+       %(expires_on)s
+FROM read.points_accounts WHERE aggregate_id = %(agg)s
+ON CONFLICT (tenant_id, client_id, lot_id) DO UPDATE SET
+    source = excluded.source, points = excluded.points, remaining = excluded.remaining,
+    earned_at = excluded.earned_at, expires_on = excluded.expires_on, closed = false
+"""
+
+MOVE = """
+UPDATE read.points_accounts SET
+    balance = balance + %(points)s, debt = debt + %(debt)s,
+    earned_total = earned_total + %(earned)s, updated_at = greatest(updated_at, %(at)s)
+WHERE aggregate_id = %(agg)s
+"""
+
+ADD_HISTORY = """
+INSERT INTO read.points_history
+    (tenant_id, client_id, seq, at, reason, points, balance_after, source, rule, detail, note,
+     expires_on)
+SELECT tenant_id, client_id, %(seq)s, %(at)s, %(reason)s, %(points)s, %(balance)s, %(source)s,
+       %(rule)s, %(detail)s, %(note)s, %(expires_on)s
+FROM read.points_accounts WHERE aggregate_id = %(agg)s
+ON CONFLICT DO NOTHING
+"""
+
+DRAW = """
+UPDATE read.points_lots l SET remaining = l.remaining + %(points)s
+FROM read.points_accounts a
+WHERE a.aggregate_id = %(agg)s
+  AND l.tenant_id = a.tenant_id AND l.client_id = a.client_id AND l.lot_id = %(lot)s
+"""
+
+CLOSE_LOTS = """
+UPDATE read.points_lots l SET closed = true
+FROM read.points_accounts a
+WHERE a.aggregate_id = %(agg)s
+  AND l.tenant_id = a.tenant_id AND l.client_id = a.client_id AND l.lot_id = ANY(%(lots)s)
+"""
+
+STATEMENTS = (OPEN_ACCOUNT, ADD_LOT, MOVE, ADD_HISTORY, DRAW, CLOSE_LOTS)
+"""The order a batch runs its statements in (see the module's docstring)."""
+
+
+@dataclass(frozen=True)
+class _Movement:
+    """One movement of an account, as its history row shows it."""
+
+    at: datetime
+    reason: str
+    points: int
+    balance: int
+    source: str
+    rule: str | None = None
+    detail: str | None = None
+    note: str | None = None
+    expires_on: date | None = None
+    debt: int = 0
+    """What the movement adds to the account's debt (negative when it pays it off)."""
+    earned: int = 0
+    """What it adds to the points the account ever earned."""
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _refund(refund_id: str | None) -> str | None:
+    return f"refund {refund_id}" if refund_id else None
+
+
+def _movement(kind: str, event: Any) -> _Movement | None:
+    """The movement of a points account event; None for an event that moves no points (an
+    ``Earned`` of none is still a movement: its row says why the line earned nothing)."""
+    movement: _Movement | None = None
+    match kind:
+        case "PointsAccount.Earned":
+            movement = _Movement(
+                at=event.earned_at,
+                reason=event.reason,
+                points=event.points,
+                balance=event.balance,
+                source=event.source,
+                rule=event.rule,
+                detail=event.detail,
+                expires_on=_day(event.expires_on),
+                debt=-event.paid_debt,
+                earned=event.points,
+            )
+        case "PointsAccount.Reversed":
+            movement = _Movement(
+                at=event.at,
+                reason="reversed",
+                points=-event.points,
+                balance=event.balance,
+                source=event.source,
+                detail=_refund(event.refund_id),
+                debt=event.debt_added,
+            )
+        case "PointsAccount.Returned":
+            # Points spent on a booking refunded whole, given back (a debt is paid first).
+            back = sum(int(points) for _, points in event.restored) + event.paid_debt
+            movement = _Movement(
+                at=event.at,
+                reason="reversed",
+                points=back,
+                balance=event.balance,
+                source=f"booking:{event.booking_id}",
+                detail=_refund(event.refund_id),
+                debt=-event.paid_debt,
+            )
+        case "PointsAccount.Redeemed":
+            movement = _Movement(
+                at=event.at,
+                reason="redeemed",
+                points=-event.points,
+                balance=event.balance,
+                source=f"booking:{event.booking_id}",
+            )
+        case "PointsAccount.Expired":
+            movement = _Movement(
+                at=event.at,
+                reason="expired",
+                points=-event.points,
+                balance=event.balance,
+                source="expiry",
+            )
+        case "PointsAccount.Adjusted":
+            movement = _Movement(
+                at=event.at,
+                reason="adjusted",
+                points=event.points,
+                balance=event.balance,
+                source=f"adjustment:{event.adjustment_id}",
+                note=event.note,
+                expires_on=_day(event.expires_on),
+                debt=-event.paid_debt,
+            )
+    return movement
+
+
+def _lot_statements(kind: str, agg: UUID, event: Any) -> Iterator[tuple[str, Row]]:
+    """What an event does to the account's lots: the ones it credits, draws and closes."""
+    match kind:
+        case "PointsAccount.Earned" if event.points > 0:
+            yield (
+                ADD_LOT,
+                {
+                    "agg": agg,
+                    "lot": event.lot_id,
+                    "source": event.source,
+                    "points": event.points,
+                    "remaining": event.points - event.paid_debt,
+                    "at": event.earned_at,
+                    "expires_on": _day(event.expires_on),
+                },
+            )
+        case "PointsAccount.Adjusted" if event.points > 0:
+            lot_id = f"adjustment:{event.adjustment_id}"
+            yield (
+                ADD_LOT,
+                {
+                    "agg": agg,
+                    "lot": lot_id,
+                    "source": lot_id,
+                    "points": event.points,
+                    "remaining": event.points - event.paid_debt,
+                    "at": event.at,
+                    "expires_on": _day(event.expires_on),
+                },
+            )
+        case "PointsAccount.Returned":
+            for lot_id, points in event.restored:
+                yield DRAW, {"agg": agg, "lot": str(lot_id), "points": int(points)}
+    if kind in {
+        "PointsAccount.Reversed",
+        "PointsAccount.Redeemed",
+        "PointsAccount.Expired",
+        "PointsAccount.Adjusted",
+    }:
+        for lot_id, points in event.draws:
+            yield DRAW, {"agg": agg, "lot": str(lot_id), "points": -int(points)}
+    if kind == "PointsAccount.Expired" and event.closed:
+        yield CLOSE_LOTS, {"agg": agg, "lots": list(event.closed)}
+
+
+def _statements(event: Any) -> Iterator[tuple[str, Row]]:
+    """The statements one event makes, with their parameters; none for events not projected."""
+    kind = type(event).__qualname__
+    if not kind.startswith("PointsAccount."):
+        return
+    agg: UUID = event.originator_id
+    if kind == "PointsAccount.Opened":
+        yield OPEN_ACCOUNT, (event.tenant_id, event.client_id, agg)
+        return
+    yield from _lot_statements(kind, agg, event)
+    movement = _movement(kind, event)
+    if movement is None or (movement.points == 0 and kind != "PointsAccount.Earned"):
+        return  # an expiry of spent lots only closes them; a give-back that all lapsed, nothing
+    yield (
+        MOVE,
+        {
+            "agg": agg,
+            "points": movement.points,
+            "debt": movement.debt,
+            "earned": movement.earned,
+            "at": movement.at,
+        },
+    )
+    yield (
+        ADD_HISTORY,
+        {
+            "agg": agg,
+            "seq": event.originator_version,
+            "at": movement.at,
+            "reason": movement.reason,
+            "points": movement.points,
+            "balance": movement.balance,
+            "source": movement.source,
+            "rule": movement.rule,
+            "detail": movement.detail,
+            "note": movement.note,
+            "expires_on": movement.expires_on,
+        },
+    )
+
+
+class PointsProjection(StatementProjection):
+    """Keeps the ``read.points_*`` tables from the loyalty service's points events."""
+
+    name = NAME
+    ddl = DDL
+    tables = TABLES
+    statements = STATEMENTS
+
+    def rows(self, event: Any) -> Iterator[tuple[str, Row]]:
+        return _statements(event)
+
+
+# -- queries -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointsLot:
+    """Points credited together, with what is left of them."""
+
+    lot_id: str
+    source: str
+    points: int
+    remaining: int
+    earned_at: datetime
+    expires_on: date | None
+    """None: never expires."""
+
+
+@dataclass(frozen=True)
+class PointsMovementRow:
+    """A row of the client's points history."""
+
+    at: datetime
+    reason: str
+    """ "earned" | "bonus" | "redeemed" | "expired" | "reversed" | "adjusted"."""
+    points: int
+    """Signed: what the movement added to the balance."""
+    balance: int
+    """The balance after the movement."""
+    source: str
+    rule: str | None
+    """A bonus's rule (a service bonus's id, "rebook", a grant's programme)."""
+    detail: str | None
+    note: str | None
+    """An adjustment's note."""
+    expires_on: date | None
+    """When the points credited expire."""
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    """The client's balance and the lots it is made of."""
+
+    client_id: str
+    balance: int
+    lots: list[PointsLot]
+    """Open lots with points left, in the order they are spent: soonest-expiring first, then
+    oldest; never-expiring last."""
+    next_expiry: tuple[date, int] | None
+    """``(day, points)``: the soonest day lots expire and what is left of them."""
+
+
+def points_summary(conn: psycopg.Connection[Any], tenant_id: str, client_id: str) -> PointsSummary:
+    """The client's balance and open lots; a balance of 0 and no lots without an account."""
+    owner = (tenant_id, client_id)
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            "SELECT balance FROM read.points_accounts WHERE tenant_id = %s AND client_id = %s",
+            owner,
+        ).fetchone()
+    with conn.cursor(row_factory=class_row(PointsLot)) as cur:
+        lots = cur.execute(
+            "SELECT lot_id, source, points, remaining, earned_at, expires_on"
+            " FROM read.points_lots"
+            " WHERE tenant_id = %s AND client_id = %s AND NOT closed AND remaining > 0"
+            " ORDER BY expires_on NULLS LAST, earned_at, lot_id",
+            owner,
+        ).fetchall()
+    soonest = min((lot.expires_on for lot in lots if lot.expires_on is not None), default=None)
+    next_expiry = (
+        None
+        if soonest is None
+        else (soonest, sum(lot.remaining for lot in lots if lot.expires_on == soonest))
+    )
+    return PointsSummary(client_id, row[0] if row else 0, lots, next_expiry)
+
+
+def points_history(
+    conn: psycopg.Connection[Any], tenant_id: str, client_id: str, *, limit: int, offset: int
+) -> tuple[list[PointsMovementRow], int]:
+    """The client's movements, newest first (in the order the account recorded them, so each
+    row's balance follows from the one below it); and how many there are in all."""
+    with conn.cursor(row_factory=class_row(PointsMovementRow)) as cur:
+        rows = cur.execute(
+            "SELECT at, reason, points, balance_after AS balance, source, rule, detail, note,"
+            " expires_on FROM read.points_history WHERE tenant_id = %s AND client_id = %s"
+            " ORDER BY seq DESC LIMIT %s OFFSET %s",
+            (tenant_id, client_id, limit, offset),
+        ).fetchall()
+    count = conn.execute(
+        "SELECT count(*) FROM read.points_history WHERE tenant_id = %s AND client_id = %s",
+        (tenant_id, client_id),
+    ).fetchone()
+    return rows, count[0] if count else 0
+
+
+def clients_by_points(
+    conn: psycopg.Connection[Any], tenant_id: str, *, limit: int, offset: int
+) -> tuple[list[tuple[str, int]], int]:
+    """``(client_id, balance)`` of the tenant's points accounts, most points first, then by
+    client id; and how many there are in all."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute(
+            "SELECT client_id, balance FROM read.points_accounts WHERE tenant_id = %s"
+            " ORDER BY balance DESC, client_id LIMIT %s OFFSET %s",
+            (tenant_id, limit, offset),
+        ).fetchall()
+        count = cur.execute(
+            "SELECT count(*) FROM read.points_accounts WHERE tenant_id = %s", (tenant_id,)
+        ).fetchone()
+    return [(client, balance) for client, balance in rows], count[0] if count else 0
+
+
+def read_balances(
+    conn: psycopg.Connection[Any], tenant_id: str | None = None
+) -> dict[tuple[str, str], int]:
+    """``(tenant_id, client_id) -> balance`` of every account (of one tenant, if given)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute(
+            "SELECT tenant_id, client_id, balance FROM read.points_accounts"
+            " WHERE %(tenant)s::text IS NULL OR tenant_id = %(tenant)s",
+            {"tenant": tenant_id},
+        ).fetchall()
+    return {(tenant, client): balance for tenant, client, balance in rows}

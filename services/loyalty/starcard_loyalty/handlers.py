@@ -67,6 +67,7 @@ def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork
     match event:
         case AppointmentCompleted():
             when_a_booking_carries_a_loyalty_code_redeem_it(service, event, unit)
+            when_a_booking_was_paid_with_points_take_them(service, event, unit)
             when_appointment_completed_count_it(service, event, unit)
             when_appointment_completed_earn_points(service, event, unit)
         case ProductPurchased():
@@ -81,6 +82,7 @@ def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork
             when_client_changed_note_label_discounts(service, event, unit)
         case BookingCreated():
             when_a_booking_carries_a_loyalty_code_redeem_it(service, event, unit)
+            when_a_booking_was_paid_with_points_take_them(service, event, unit)
             when_a_class_is_booked_note_it(service, event, unit)
         case ClientCheckedIn():
             when_the_client_checks_in_count_the_class(service, event, unit)
@@ -109,6 +111,33 @@ def when_appointment_completed_count_it(
     service: LoyaltyService, event: AppointmentCompleted, unit: UnitOfWork
 ) -> None:
     service.record_appointment(unit, event.tenant_id, appointment_from(event))
+
+
+def when_a_booking_was_paid_with_points_take_them(
+    service: LoyaltyService, event: BookingCreated | AppointmentCompleted, unit: UnitOfWork
+) -> None:
+    """The platform gave a ``points`` discount without Starcard's checkout: the points it cost
+    are taken once per booking (after a checkout redemption of the same booking, nothing more),
+    as far as the client has them; a shortfall is logged, since the discount was already given."""
+    data = event.data
+    for discount in data.discounts:
+        if discount.kind is not DiscountKind.POINTS or discount.amount is None:
+            continue
+        taken = service.take_points_for_booking(
+            unit,
+            event.tenant_id,
+            data.client_id,
+            booking_id=data.booking_id,
+            discount=discount.amount,
+            at=event.occurred_at,
+        )
+        if taken is None:
+            log.warning(
+                "points discount on a booking the client had no points for",
+                event_id=str(event.event_id),
+                tenant_id=event.tenant_id,
+                booking_id=data.booking_id,
+            )
 
 
 def when_appointment_completed_earn_points(

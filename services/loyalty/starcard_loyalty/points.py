@@ -93,6 +93,29 @@ class PointsUseCases(SettingsUseCases):
         for purchase in wanted:
             account.earn(purchase, programme.points_settings_at)
 
+    def take_points_for_booking(
+        self,
+        unit: UnitOfWork,
+        tenant_id: str,
+        client_id: str,
+        *,
+        booking_id: str,
+        discount: WireMoney,
+        at: datetime,
+    ) -> Redemption | None:
+        """A booking event reports a ``points`` discount: take what it cost, once per booking."""
+        programme = self.programme_for(unit, tenant_id)
+        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
+        if account is None:
+            return None
+        return account.record_booking_redemption(
+            booking_id,
+            discount.amount_minor,
+            discount.currency,
+            at,
+            programme.points_settings_at(at),
+        )
+
     def refund_appointment_points(
         self,
         unit: UnitOfWork,

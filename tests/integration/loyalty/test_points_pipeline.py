@@ -166,19 +166,24 @@ async def test_refunds_reverse_once_before_or_after_the_purchase_and_after_redem
         at=START + timedelta(days=2),
     )
     assert (redeemed.points, redeemed.discount_minor) == (1000, 1000)  # £10.00 off
+    paid_with_points = [examples.discount("points", 1000)]
+    await stack.loyalty.publish(  # the platform reports the points discount: taken once only
+        treatment("ada", "next", 20000, days=2, price_minor=19000, discounts=paid_with_points)
+    )  # earns on the £190 paid: 190 + rebook 100
+    await eventually(lambda: expect(stack.balance("ada"), 390))
 
     refund = examples.appointment_refunded(
         CLINIC, START + timedelta(days=3), refund_id="r-botox", booking_id="botox", client_id="ada"
     )
     await stack.loyalty.publish(refund, refund)
-    await eventually(lambda: expect(stack.balance("ada"), -800))  # spent points stay spent
+    await eventually(lambda: expect(stack.balance("ada"), -510))  # spent points stay spent
     reversed_ = await eventually(lambda: _facts(stack, "PointsReversed", "ada", 2))
     assert sorted(fact["points"] for fact in reversed_) == [-900, -10]
 
     await stack.loyalty.publish(treatment("ada", "peel", 90000, days=4))  # 900 + rebook 100
-    await eventually(lambda: expect(stack.balance("ada"), 200))
+    await eventually(lambda: expect(stack.balance("ada"), 490))  # the debt is paid first
     stars = stack.loyalty.stars(CLINIC)
-    assert stars["ada"] == 2  # facial and peel; the refunded botox no longer counts
+    assert stars["ada"] == 2  # facial and peel (full price); the refunded botox no longer counts
 
 
 async def test_points_expire_on_the_tick_of_their_day_once_after_a_notice(

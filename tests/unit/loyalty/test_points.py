@@ -478,3 +478,35 @@ def test_any_shuffle_and_duplication_of_a_feed_gives_the_same_balance_and_lots(
     assert {
         lot.lot_id: (lot.points, lot.remaining, lot.expires_on) for lot in actual.lots.values()
     } == {lot.lot_id: (lot.points, lot.remaining, lot.expires_on) for lot in expected.lots.values()}
+
+
+def test_a_points_discount_reported_on_a_booking_takes_its_points_once() -> None:
+    acc = rich()
+    at = T0 + timedelta(days=120)
+    taken = acc.record_booking_redemption("v1", 350, "GBP", at, CLINIC)
+    again = acc.record_booking_redemption("v1", 350, "GBP", at, CLINIC)
+    assert taken == again
+    assert taken is not None
+    assert taken.points == 350
+    assert acc.balance() == 1650
+    checkout = acc.redeem("v2", 600, bill_minor=30000, currency="GBP", at=at, settings=CLINIC)
+    assert acc.record_booking_redemption("v2", 600, "GBP", at, CLINIC) == checkout
+    assert acc.balance() == 1050
+
+
+def test_a_points_discount_beyond_the_balance_takes_what_there_is() -> None:
+    acc = account()
+    acc.earn(treatment("b1", 10000), always())
+    taken = acc.record_booking_redemption("v1", 250, "GBP", T0, CLINIC)
+    assert taken is not None
+    assert taken.points == 100
+    assert acc.balance() == 0
+    assert account().record_booking_redemption("v1", 250, "GBP", T0, CLINIC) is None
+
+
+def test_a_grant_of_another_programme_credits_once_with_its_expiry() -> None:
+    acc = account()
+    acc.grant("referral:bo", "referral", 250, T0, CLINIC)
+    acc.grant("referral:bo", "referral", 250, T0, CLINIC)
+    assert lots(acc) == {"grant:referral:bo#referral": 250}
+    assert acc.lots["grant:referral:bo#referral"].expires_on == (T0 + timedelta(days=365)).date()

@@ -464,6 +464,32 @@ class PointsAccount(Aggregate):
         )
         return self.redemptions[booking_id]
 
+    def record_booking_redemption(
+        self, booking_id: str, discount_minor: int, currency: str, at: datetime, s: PointsSettings
+    ) -> Redemption | None:
+        """A booking the platform reports paid partly with points (a ``points`` discount): the
+        discount was already given, so the points it cost are taken, once per booking (a
+        checkout redemption of the same booking counts as it), as far as the client has them.
+        Returns None when nothing could be taken."""
+        if booking_id in self.redemptions:
+            return self.redemptions[booking_id]
+        wanted = points_to_pay(discount_minor, currency, s.points_per_currency_unit)
+        usable_lots = [lot for lot in self.open_lots() if lot.usable_at(at)]
+        draws, short = _draw(usable_lots, wanted)
+        spent = wanted - short
+        if spent <= 0:
+            return None
+        self._redeemed(
+            booking_id=booking_id,
+            points=spent,
+            discount_minor=discount_minor,
+            currency=currency,
+            draws=draws,
+            at=at,
+            balance=self.balance() - spent,
+        )
+        return self.redemptions[booking_id]
+
     # -- time ----------------------------------------------------------------------------------
 
     def expire(self, day: date, at: datetime) -> int:

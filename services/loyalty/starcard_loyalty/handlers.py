@@ -20,7 +20,7 @@ from starcard_events import (
 )
 from starcard_events.clock import ClockTicked
 from starcard_events.topics import CLOCK
-from starcard_kernel.refusals import UNUSABLE_CODE, CurrencyMismatch
+from starcard_kernel.refusals import UNUSABLE_CODE
 from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS
 from starcard_runtime.inbound import accept, rejecting
@@ -28,7 +28,7 @@ from starcard_runtime.records import InboundRecord
 
 from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
-from starcard_loyalty.domain.errors import UnknownTenant
+from starcard_loyalty.domain.errors import PointsRefused, UnknownTenant
 from starcard_loyalty.points import retail_purchases, treatment_purchase
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def when_appointment_refunded_reverse_it(
     service: LoyaltyService, event: AppointmentRefunded, unit: UnitOfWork
 ) -> None:
     data = event.data
-    with rejecting(CurrencyMismatch):
+    with rejecting(PointsRefused):
         service.refund_appointment_points(
             unit,
             event.tenant_id,
@@ -173,7 +173,7 @@ def when_appointment_refunded_reverse_it(
 def when_order_refunded_reverse_its_points(
     service: LoyaltyService, event: OrderRefunded, unit: UnitOfWork
 ) -> None:
-    with rejecting(CurrencyMismatch):
+    with rejecting(PointsRefused):
         service.refund_order_points(unit, event.tenant_id, event)
 
 

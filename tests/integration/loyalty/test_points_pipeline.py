@@ -16,6 +16,7 @@ from starcard_events.topics import CLOCK, LOYALTY_FACTS, NOTIFICATIONS
 from starcard_loyalty.domain.points_settings import Expiry, PointsSettings, ServiceBonus
 from starcard_projections.points import points_summary
 from starcard_runtime.clock import tick
+from starcard_runtime.dead_letters import DeadLetterStore
 
 from tests.support.stack import LoyaltyStack, collect, create_topics, eventually, loyalty_stack
 
@@ -175,8 +176,25 @@ async def test_refunds_reverse_once_before_or_after_the_purchase_and_after_redem
     refund = examples.appointment_refunded(
         CLINIC, START + timedelta(days=3), refund_id="r-botox", booking_id="botox", client_id="ada"
     )
-    await stack.loyalty.publish(refund, refund)
+    in_euros = examples.appointment_refunded(
+        CLINIC,
+        START + timedelta(days=3),
+        refund_id="r-eur",
+        booking_id="botox",
+        client_id="ada",
+        amount_minor=5000,
+        currency="EUR",
+    )
+    bad_line = examples.product_purchased(
+        CLINIC, START, order_id="o2", client_id="ada", lines=[examples.order_line("x", -5)]
+    )
+    await stack.loyalty.publish(in_euros, bad_line, refund, refund)
     await eventually(lambda: expect(stack.balance("ada"), -510))  # spent points stay spent
+    letters = DeadLetterStore(stack.loyalty.settings.database_url).list(service="loyalty")
+    reasons = sorted(letter.reason for letter in letters)
+    assert len(reasons) == 2
+    assert reasons[0].startswith("Refund 'r-eur' is in EUR, but booking:botox was paid in GBP")
+    assert reasons[1].startswith("data.lines[0].amount_paid.amount_minor")
     reversed_ = await eventually(lambda: _facts(stack, "PointsReversed", "ada", 2))
     assert sorted(fact["points"] for fact in reversed_) == [-900, -10]
 

@@ -33,7 +33,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from starcard_events.limits import MAX_MESSAGE_LENGTH, MAX_POINTS, has_control_characters
-from starcard_kernel.refusals import CurrencyMismatch
 
 from starcard_loyalty.domain.errors import PointsRefused
 from starcard_loyalty.domain.ids import points_account_id
@@ -315,7 +314,11 @@ class PointsAccount(Aggregate):
         for source, _, currency in wanted:
             earning = self.earnings.get(source)
             if earning is not None and currency is not None and currency != earning.currency:
-                raise CurrencyMismatch(earning.currency, currency)
+                msg = (
+                    f"Refund {refund_id!r} is in {currency}, but {source} was paid in "
+                    f"{earning.currency}: send the amount refunded in the currency paid."
+                )
+                raise PointsRefused(msg)
         self._note_refund(
             refund_id=refund_id,
             lines=[[source, amount, currency] for source, amount, currency in wanted],

@@ -5,10 +5,14 @@ Prints, from one run on one machine:
   event store -> projections (their own process) -> every star visible in ``read.loyalty_clients``;
 - the raw limit: aiokafka consuming the same records, and psycopg COPY of the same rows;
 - the event store's own ceiling: batched ``save`` of the same number of aggregate events;
-- the ratios of the pipeline to each.
+- the ratios of the pipeline to each;
+- with ``--points`` (the default), the same pipeline again on the same feed for a tenant whose
+  points programme is on, in a scratch database of its own, and the ratio of the two: points on /
+  off, and what points cost in percent. That run waits until every completion's points are in the
+  event store too (``PointsAccount.Earned``), as well as its stars in the read model.
 
-Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000]``; it creates and drops
-its own database and topics, and needs the servers of ``make infra``.
+Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000] [--no-points]``; it
+creates and drops its own databases and topics, and needs the servers of ``make infra``.
 """
 
 from __future__ import annotations
@@ -31,28 +35,40 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from starcard_events import examples
 from starcard_events.topics import BOOKING_EVENTS, booking_key
-from starcard_loyalty.api import LoyaltyService
+from starcard_loyalty.api import Expiry, LoyaltyService, PointsSettings
 from starcard_runtime.eventstore import open_event_store
 from starcard_runtime.settings import RuntimeSettings
 
 TENANT = "bench-spa"
+POINTS_TENANT = "bench-spa-points"
 PARTITIONS = 4
+FEED_STARTS = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+POINTS = PointsSettings(
+    enabled=True,
+    treatment_rate=100,
+    category_rates={"massage": 150},
+    expiry=Expiry.AFTER_DAYS,
+    expiry_days=365,
+)
+"""A points programme as a clinic sets it: 1.5 points per £1 on massages, expiry after a year.
+No bonus applies to the feed, so each completion earns one ``Earned`` event: the count to wait
+for."""
 
 
-def feed(events: int, clients: int) -> list[tuple[bytes, bytes]]:
-    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+def feed(events: int, clients: int, tenant: str = TENANT) -> list[tuple[bytes, bytes]]:
     records = []
     for i in range(events):
         client = f"client-{i % clients:05d}"
         visit = i // clients
         completed = examples.appointment_completed(
-            TENANT,
-            start + timedelta(days=visit, minutes=i % clients),
+            tenant,
+            FEED_STARTS + timedelta(days=visit, minutes=i % clients),
             booking_id=f"{client}-v{visit}",
             client_id=client,
             minutes=60,
         )
-        records.append((booking_key(TENANT, client), examples.encode(completed)))
+        records.append((booking_key(tenant, client), examples.encode(completed)))
     return records
 
 
@@ -70,13 +86,30 @@ def scratch_database(admin_url: str) -> Iterator[str]:
 
 @contextmanager
 def scratch_settings(base: RuntimeSettings) -> Iterator[RuntimeSettings]:
-    """The settings of a run in a scratch database, under topics of its own."""
+    """The settings of a run in a scratch database, under topics of its own (deleted after)."""
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
     with scratch_database(base.database_url) as database_url:
-        yield RuntimeSettings(
-            DATABASE_URL=database_url,
-            KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
-            STARCARD_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:6]}.",
-        )
+        try:
+            yield RuntimeSettings(
+                DATABASE_URL=database_url,
+                KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers,
+                STARCARD_TOPIC_PREFIX=prefix,
+            )
+        finally:
+            asyncio.run(delete_topics(base.kafka_bootstrap_servers, prefix))
+
+
+async def delete_topics(bootstrap: str, prefix: str) -> None:
+    """Delete the run's topics (and those the services made): only ``prefix``'s. Left behind,
+    every run's topics would add to what the broker keeps in memory."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        ours = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
+        if ours:
+            await admin.delete_topics(ours)
+    finally:
+        await admin.close()
 
 
 @contextmanager
@@ -125,15 +158,25 @@ async def publish(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]
     return time.perf_counter() - began
 
 
-def visible_sessions(database_url: str) -> int:
+def visible_sessions(database_url: str, tenant: str) -> int:
     with psycopg.connect(database_url) as conn:
         try:
             row = conn.execute(
                 "SELECT coalesce(sum(stars), 0) FROM read.loyalty_clients WHERE tenant_id = %s",
-                (TENANT,),
+                (tenant,),
             ).fetchone()
         except psycopg.errors.UndefinedTable:
             return 0
+    return int(row[0]) if row else 0
+
+
+def points_earned(database_url: str) -> int:
+    """``PointsAccount.Earned`` events in the loyalty event store: one per completion here."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM loyalty.loyalty_events WHERE topic LIKE %s",
+            ("%:PointsAccount.Earned",),
+        ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -147,19 +190,28 @@ def recorded(database_url: str) -> int:
 
 
 async def pipeline(
-    settings: RuntimeSettings, records: list[tuple[bytes, bytes]], instances: int
+    settings: RuntimeSettings,
+    records: list[tuple[bytes, bytes]],
+    instances: int,
+    *,
+    tenant: str = TENANT,
+    points: PointsSettings | None = None,
 ) -> float:
+    """Seconds from the first publish until every star is visible (and, with `points`, every
+    completion's points are in the event store)."""
     topic = settings.topic(BOOKING_EVENTS)
     await create_topic(settings.kafka_bootstrap_servers, topic)
     commands = open_event_store(LoyaltyService, settings.database_url, "loyalty")
-    commands.open_programme(TENANT, "Bench Spa")
+    commands.open_programme(tenant, "Bench Spa")
     # A realistic programme: milestones are checked on every counted visit.
     commands.add_milestone(
-        TENANT, session_count=5, message="Thanks!", discount_percent=10, min_minutes=0
+        tenant, session_count=5, message="Thanks!", discount_percent=10, min_minutes=0
     )
     commands.add_milestone(
-        TENANT, session_count=10, message="Ten hours!", discount_percent=25, min_minutes=60
+        tenant, session_count=10, message="Ten hours!", discount_percent=25, min_minutes=60
     )
+    if points is not None:
+        commands.set_points_settings(tenant, points, at=FEED_STARTS - timedelta(days=1))
     commands.close()
     with running(settings, ["starcard_loyalty"] * instances + ["starcard_projections"]):
         await asyncio.sleep(3)  # let the consumer join its group before the clock starts
@@ -167,7 +219,9 @@ async def pipeline(
         published = await publish(settings.kafka_bootstrap_servers, topic, records)
         print(f"  published {len(records):,} records in {published:.1f} s")
         recorded_at = None
-        while visible_sessions(settings.database_url) < len(records):
+        while visible_sessions(settings.database_url, tenant) < len(records) or (
+            points is not None and points_earned(settings.database_url) < len(records)
+        ):
             if recorded_at is None and recorded(settings.database_url) >= len(records):
                 recorded_at = time.perf_counter() - began
                 print(f"  all recorded in the event store after {recorded_at:.1f} s")
@@ -242,12 +296,35 @@ def store_ceiling(database_url: str, events: int, clients: int, per_transaction:
     return (events - clients) / elapsed
 
 
+def points_pipeline(
+    base: RuntimeSettings, events: int, clients: int, instances: int, without: float
+) -> None:
+    """The same pipeline and feed shape for a tenant with points on, in a scratch database and
+    topics of its own; prints its rate and its ratio to `without` (the rate with points off)."""
+    with scratch_settings(base) as settings:
+        print("points on:")
+        records = feed(events, clients, POINTS_TENANT)
+        elapsed = asyncio.run(
+            pipeline(settings, records, instances, tenant=POINTS_TENANT, points=POINTS)
+        )
+    rate = events / elapsed
+    print(f"pipeline  with points: star + points  {rate:>10,.0f} events/s  ({elapsed:.1f} s)")
+    print(f"ratio     points on / off            {rate / without:>10.2f}")
+    print(f"points    cost                       {(1 - rate / without) * 100:>9.1f} %")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument(
         "--instances", type=int, default=1, help="loyalty service processes (one consumer group)"
+    )
+    parser.add_argument(
+        "--points",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the pipeline for a tenant with points on, and print the ratio (default)",
     )
     args = parser.parse_args()
     base = RuntimeSettings()
@@ -257,12 +334,15 @@ def main() -> None:
         f" {args.instances} loyalty service process(es), {PARTITIONS} partitions"
     )
     with scratch_settings(base) as settings:
+        print("points off:")
         elapsed = asyncio.run(pipeline(settings, records, args.instances))
         pipeline_rate = args.events / elapsed
         print(
             f"pipeline  publish -> star visible     {pipeline_rate:>10,.0f} events/s"
             f"  ({elapsed:.1f} s)"
         )
+        if args.points:
+            points_pipeline(base, args.events, args.clients, args.instances, pipeline_rate)
 
         topic = settings.topic(BOOKING_EVENTS)
         consume_s, values = asyncio.run(

@@ -1,11 +1,14 @@
 """The demo feed of ``starcard demo`` through the real pipeline (Kafka, loyalty, projections).
 
 The most-loyal list the services build must be the one the loyalty domain's own rules compute
-from the feed, and publishing the same feed again (same event and booking ids) must change
-nothing: no new events in the store, the same list.
+from the feed, each client's points balance the one the programme's rules give (treatments by
+category, retail, rebooking bonuses, refunds), and publishing the same feed again (same event
+and booking ids) must change nothing: no new events in the store, the same list and balances.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from starcard_cli.demo import (
@@ -13,14 +16,17 @@ from starcard_cli.demo import (
     DEMO_TENANT_ID,
     DEMO_TENANT_NAME,
     LABELLED,
+    POINTS_SINCE,
     SHORT,
+    DemoFeed,
     add_demo_milestones,
     build_feed,
     publish_feed,
 )
+from starcard_cli.points_demo import DEMO_POINTS, add_demo_points
 from starcard_runtime.dead_letters import DeadLetterStore
 
-from tests.support.demo_oracle import ExpectedClient, expected_loyalty
+from tests.support.demo_oracle import ExpectedClient, expected_loyalty, expected_points
 from tests.support.stack import LoyaltyStack, eventually, loyalty_stack
 
 pytestmark = pytest.mark.integration
@@ -43,6 +49,19 @@ def listed(stack: LoyaltyStack) -> list[ExpectedClient]:
     ]
 
 
+def balances(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, int]:
+    """Each client's points balance as the event store has it (clients with none left out)."""
+    held = {
+        client_id: stack.commands.points_account(DEMO_TENANT_ID, client_id).balance()
+        for client_id in feed.clients
+    }
+    return {client_id: points for client_id, points in held.items() if points}
+
+
+def without_refunds(feed: DemoFeed) -> DemoFeed:
+    return replace(feed, events=[e for e in feed.events if not e["type"].endswith("Refunded")])
+
+
 def tracked_through(stack: LoyaltyStack, last_offsets: dict[int, int]) -> None:
     """The loyalty service has recorded every partition up to the given offsets."""
     for partition, offset in last_offsets.items():
@@ -60,6 +79,10 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert not add_demo_milestones(stack.commands, DEMO_TENANT_ID)
         rules = stack.commands.programme(DEMO_TENANT_ID).rules()
         assert len(rules.milestones) == 2
+        assert add_demo_points(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
+        assert not add_demo_points(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
+        settings = stack.commands.programme(DEMO_TENANT_ID).points
+        assert settings == DEMO_POINTS.check()
 
         feed = build_feed()
         assert feed.records() == build_feed().records(), "the same seed must give the same feed"
@@ -71,6 +94,19 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert all(feed.visits[category] for category in (LABELLED, SHORT, CANCELLED))
         assert any(row.stars == 0 and row.sessions > 0 for row in expected)
         assert {row.milestones_reached for row in expected} >= {0, 1, 2}
+        # Points: treatments of every category, retail, and a refund of each kind that takes
+        # points back from its client.
+        assert set(feed.clinic.treatments) == {"massage", "facials", "injectables", "laser"}
+        types = feed.event_types()
+        assert types["ProductPurchased"] > 0
+        assert types["OrderRefunded"] == types["AppointmentRefunded"] == 1
+        points = expected_points(feed, settings)
+        unrefunded = expected_points(without_refunds(feed), settings)
+        refunded = {e["data"]["client_id"] for e in feed.events if e["type"].endswith("Refunded")}
+        assert len(refunded) == 2
+        assert all(points.get(client, 0) < unrefunded[client] for client in refunded)
+        paid = {row.client_id for row in expected if row.stars}
+        assert paid <= set(points)
 
         first = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert sum(offset + 1 for offset in first.values()) == len(feed.events)
@@ -80,6 +116,7 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
 
         await eventually(matches, within=60)
         await eventually(lambda: tracked_through(stack, first), within=60)
+        assert balances(stack, feed) == points
         head = stack.commands.recorder.max_notification_id()
 
         second = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
@@ -88,4 +125,5 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
 
         assert stack.commands.recorder.max_notification_id() == head
         assert listed(stack) == expected
+        assert balances(stack, feed) == points
         assert DeadLetterStore(stack.settings.database_url).list(service="loyalty") == []

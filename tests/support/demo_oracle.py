@@ -1,24 +1,34 @@
-"""What the demo feed should make of the loyalty list, computed by the loyalty domain itself.
+"""What the demo feed should make of the loyalty list and of the clients' points.
 
 The oracle of the demo tests: it replays ``starcard demo``'s feed through ``ClientLoyalty`` in
 memory, validating each record against the event contract first as the service does, so the
-pipeline's list can be compared with what the domain's own rules say.
+pipeline's list can be compared with what the domain's own rules say. The points are computed
+apart from ``PointsAccount``, from the programme's rules as a clinic reads them, so that the
+pipeline's balances are checked against arithmetic the points code does not share.
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from starcard_cli.demo import DemoFeed
 from starcard_events import (
     AppointmentCompleted,
+    AppointmentRefunded,
     BookingCancelled,
+    BookingTopicEvent,
     ClientRegistered,
     ClientUpdated,
+    Money,
+    OrderRefunded,
+    ProductPurchased,
     parse_booking_event,
 )
+from starcard_loyalty.api import PointsSettings
 from starcard_loyalty.domain import ClientLoyalty, CountingRules
 from starcard_loyalty.domain.codes import loyalty_code
 from starcard_loyalty.handlers import appointment_from
@@ -72,3 +82,111 @@ def expected_loyalty(feed: DemoFeed, rules: CountingRules) -> list[ExpectedClien
     ]
     expected.sort(key=lambda row: (-row.stars, -row.sessions, row.client_id))
     return expected
+
+
+@dataclass
+class _Line:
+    """What one booking or order line paid and earned, and what refunds gave back of it."""
+
+    client_id: str
+    paid_minor: int
+    earned: int = 0
+    refunded_minor: int = 0
+    refunded_whole: bool = False
+
+    def balance(self) -> int:
+        """What it earned less what its refunds took back: all of it for a whole refund, else
+        the share refunded of what it earned, rounded down."""
+        if self.refunded_whole:
+            return 0
+        if not self.paid_minor:
+            return self.earned
+        refunded = min(self.refunded_minor, self.paid_minor)
+        return self.earned - self.earned * refunded // self.paid_minor
+
+
+def expected_points(feed: DemoFeed, settings: PointsSettings) -> dict[str, int]:
+    """Each client's points balance once the feed is processed (clients with no points left
+    out), from the rules as the clinic sets them, for a feed in pounds:
+
+    - a treatment paid by an earning method earns its price at its category's rate (the
+      treatment rate for any other), and a retail line its amount at the retail rate, each
+      rounded down to whole points;
+    - a completion within ``rebook_within_days`` after another completion of the client earns
+      the rebooking bonus, on the same booking (a back-to-back add-on is a completion of its
+      own, as the points account counts them);
+    - a refund takes back what its booking or line earned, bonus included, in proportion to the
+      amount refunded (rounded down), or all of it for a whole refund.
+
+    Nothing expires within the feed: it is shorter than the programme's expiry.
+    """
+    ledger = _Ledger(settings)
+    for _, value in feed.records():
+        ledger.apply(parse_booking_event(value))
+    return ledger.balances()
+
+
+class _Ledger:
+    def __init__(self, settings: PointsSettings) -> None:
+        self.settings = settings
+        self.lines: dict[str, _Line] = {}
+        self.visits: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+
+    def apply(self, event: BookingTopicEvent) -> None:
+        match event:
+            case AppointmentCompleted():
+                data = event.data
+                category = (data.service.category or "").casefold()
+                rate = self.settings.category_rates.get(category, self.settings.treatment_rate)
+                self.earn(
+                    f"booking:{data.booking_id}",
+                    data.client_id,
+                    data.price.amount_minor,
+                    data.payment_method.value,
+                    rate,
+                )
+                self.visits[data.client_id].append((event.occurred_at, data.booking_id))
+            case ProductPurchased():
+                for line in event.data.lines:
+                    self.earn(
+                        f"order:{event.data.order_id}:{line.sku}",
+                        event.data.client_id,
+                        line.amount_paid.amount_minor,
+                        event.data.payment_method.value,
+                        self.settings.retail_rate,
+                    )
+            case AppointmentRefunded():
+                self.refund(f"booking:{event.data.booking_id}", event.data.amount)
+            case OrderRefunded():
+                order = f"order:{event.data.order_id}"
+                if event.data.lines is None:
+                    for source in [each for each in self.lines if each.startswith(f"{order}:")]:
+                        self.refund(source, None)
+                for refunded in event.data.lines or []:
+                    self.refund(f"{order}:{refunded.sku}", refunded.amount)
+            case _:
+                pass
+
+    def earn(
+        self, source: str, client_id: str, amount_minor: int, payment_method: str, rate: int
+    ) -> None:
+        paid = amount_minor if payment_method in self.settings.earning_payment_methods else 0
+        self.lines[source] = _Line(client_id, amount_minor, paid * rate // (100 * 100))
+
+    def refund(self, source: str, amount: Money | None) -> None:
+        line = self.lines[source]
+        if amount is None:
+            line.refunded_whole = True
+        else:
+            line.refunded_minor += amount.amount_minor
+
+    def balances(self) -> dict[str, int]:
+        window = timedelta(days=self.settings.rebook_within_days or 0)
+        for client_visits in self.visits.values():
+            for at, booking_id in client_visits:
+                if window and any(at - window <= other < at for other, _ in client_visits):
+                    self.lines[f"booking:{booking_id}"].earned += self.settings.rebook_bonus_points
+        balances: dict[str, int] = defaultdict(int)
+        for line in self.lines.values():
+            balances[line.client_id] += line.balance()
+        return {client_id: points for client_id, points in balances.items() if points}

@@ -1,11 +1,14 @@
-"""``starcard demo``: a demo tenant, its milestones, and a realistic booking feed on Kafka.
+"""``starcard demo``: a demo tenant, its milestones and points, and a realistic booking feed on
+Kafka.
 
-The feed is what a booking platform would publish for a small massage studio over a few months:
-clients registering (a few with a VIP / Friend / Staff label discount), bookings made, mostly
-completed at full price, some discounted, paid from a membership or a package, priced down by
-hand, booked back to back, or cancelled. Everything in it follows from ``--seed``: the booking ids,
-the event ids and the times, so a second run publishes the very same records again, and the
-services count each of them once.
+The feed is what a booking platform would publish for a small massage studio and clinic over a
+few months: clients registering (a few with a VIP / Friend / Staff label discount), bookings made,
+mostly completed at full price, some discounted, paid from a membership or a package, priced down
+by hand, booked back to back, or cancelled; some visits are facials, injectables or laser
+sessions, some clients buy products on the way out, and a product and a treatment are refunded
+(``points_demo``). Everything in it follows from ``--seed``: the booking ids, the event ids and
+the times, so a second run publishes the very same records again, and the services count each of
+them once.
 
 The pieces are separate so that the tests can use them without the command: :func:`build_feed`
 makes the records and :func:`publish_feed` sends them; what the loyalty domain's own rules make
@@ -43,12 +46,21 @@ from starcard_loyalty.api import (
     DuplicateMilestone,
     LoyaltyService,
     Milestone,
+    PointsSettings,
 )
 from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.api import ReferralsService
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
+from starcard_cli.points_demo import (
+    ClinicFeed,
+    ClinicSummary,
+    Treatment,
+    add_demo_points,
+    points_lines,
+    points_table,
+)
 from starcard_cli.referral_demo import ReferralFeed, build_referral_feed, prepare_referrals
 
 DEMO_TENANT_ID = "serenity-massage"
@@ -56,9 +68,12 @@ DEMO_TENANT_NAME = "Serenity Massage"
 DEFAULT_CLIENTS = 40
 DEFAULT_MONTHS = 6
 DEFAULT_SEED = 7
+MAX_MONTHS = 36
 
 FEED_ENDS = datetime(2026, 11, 2, tzinfo=UTC)
 """The feed's last day. Fixed, not today, so that a re-run publishes the same times as well."""
+POINTS_SINCE = FEED_ENDS - timedelta(days=round(MAX_MONTHS * 365.25 / 12) + 31)
+"""When the demo's points programme takes effect: before the longest feed's first record."""
 
 EVENT_ID_NAMESPACE = UUID("4b0c6f3e-8a52-4d0e-9c3b-5f1e7d2a9c61")
 """Event ids are uuid5 of this and what the event is about: a re-sent event keeps its id."""
@@ -130,6 +145,10 @@ CATEGORIES = (
     CANCELLED,
 )
 
+CLINIC_KINDS = (FULL_PRICE, ECO, PROMO, PRICED_DOWN, CANCELLED)
+"""The visits that may be a clinic treatment instead of a massage (memberships, packages and
+back-to-back add-ons are massages)."""
+
 # How an ordinary client's bookings go, and how a member's (who pays mostly with credits) do.
 USUAL_KINDS = (FULL_PRICE, BACK_TO_BACK, ECO, PROMO, MEMBERSHIP, PACKAGE, PRICED_DOWN, CANCELLED)
 USUAL_WEIGHTS = (76, 4, 5, 5, 1, 3, 3, 3)
@@ -149,6 +168,8 @@ class DemoFeed:
     events: list[dict[str, Any]]
     visits: Counter[Category] = field(default_factory=Counter)
     """Visits per category (a back-to-back pair is one visit; a cancellation is a booking)."""
+    clinic: ClinicSummary = field(default_factory=ClinicSummary)
+    """The treatments by category, the retail orders and the refunds."""
 
     def records(self) -> list[tuple[bytes, bytes]]:
         """``(key, value)`` of each record, keyed ``tenant_id:client_id`` as the contract asks."""
@@ -181,6 +202,7 @@ class _FeedBuilder:
         self.months = months
         self.timed: list[tuple[datetime, int, dict[str, Any]]] = []
         self.visits: Counter[Category] = Counter()
+        self.clinic = ClinicFeed(tenant_id, seed, CURRENCY)
 
     def add(self, occurred_at: datetime, event: dict[str, Any], about: str) -> None:
         event["event_id"] = str(
@@ -195,6 +217,8 @@ class _FeedBuilder:
         labels = {index: LABELS[n % len(LABELS)] for n, index in enumerate(sorted(labelled))}
         for index, client_id in enumerate(clients):
             self.client(index, client_id, label=labels.get(index), member=index in members)
+        for occurred_at, event, about in self.clinic.refunds(FEED_ENDS):
+            self.add(occurred_at, event, about)
         self.timed.sort(key=lambda timed: (timed[0], timed[1]))
         return DemoFeed(
             tenant_id=self.tenant_id,
@@ -203,6 +227,7 @@ class _FeedBuilder:
             clients=clients,
             events=[event for _, _, event in self.timed],
             visits=self.visits,
+            clinic=self.clinic.summary,
         )
 
     def client(
@@ -284,7 +309,8 @@ class _FeedBuilder:
                 discounts=[examples.discount("back_to_back", 500, CURRENCY)],
             )
             return
-        list_price = LIST_PRICES[minutes]
+        treatment = self.clinic.treatment(minutes) if kind in CLINIC_KINDS else None
+        list_price = treatment.list_price_minor if treatment else LIST_PRICES[minutes]
         details: dict[str, Any] = {}
         if kind is ECO:
             off = list_price // 10
@@ -317,6 +343,7 @@ class _FeedBuilder:
             minutes,
             registered_at,
             cancelled=kind is CANCELLED,
+            treatment=treatment,
             **details,
         )
 
@@ -330,21 +357,29 @@ class _FeedBuilder:
         *,
         cancelled: bool = False,
         group: str | None = None,
+        treatment: Treatment | None = None,
         **details: Any,
     ) -> None:
         """A booking made some days ahead, then completed when it ends, or cancelled before."""
         rng = self.rng
+        # Drawn for a clinic treatment too, so that the massages' random stream stays the same.
         service_name = rng.choice(SERVICES[minutes])
+        list_price = LIST_PRICES[minutes]
+        category = "massage"
+        if treatment is not None:
+            service_name, category = treatment.name, treatment.category
+            list_price = treatment.list_price_minor
         booked = dict(
             booking_id=booking_id,
             client_id=client_id,
             starts_at=starts_at,
             minutes=minutes,
-            list_price_minor=LIST_PRICES[minutes],
+            list_price_minor=list_price,
             currency=CURRENCY,
             back_to_back_group=group,
             provider_id=rng.choice(THERAPISTS),
             service_name=service_name,
+            category=category,
             **details,
         )
         booked_at = max(
@@ -370,6 +405,11 @@ class _FeedBuilder:
             examples.appointment_completed(self.tenant_id, completed_at, **booked),
             booking_id,
         )
+        price = details.get("price_minor", list_price)
+        for occurred_at, event, about in self.clinic.completed(
+            client_id, booking_id, completed_at, treatment=treatment, price_minor=price
+        ):
+            self.add(occurred_at, event, about)
 
 
 def build_feed(
@@ -448,10 +488,13 @@ class DemoTenant:
     milestones_added: bool
     milestones: tuple[Milestone, ...]
     rules: CountingRules
+    points_added: bool
+    points: PointsSettings
 
 
 def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
-    """Create the demo tenant (or issue it a new key), add milestones if it has none."""
+    """Create the demo tenant (or issue it a new key), add milestones if it has none and switch
+    points on if it never set them."""
     with open_resources(settings, pool_size=1) as resources:
         try:
             _, api_key = resources.tenants.create_tenant(DEMO_TENANT_NAME, DEMO_TENANT_ID)
@@ -460,6 +503,7 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             api_key = resources.tenants.issue_key(DEMO_TENANT_ID)
             created = False
         added = add_demo_milestones(resources.loyalty, DEMO_TENANT_ID)
+        points_added = add_demo_points(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
         programme = resources.loyalty.programme(DEMO_TENANT_ID)
         return DemoTenant(
             api_key=api_key,
@@ -467,6 +511,8 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             milestones_added=added,
             milestones=tuple(programme.active_milestones()),
             rules=programme.rules(),
+            points_added=points_added,
+            points=programme.points,
         )
 
 
@@ -510,6 +556,26 @@ def feed_table(feed: DemoFeed, rules: CountingRules) -> Table:
     return table
 
 
+def print_points_settings(tenant: DemoTenant) -> None:
+    if not tenant.points.enabled:
+        console.print("Points: switched off by the clinic (kept as they were).")
+        return
+    console.print("Points " + ("switched on:" if tenant.points_added else "(kept as they were):"))
+    for line in points_lines(tenant.points):
+        console.print(f"  {line}", highlight=False)
+
+
+def print_points_feed(feed: DemoFeed, settings: PointsSettings) -> None:
+    console.print(points_table(feed.clinic, settings))
+    if feed.clinic.refunds:
+        console.print(
+            "Refunds take back the points of what they refund, in proportion: "
+            + "; ".join(feed.clinic.refunds)
+            + ".",
+            highlight=False,
+        )
+
+
 def gateway_url() -> str:
     settings = GatewaySettings()
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
@@ -528,7 +594,8 @@ def demo(
         int, typer.Option(min=1, max=999, help="How many clients the studio has.")
     ] = DEFAULT_CLIENTS,
     months: Annotated[
-        int, typer.Option(min=1, max=36, help="How many months of history, up to 2026-11-02.")
+        int,
+        typer.Option(min=1, max=MAX_MONTHS, help="How many months of history, up to 2026-11-02."),
     ] = DEFAULT_MONTHS,
     seed: Annotated[
         int,
@@ -546,7 +613,7 @@ def demo(
 
     The tenant is made as `starcard tenants create` makes one; if it exists, it gets a new key.
 
-    Milestones are added if it has none.
+    Milestones are added if it has none; its points programme is switched on if it never set one.
 
     The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service.
     """
@@ -584,6 +651,7 @@ def demo(
     console.print("Milestones " + ("added:" if tenant.milestones_added else "(kept as they were):"))
     for milestone in tenant.milestones:
         console.print(_milestone_line(milestone), highlight=False)
+    print_points_settings(tenant)
 
     types = feed.event_types()
     console.print(
@@ -598,6 +666,8 @@ def demo(
         " under the default setting, one for each visit in a 'yes' row above.",
         highlight=False,
     )
+    if tenant.points.enabled:
+        print_points_feed(feed, tenant.points)
     console.print(
         f"Referrals: {len(referrals.links)} clients shared their links"
         f" ({', '.join(referrals.links)}); once processed, {referrals.invited} visitors stay"
@@ -614,11 +684,11 @@ def demo(
     if key_file is not None:
         write_key_file(key_file, tenant.api_key)
     console.print(f"API key (shown only this once): [bold]{tenant.api_key}[/bold]", soft_wrap=True)
-    url = f"{gateway_url()}/v1/loyalty/clients?limit=10"
-    console.print("The most loyal clients, from the gateway:", highlight=False)
-    console.print(
-        f'  curl -s -H "Authorization: Bearer {tenant.api_key}" "{url}"',
-        highlight=False,
-        soft_wrap=True,
-        markup=False,
-    )
+    console.print("The most loyal clients, and the clients by points, from the gateway:")
+    for path in ("/v1/loyalty/clients?limit=10", "/v1/loyalty/points/clients?limit=10"):
+        console.print(
+            f'  curl -s -H "Authorization: Bearer {tenant.api_key}" "{gateway_url()}{path}"',
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )

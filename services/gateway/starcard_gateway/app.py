@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from starcard_runtime.logs import configure_logging
 from starcard_runtime.settings import RuntimeSettings
 
-from starcard_gateway.api import attendance, checkout, loyalty, operator, ops, portal, referrals
+from starcard_gateway.api import (
+    attendance,
+    checkout,
+    loyalty,
+    operator,
+    ops,
+    points,
+    portal,
+    referrals,
+)
 from starcard_gateway.body_limit import BodyLimit
 from starcard_gateway.errors import install_error_handlers
 from starcard_gateway.metrics import install_metrics
@@ -23,8 +32,9 @@ from starcard_gateway.settings import GatewaySettings
 DESCRIPTION = """
 Starcard turns what a booking platform publishes into loyalty stars, milestone rewards, referral
 credit and discount codes. This API is how a tenant's dashboard (or the platform on its behalf)
-changes the loyalty and referral settings, reads who is earning stars, each client's loyalty card
-and referrals, and quotes and redeems codes and referral credit at checkout.
+changes the loyalty, points and referral settings, reads who is earning stars and points, each
+client's loyalty card, points and referrals, and quotes and redeems codes, referral credit and
+points at checkout.
 
 Every `/v1/loyalty`, `/v1/referrals` and `/v1/checkout` call, and minting a portal token, carries
 the tenant's API key as `Authorization: Bearer sc_...`; the tenant is always the key's, never one
@@ -46,17 +56,23 @@ TAGS = [
         "reward, tag), a client's original count, the check-in screen's count, and segments.",
     },
     {
+        "name": "points",
+        "description": "The points programme's settings, the clients by points, a client's "
+        "balance, lots (with their expiry) and history, and adjustments by hand.",
+    },
+    {
         "name": "referrals",
         "description": "Referral settings, a client's referrals and the referral summary.",
     },
     {
         "name": "checkout",
-        "description": "Quote and redeem a client's code (loyalty or welcome) and referral credit.",
+        "description": "Quote and redeem a client's code (loyalty or welcome), referral credit "
+        "and points.",
     },
     {
         "name": "portal",
-        "description": "The client portal: its tokens, and the client's link, referrals, credit "
-        "and card.",
+        "description": "The client portal: its tokens, and the client's link, referrals, credit, "
+        "card and points.",
     },
     {"name": "operator", "description": "Tenants and API keys; needs the admin key."},
     {"name": "ops", "description": "Health and readiness."},
@@ -90,8 +106,10 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(loyalty.router)
     app.include_router(attendance.router)
+    app.include_router(points.router)
     app.include_router(referrals.router)
     app.include_router(checkout.router)
+    app.include_router(points.checkout_router)
     app.include_router(portal.router)
     app.include_router(operator.router)
     install_pages(app)  # the dashboard, the client portal and their /static files

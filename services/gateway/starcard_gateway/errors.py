@@ -5,6 +5,11 @@ reach the code (it is its own tenant's), so nothing is wrong with the credential
 bound to another client than the one in the body, the same kind of conflict with the code's state
 as a code already used. The message names neither that client nor anything about them.
 
+Points refused (`PointsRefused`) are 409 Conflict too: the request is well formed, but the
+client's points or the programme as they stand do not allow it (below the minimum, above the
+balance, above the share of the bill points may pay, no programme on); the message gives the
+figures to correct it.
+
 Every error body has one shape, ``{"detail": "<what went wrong, and what to change>"}`` (the
 documented ``ErrorPublic``): a domain refusal's own message, an ``HTTPException``'s detail, and a
 request that fails validation, whose detail names each field at fault and what it should be.
@@ -33,7 +38,9 @@ from starcard_kernel.refusals import (
 from starcard_loyalty.api import (
     DuplicateMilestone,
     InvalidMilestone,
+    InvalidPointsSettings,
     MilestoneNotFound,
+    PointsRefused,
     UnknownTenant,
 )
 from starcard_referrals.api import InvalidSettings
@@ -77,11 +84,13 @@ STATUS_OF: dict[type[Exception], int] = {
     TenantExists: status.HTTP_409_CONFLICT,
     CodeAlreadyRedeemed: status.HTTP_409_CONFLICT,
     CodeOfAnotherClient: status.HTTP_409_CONFLICT,
+    PointsRefused: status.HTTP_409_CONFLICT,
     CodeExpired: status.HTTP_410_GONE,
     InvalidAmount: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidMilestone: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidTenant: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidPointsSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CurrencyMismatch: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 

@@ -20,9 +20,14 @@ from starcard_loyalty.domain.counting import CountingRules, Milestone
 from starcard_loyalty.domain.errors import (
     DuplicateMilestone,
     InvalidMilestone,
+    InvalidPointsSettings,
     MilestoneNotFound,
+    PointsRefused,
     UnknownTenant,
 )
+from starcard_loyalty.domain.points import PointsQuote
+from starcard_loyalty.domain.points import Redemption as PointsRedemption
+from starcard_loyalty.domain.points_settings import Expiry, PointsSettings, ServiceBonus
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_loyalty.domain.rewards import IssuedReward
 
@@ -34,14 +39,21 @@ __all__ = [
     "AttendanceSettings",
     "CountingRules",
     "DuplicateMilestone",
+    "Expiry",
     "InvalidMilestone",
+    "InvalidPointsSettings",
     "IssuedReward",
     "LoyaltyProgramme",
     "LoyaltyService",
     "Milestone",
     "MilestoneNotFound",
+    "PointsQuote",
+    "PointsRedemption",
+    "PointsRefused",
+    "PointsSettings",
     "Quote",
     "Redemption",
+    "ServiceBonus",
     "Source",
     "UnknownTenant",
 ]

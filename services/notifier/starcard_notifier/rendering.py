@@ -30,6 +30,7 @@ SUBJECTS = {
     "referral_welcome": "Welcome to {tenant_name}: {discount} off your first session",
     "referral_credit": "{discount} credit from {tenant_name}",
     "referral_alert": "Referral reward due: {client_id}",
+    "points_expiring": "Your points at {tenant_name} expire soon",
 }
 """The subject of each kind; the keys are also the template names."""
 

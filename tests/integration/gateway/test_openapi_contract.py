@@ -116,7 +116,19 @@ CONFIG = SchemathesisConfig.from_dict(
                         "expected-statuses": ["2xx", "401", "404", "409", "422"]
                     }
                 },
-            }
+            },
+            {
+                # Likewise the points settings: a rebooking bonus needs its window, expiry
+                # after N days needs N, a service bonus a service or a category, sent now or
+                # before; the refusal names what to fix.
+                "include-path": "/v1/loyalty/points/settings",
+                "include-method": "PATCH",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "401", "404", "409", "422"]
+                    }
+                },
+            },
         ],
     }
 )

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.integration
 
 PAGE = "https://book.example.com/anna"
 TEN_POUNDS = {"amount_minor": 1000, "currency": "GBP"}
-PORTAL_ROUTES = ("/v1/portal/referrals", "/v1/portal/card")
+PORTAL_ROUTES = ("/v1/portal/referrals", "/v1/portal/card", "/v1/portal/points")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -208,6 +208,8 @@ async def test_a_tenant_key_is_no_portal_token_and_a_portal_token_no_tenant_key(
         ("GET", "/v1/loyalty/clients/ada/card"),
         ("POST", "/v1/portal/tokens"),
         ("POST", "/v1/checkout/credit/quote"),
+        ("POST", "/v1/checkout/points/quote"),
+        ("GET", "/v1/loyalty/clients/ada/points"),
     ):
         response = await gateway.request(
             method,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -116,7 +117,7 @@ def test_only_money_paid_by_an_earning_method_earns_and_the_history_says_why() -
     acc.earn(treatment("pkg", 30000, method="package"), always())
 
     assert acc.balance() == 0
-    earned = [e for e in acc.collect_events() if type(e).__name__ == "Earned"]
+    earned: list[Any] = [e for e in acc.collect_events() if type(e).__name__ == "Earned"]
     assert earned[0].points == 0
     assert "paid by package" in earned[0].detail
 
@@ -445,7 +446,7 @@ def play(feed: Feed, s: PointsSettings) -> PointsAccount:
             assert isinstance(item, Purchase)
             acc.earn(item, always(s))
         else:
-            refund_id, sources = item  # type: ignore[misc]
+            refund_id, sources = cast("tuple[str, list[tuple[str, int | None, str | None]]]", item)
             acc.refund(refund_id, sources, T0)
     return acc
 

@@ -1,5 +1,5 @@
 """The client portal, under ``/v1/portal``: the tenant mints a client's token; the client's
-portal reads that client's referral link, referrals, credit and loyalty card with it.
+portal reads that client's referral link, referrals, credit, loyalty card and points with it.
 
 The tenant and the client of a portal route come from the token only, so a portal shows its own
 client's data and nothing else.
@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, status
+from starcard_projections.points import points_history, points_summary
 from starcard_projections.referrals import client_referrals, credit_banner
 
-from starcard_gateway.api.loyalty import NO_CARD, loyalty_card
+from starcard_gateway.api.loyalty import NO_CARD, PageOffset, PageSize, loyalty_card
 from starcard_gateway.deps import (
+    LoyaltyDep,
     PortalClientDep,
     PortalTokensDep,
     ReadConnDep,
@@ -27,6 +29,7 @@ from starcard_gateway.errors import MISSING_KEY, REFUSED_REQUEST, refusal
 from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.models.loyalty import LoyaltyCardPublic
 from starcard_gateway.models.portal import (
+    PortalPointsPublic,
     PortalReferralsPublic,
     PortalTokenPublic,
     PortalTokenRequest,
@@ -92,3 +95,26 @@ def read_referrals(
 )
 def read_card(client: PortalClientDep, conn: ReadConnDep) -> LoyaltyCardPublic:
     return loyalty_card(conn, client.tenant_id, client.client_id)
+
+
+@router.get(
+    "/points",
+    summary="The client's points: balance, the next expiry, and their history",
+    dependencies=[StrictPortalRequest],
+    responses=CLIENT_TOKEN,
+)
+def read_points(
+    client: PortalClientDep,
+    loyalty: LoyaltyDep,
+    conn: ReadConnDep,
+    limit: PageSize = 20,
+    offset: PageOffset = 0,
+) -> PortalPointsPublic:
+    tenant_id, client_id = client.tenant_id, client.client_id
+    rows, count = points_history(conn, tenant_id, client_id, limit=limit, offset=offset)
+    return PortalPointsPublic.from_parts(
+        loyalty.programme(tenant_id).points.enabled,
+        points_summary(conn, tenant_id, client_id),
+        rows,
+        count,
+    )

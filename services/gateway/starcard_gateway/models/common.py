@@ -1,5 +1,5 @@
 """What the routers' models share: the error body, the paging limits, an optional percent
-field, and money as the API writes it."""
+field, a field never null, and money as the API writes it."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ def optional_percent(description: str, example: int) -> Any:
     return Field(
         default=None, ge=MIN_PERCENT, le=MAX_PERCENT, description=description, examples=[example]
     )
+
+
+def never_null(schema: dict[str, Any]) -> None:
+    """Document a field that may be left out but not sent as null (its model refuses null):
+    the field's own description and examples stay."""
+    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    schema.pop("default", None)
+    if len(branches) == 1:
+        for key, value in branches[0].items():
+            schema.setdefault(key, value)
+    else:
+        schema["anyOf"] = branches
 
 
 def money(amount_minor: int, currency: str) -> Money:

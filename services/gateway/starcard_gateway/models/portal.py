@@ -1,19 +1,22 @@
 """The client portal's models: the token a tenant mints for a client, and the client's
-referral link, referrals and credit banner, in the words the portal shows them."""
+referral link, referrals, credit banner and points, in the words the portal shows them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starcard_events.envelope import ClientId
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
+from starcard_events.points_facts import Reason
+from starcard_projections.points import PointsMovementRow, PointsSummary
 from starcard_projections.referrals import CreditBanner, ReferralRow
 from starcard_referrals.api import Link, ReferralSettings, Trigger
 
 from starcard_gateway.models.common import money_by_currency
+from starcard_gateway.models.points import NextExpiryPublic
 
 DEFAULT_PORTAL_TTL_MINUTES = 7 * 24 * 60
 MAX_PORTAL_TTL_MINUTES = 30 * 24 * 60
@@ -135,4 +138,86 @@ class PortalReferralsPublic(BaseModel):
             credit_banner=None if banner is None else CreditBannerPublic.from_banner(banner),
             count=len(rows),
             pending_rewards=sum(1 for row in rows if row.stage == "booked") if on_completion else 0,
+        )
+
+
+# -- points --------------------------------------------------------------------------------
+
+BONUS_TEXT = {
+    "rebook": "Rebooking bonus",
+    "package": "Package bonus",
+    "referral": "Referral bonus",
+    "birthday": "Birthday bonus",
+}
+
+
+def movement_text(row: PointsMovementRow) -> str:
+    """A movement as the client reads it; an adjustment's note is the business's own, and
+    stays on the dashboard."""
+    detail = row.detail or ""
+    match row.reason:
+        case "earned":
+            text = detail or "Points earned"
+        case "bonus":
+            label = BONUS_TEXT.get(row.rule or "", "Bonus")
+            text = f"{label}: {detail}" if detail and detail != row.rule else label
+        case "redeemed":
+            text = "Used at checkout"
+        case "expired":
+            text = "Expired"
+        case "reversed":
+            text = "Refund: taken back" if row.points < 0 else "Refund: given back"
+        case _:
+            text = "Adjusted by the business"
+    return text
+
+
+class PortalPointsMovementPublic(BaseModel):
+    at: datetime = Field(description="When the points moved.")
+    reason: Reason = Field(description="Why they moved.")
+    text: str = Field(
+        description="The movement as the client reads it.",
+        examples=["Deep tissue massage, 60 min"],
+    )
+    points: int = Field(description="Points added (positive) or taken (negative).")
+    balance: int = Field(description="The balance after it.")
+    expires_on: date | None = Field(description="When the points it added expire; else null.")
+
+    @classmethod
+    def from_row(cls, row: PointsMovementRow) -> PortalPointsMovementPublic:
+        return cls(
+            at=row.at,
+            reason=row.reason,
+            text=movement_text(row),
+            points=row.points,
+            balance=row.balance,
+            expires_on=row.expires_on,
+        )
+
+
+class PortalPointsPublic(BaseModel):
+    enabled: bool = Field(description="Whether the business's points programme is on.")
+    balance: int = Field(description="The client's points.")
+    next_expiry: NextExpiryPublic | None = Field(
+        description="The next day some of the client's points expire, or null."
+    )
+    data: list[PortalPointsMovementPublic] = Field(
+        description="One page of the client's points movements, newest first."
+    )
+    count: int = Field(description="How many movements there are in all.")
+
+    @classmethod
+    def from_parts(
+        cls,
+        enabled: bool,
+        summary: PointsSummary,
+        rows: list[PointsMovementRow],
+        count: int,
+    ) -> PortalPointsPublic:
+        return cls(
+            enabled=enabled,
+            balance=summary.balance,
+            next_expiry=NextExpiryPublic.from_pair(summary.next_expiry),
+            data=[PortalPointsMovementPublic.from_row(row) for row in rows],
+            count=count,
         )

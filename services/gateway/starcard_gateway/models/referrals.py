@@ -14,7 +14,7 @@ from starcard_events.referral_facts import RefusalReason, Value
 from starcard_projections.referrals import ReferralRow, ReferralSummary
 from starcard_referrals.api import EMAIL, URL, Delivery, ReferralSettings, RewardValue, Trigger
 
-from starcard_gateway.models.common import money, money_by_currency
+from starcard_gateway.models.common import money, money_by_currency, never_null
 
 NULLABLE_SETTINGS = frozenset({"alert_email", "booking_page_url"})
 
@@ -37,16 +37,6 @@ class RewardChange(Value):
     amount: RewardAmount | None = Field(default=None, description="A fixed amount off.")
 
 
-def _never_null(schema: dict[str, Any]) -> None:
-    """Document a field that may be left out but not sent as null (the model refuses null)."""
-    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
-    schema.pop("default", None)
-    if len(branches) == 1:
-        schema.update(branches[0])
-    else:
-        schema["anyOf"] = branches
-
-
 class ReferralSettingsChange(BaseModel):
     """Only the fields sent change; the rest stay as they are. A field that cannot be unset
     (all but `alert_email` and `booking_page_url`) refuses null."""
@@ -55,26 +45,26 @@ class ReferralSettingsChange(BaseModel):
 
     reward: RewardChange | None = Field(
         default=None,
-        json_schema_extra=_never_null,
+        json_schema_extra=never_null,
         description='What a referral earns: `{"amount": Money}` for a fixed amount off or '
         '`{"percent": 10}` for a percentage off.',
         examples=[{"amount": {"amount_minor": 1000, "currency": "GBP"}}, {"percent": 10}],
     )
     trigger: Trigger | None = Field(
         default=None,
-        json_schema_extra=_never_null,
+        json_schema_extra=never_null,
         description="When the referrer is rewarded: at the referred client's first booking, or "
         "once their first paid appointment is completed.",
     )
     reward_referred: bool | None = Field(
         default=None,
-        json_schema_extra=_never_null,
+        json_schema_extra=never_null,
         description="Whether the referred client also gets a single-use `REF-` code worth the "
         "same, as soon as they book.",
     )
     delivery: Delivery | None = Field(
         default=None,
-        json_schema_extra=_never_null,
+        json_schema_extra=never_null,
         description="`credit`: the reward is credited to the referrer automatically. `alert`: "
         "the business is emailed to reward them by hand (needs `alert_email`).",
     )

@@ -21,6 +21,7 @@ from starcard_gateway.pages import (
     login,
     loyalty_settings,
     overview,
+    points_settings,
     portal,
     referral_settings,
 )
@@ -78,7 +79,15 @@ def install_pages(app: FastAPI) -> None:
     """Add the dashboard, the portal and their static files to the gateway app."""
     settings: GatewaySettings = app.state.settings
     app.state.dashboard_sessions = DashboardSessions.from_settings(settings)
-    for page in (login, overview, loyalty_settings, referral_settings, clients, attendance):
+    for page in (
+        login,
+        overview,
+        loyalty_settings,
+        points_settings,
+        referral_settings,
+        clients,
+        attendance,
+    ):
         app.include_router(page.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(packages=[("starcard_gateway", "static")]), name="static")

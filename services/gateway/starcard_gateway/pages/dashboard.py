@@ -1,6 +1,6 @@
 """The therapist's dashboard, under ``/dashboard``: what every page of it shares (the frame each
 page renders in, and the one-line notices forms leave). The pages are their own modules: login,
-overview, loyalty_settings, referral_settings, clients and attendance.
+overview, loyalty_settings, points_settings, referral_settings, clients and attendance.
 
 Every page reads and every form writes through the JSON API's own route functions
 (``starcard_gateway.api.loyalty`` and ``.referrals``) with the same request models, so a page
@@ -31,6 +31,11 @@ DONE = {
     "milestone-off": "Milestone turned off: it fires for nobody until it is on again.",
     "milestone-deleted": "Milestone deleted.",
     "referrals-saved": "Referral settings saved.",
+    "points-saved": "Points settings saved. They apply from now: points already earned keep "
+    "theirs.",
+    "bonus-added": "Bonus added.",
+    "bonus-deleted": "Bonus deleted.",
+    "points-adjusted": "Points adjusted. The balance and history below show it within moments.",
     "original-saved": "Original milestone saved.",
 }
 """What a form did, shown once after its redirect; a fixed text, so nothing sent is echoed."""

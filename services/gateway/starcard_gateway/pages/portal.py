@@ -1,12 +1,14 @@
-"""The client portal, at ``/portal``: the loyalty card and Refer a friend, for one client.
+"""The client portal, at ``/portal``: the loyalty card, points and Refer a friend, for one
+client.
 
 The business sends the client a link, ``/portal?token=<portal token>`` (``POST
 /v1/portal/tokens``). Opening it keeps the token in a cookie and redirects to ``/portal``, so the
 token leaves the address bar and the browser's history. A link with the token in the fragment
 (``STARCARD_PORTAL_URL``'s ``#token=``) is turned into that link by the page's script.
 
-The card and the referrals come from the JSON API's own functions (``api.loyalty.loyalty_card``
-and ``api.portal.read_referrals``), with the tenant and the client taken from the token only.
+The card, the points and the referrals come from the JSON API's own functions
+(``api.loyalty.loyalty_card``, ``api.portal.read_points`` and ``api.portal.read_referrals``), with
+the tenant and the client taken from the token only.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starcard_gateway.deps import LoyaltyDep, PortalTokensDep, ReadConnDep, Refe
 from starcard_gateway.models.loyalty import LoyaltyCardPublic
 from starcard_gateway.models.portal import PortalReferralsPublic
 from starcard_gateway.pages.auth import portal_client, verified_client
+from starcard_gateway.pages.dashboard import page_number
 from starcard_gateway.pages.rendering import PageError, read_form, redirect, render
 from starcard_gateway.pages.sessions import PORTAL_COOKIE, PORTAL_PATH, set_cookie
 from starcard_gateway.portal import InvalidPortalToken, PortalClient, PortalTokens
@@ -28,6 +31,7 @@ from starcard_gateway.portal import InvalidPortalToken, PortalClient, PortalToke
 router = APIRouter(prefix=PORTAL_PATH, include_in_schema=False)
 
 STAGE_TEXT = {"invited": "Invited", "booked": "Booked", "completed": "Completed"}
+POINTS_PAGE_SIZE = 10
 
 
 @router.get("")
@@ -39,6 +43,7 @@ def portal(
     referrals: ReferralsDep,
     conn: ReadConnDep,
     token: str | None = None,
+    points_page: str | None = None,
 ) -> Response:
     if token is not None:
         # The link's landing: the token goes into the cookie, and the portal opens without it.
@@ -65,6 +70,10 @@ def portal(
         if exc.status_code != status.HTTP_404_NOT_FOUND:
             raise
         card = None  # the business runs no loyalty milestone: no card to show
+    page = page_number(points_page)
+    points = portal_api.read_points(
+        client, loyalty, conn, limit=POINTS_PAGE_SIZE, offset=(page - 1) * POINTS_PAGE_SIZE
+    )
     shared: PortalReferralsPublic | None
     try:
         shared = portal_api.read_referrals(client, referrals, conn)
@@ -79,6 +88,9 @@ def portal(
             "card": card,
             "referrals": shared,
             "stage_text": STAGE_TEXT,
+            "points": points if points.enabled or points.balance or points.count else None,
+            "points_page": page,
+            "points_pages": max(1, -(-points.count // POINTS_PAGE_SIZE)),
         },
     )
 

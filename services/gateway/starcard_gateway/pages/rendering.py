@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ def _static_url(path: str) -> str:
     return f"/static/{path}?v={STATIC_VERSION}"
 
 
-def _date(value: datetime | None) -> str:
+def _date(value: date | None) -> str:
     """ "3 March 2026": a date as a person reads it, the same in every locale."""
     return "" if value is None else f"{value.day} {value:%B %Y}"
 
@@ -71,6 +71,11 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+def _points(number: int) -> str:
+    """1,200: a number of points as a person reads it."""
+    return f"{number:,}"
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -86,6 +91,7 @@ environment.globals["static_url"] = _static_url
 environment.globals["read_model_labels"] = {
     "loyalty": "Stars, rewards and the most-loyal list",
     "attendance": "Attendance counts and segments",
+    "points": "Points balances and history",
     "referrals": "Referrals and credit",
 }
 environment.filters["date"] = _date
@@ -93,6 +99,7 @@ environment.filters["money"] = _money
 environment.filters["percent"] = _percent
 environment.filters["ordinal"] = _ordinal
 environment.filters["lower_first"] = _lower_first
+environment.filters["points"] = _points
 templates = Jinja2Templates(env=environment)
 
 

@@ -193,15 +193,16 @@ class PointsAccount(Aggregate):
         detail = purchase.detail or purchase.source
         if not paid:
             detail = f"{detail}: paid by {purchase.payment_method.replace('_', ' ')}, no points"
-        self._open_earning(
-            source=purchase.source,
-            amount_minor=purchase.amount_minor,
-            currency=purchase.currency,
-            detail=detail,
-        )
         when = purchase.occurred_at
         self._credit(
-            purchase.source, "earned", None, base, at=when, settings=settings, detail=detail
+            purchase.source,
+            "earned",
+            None,
+            base,
+            at=when,
+            settings=settings,
+            detail=detail,
+            opens=purchase,
         )
         if paid and not purchase.retail:
             for bonus_id, extra in settings.service_bonus_points(
@@ -217,7 +218,7 @@ class PointsAccount(Aggregate):
                     detail=detail,
                 )
         if purchase.booking_id is not None:
-            self._note_visit(purchase.booking_id, purchase.occurred_at, settings_at)
+            self._rebook_bonuses(purchase.booking_id, purchase.occurred_at, settings_at)
         self._reverse_due(purchase.source, purchase.occurred_at)
 
     def grant(
@@ -231,20 +232,18 @@ class PointsAccount(Aggregate):
             f"grant:{grant_id}", "bonus", rule, points, at=at, settings=settings, detail=rule
         )
 
-    def _note_visit(self, booking_id: str, at: datetime, settings_at: SettingsAt) -> None:
+    def _rebook_bonuses(self, booking_id: str, at: datetime, settings_at: SettingsAt) -> None:
         """The rebooking bonus: a visit within N days after another earns it, whichever of the
         two was reported first (a visit reported late gives the later one its bonus)."""
-        self._visit(booking_id=booking_id, at=at)
         settings = settings_at(at)
         window = settings.rebook_within_days
         if window and settings.rebook_bonus_points and self._visited_within(booking_id, at, window):
             self._rebook_bonus(booking_id, at, settings)
-        for later_id, later_at in sorted(self.visits.items(), key=lambda item: item[1]):
+        later_visits = [(other, when) for other, when in self.visits.items() if when > at]
+        for later_id, later_at in sorted(later_visits, key=lambda item: item[1]):
             later = settings_at(later_at)
             if (
-                later_id != booking_id
-                and at < later_at
-                and later.rebook_within_days
+                later.rebook_within_days
                 and later.rebook_bonus_points
                 and later_at - at <= timedelta(days=later.rebook_within_days)
             ):
@@ -278,7 +277,9 @@ class PointsAccount(Aggregate):
         at: datetime,
         settings: PointsSettings,
         detail: str,
+        opens: Purchase | None = None,
     ) -> None:
+        """Record a lot of points; `opens` is the purchase whose first credit this is."""
         if points <= 0 and reason != "earned":
             return
         expires_on = settings.expires_on(at) if points > 0 else None
@@ -293,6 +294,9 @@ class PointsAccount(Aggregate):
             expires_on=expires_on.isoformat() if expires_on else None,
             detail=detail,
             balance=self.balance() + points,
+            amount_minor=opens.amount_minor if opens else None,
+            currency=opens.currency if opens else None,
+            visit=opens.booking_id if opens else None,
         )
 
     # -- refunds -------------------------------------------------------------------------------
@@ -580,12 +584,6 @@ class PointsAccount(Aggregate):
 
     # -- facts (each applies what happened; the decisions are above) -----------------------------
 
-    @event("EarningOpened")
-    def _open_earning(
-        self, *, source: str, amount_minor: int, currency: str, detail: str = ""
-    ) -> None:
-        self.earnings[source] = Earning(amount_minor=amount_minor, currency=currency, detail=detail)
-
     @event("Earned")
     def _earned(
         self,
@@ -600,8 +598,18 @@ class PointsAccount(Aggregate):
         expires_on: str | None,
         detail: str,
         balance: int,
+        amount_minor: int | None = None,
+        currency: str | None = None,
+        visit: str | None = None,
     ) -> None:
-        """`paid_debt` of the points pay off a debt first; the rest is the lot's."""
+        """`paid_debt` of the points pay off a debt first; the rest is the lot's. The first credit
+        of a purchase also records what was paid (`amount_minor`, `currency`: what a refund is
+        measured against) and, for a treatment, the visit (`visit`: its booking id, for the
+        rebooking bonus), so a completion is one stored event."""
+        if amount_minor is not None and currency is not None:
+            self.earnings[source] = Earning(amount_minor, currency, detail)
+        if visit is not None:
+            self.visits[visit] = earned_at
         earning = self.earnings.get(source)
         if earning is not None and points > 0:
             earning.lots.append(lot_id)
@@ -616,10 +624,6 @@ class PointsAccount(Aggregate):
                 earned_at=earned_at,
                 expires_on=date.fromisoformat(expires_on) if expires_on else None,
             )
-
-    @event("VisitNoted")
-    def _visit(self, *, booking_id: str, at: datetime) -> None:
-        self.visits[booking_id] = at
 
     @event("GrantNoted")
     def _note_grant(self, *, grant_id: str) -> None:

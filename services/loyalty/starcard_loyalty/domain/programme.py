@@ -34,6 +34,9 @@ from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone,
 from starcard_loyalty.domain.ids import programme_id
 from starcard_loyalty.domain.points_settings import PointsSettings
 
+POINTS_OFF = PointsSettings()
+"""The points settings of a programme that never set them: off."""
+
 __all__ = [
     "CountingRules",
     "LoyaltyProgramme",
@@ -111,12 +114,12 @@ class LoyaltyProgramme(Aggregate):
     @property
     def points(self) -> PointsSettings:
         """The points settings in force now (off until a tenant sets them)."""
-        return self.points_versions[-1][1] if self.points_versions else PointsSettings()
+        return self.points_versions[-1][1] if self.points_versions else POINTS_OFF
 
     def points_settings_at(self, at: datetime) -> PointsSettings:
         """The points settings in force at `at`: a change applies from when it was made, so an
         event of before it, however late it arrives, earns under the settings of its moment."""
-        in_force = PointsSettings()
+        in_force = POINTS_OFF
         for since, settings in self.points_versions:
             if since > at:
                 break

@@ -112,9 +112,9 @@ def expected_points(feed: DemoFeed, settings: PointsSettings) -> dict[str, int]:
     - a treatment paid by an earning method earns its price at its category's rate (the
       treatment rate for any other), and a retail line its amount at the retail rate, each
       rounded down to whole points;
-    - a completion within ``rebook_within_days`` after another completion of the client earns
-      the rebooking bonus, on the same booking (a back-to-back add-on is a completion of its
-      own, as the points account counts them);
+    - a completion that earned points, within ``rebook_within_days`` after another visit of the
+      client (not a back-to-back part of its own visit), earns the rebooking bonus on the same
+      booking;
     - a refund takes back what its booking or line earned, bonus included, in proportion to the
       amount refunded (rounded down), or all of it for a whole refund.
 
@@ -130,7 +130,7 @@ class _Ledger:
     def __init__(self, settings: PointsSettings) -> None:
         self.settings = settings
         self.lines: dict[str, _Line] = {}
-        self.visits: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        self.visits: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
 
     def apply(self, event: BookingTopicEvent) -> None:
         match event:
@@ -145,7 +145,9 @@ class _Ledger:
                     data.payment_method.value,
                     rate,
                 )
-                self.visits[data.client_id].append((event.occurred_at, data.booking_id))
+                group = data.back_to_back_group
+                visit = f"b2b:{group}" if group else data.booking_id
+                self.visits[data.client_id].append((event.occurred_at, data.booking_id, visit))
             case ProductPurchased():
                 for line in event.data.lines:
                     self.earn(
@@ -183,9 +185,17 @@ class _Ledger:
     def balances(self) -> dict[str, int]:
         window = timedelta(days=self.settings.rebook_within_days or 0)
         for client_visits in self.visits.values():
-            for at, booking_id in client_visits:
-                if window and any(at - window <= other < at for other, _ in client_visits):
-                    self.lines[f"booking:{booking_id}"].earned += self.settings.rebook_bonus_points
+            for at, booking_id, visit in client_visits:
+                line = self.lines[f"booking:{booking_id}"]
+                if (
+                    window
+                    and line.earned
+                    and any(
+                        at - window <= other < at and other_visit != visit
+                        for other, _, other_visit in client_visits
+                    )
+                ):
+                    line.earned += self.settings.rebook_bonus_points
         balances: dict[str, int] = defaultdict(int)
         for line in self.lines.values():
             balances[line.client_id] += line.balance()

@@ -9,7 +9,7 @@ programme is on: a tenant without points pays nothing for them on the ingest pat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError
@@ -50,6 +50,7 @@ def treatment_purchase(event: AppointmentCompleted) -> Purchase:
         service_id=data.service.id,
         category=data.service.category,
         detail=data.service.name,
+        visit_key=f"b2b:{data.back_to_back_group}" if data.back_to_back_group else None,
     )
 
 
@@ -181,7 +182,7 @@ class PointsUseCases(SettingsUseCases):
         self, tenant_id: str, client_id: str, bill: WireMoney, at: datetime
     ) -> PointsQuote:
         check_money(bill.amount_minor, bill.currency)
-        settings = self.programme(tenant_id).points
+        settings = self.programme(tenant_id).points_settings_at(at)
         account = self._stored_account(tenant_id, client_id)
         return account.quote(bill.amount_minor, bill.currency, at, settings)
 
@@ -254,11 +255,20 @@ class PointsUseCases(SettingsUseCases):
     def set_points_settings(
         self, tenant_id: str, settings: PointsSettings, at: datetime
     ) -> PointsSettings:
-        def change(programme: LoyaltyProgramme) -> PointsSettings:
-            programme.set_points(settings, at)
+        """Replace the tenant's points settings, in force from `at`."""
+        return self.change_points_settings(tenant_id, lambda _: settings, at)
+
+    def change_points_settings(
+        self, tenant_id: str, change: Callable[[PointsSettings], PointsSettings], at: datetime
+    ) -> PointsSettings:
+        """Apply `change` to the settings as stored when it is saved (a concurrent change is
+        reloaded and `change` applied again), so two edits of different fields both land."""
+
+        def apply(programme: LoyaltyProgramme) -> PointsSettings:
+            programme.set_points(change(programme.points), at)
             return programme.points
 
-        return self._change_programme(tenant_id, change)
+        return self._change_programme(tenant_id, apply)
 
     def points_account(self, tenant_id: str, client_id: str) -> PointsAccount:
         """The client's account as stored (an empty one if they have none yet)."""

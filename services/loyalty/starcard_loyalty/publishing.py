@@ -143,7 +143,8 @@ class LoyaltyPublisher:
             kind="points_expiring",
             tenant_name=self._tenant_name(owner[0]),
             message=(
-                f"{event.points:,} of your points expire on {expires_on.day} "
+                f"{event.points:,} of your {'point' if event.points == 1 else 'points'} "
+                f"expire{'s' if event.points == 1 else ''} on {expires_on.day} "
                 f"{expires_on:%B %Y}. Book before then to use them."
             ),
             expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),

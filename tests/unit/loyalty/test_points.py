@@ -510,3 +510,31 @@ def test_a_grant_of_another_programme_credits_once_with_its_expiry() -> None:
     acc.grant("referral:bo", "referral", 250, T0, CLINIC)
     assert lots(acc) == {"grant:referral:bo#referral": 250}
     assert acc.lots["grant:referral:bo#referral"].expires_on == (T0 + timedelta(days=365)).date()
+
+
+def test_a_back_to_back_part_or_a_visit_that_earned_nothing_gets_no_rebooking_bonus() -> None:
+    rebook = PointsSettings(
+        **{**CLINIC.__dict__, "rebook_within_days": 30, "rebook_bonus_points": 75}
+    )
+    acc = account()
+    first = treatment("massage", 10000)
+    add_on = Purchase(
+        **{
+            **first.__dict__,
+            "source": booking_source("add-on"),
+            "booking_id": "add-on",
+            "occurred_at": T0 + timedelta(minutes=60),
+            "visit_key": "b2b:g1",
+        }
+    )
+    acc.earn(Purchase(**{**first.__dict__, "visit_key": "b2b:g1"}), always(rebook))
+    acc.earn(add_on, always(rebook))
+    acc.earn(treatment("pkg", 10000, at=T0 + timedelta(days=3), method="package"), always(rebook))
+    assert not [lot for lot in lots(acc) if lot.endswith("#rebook")]
+    acc.earn(treatment("paid", 10000, at=T0 + timedelta(days=4)), always(rebook))
+    assert "booking:paid#rebook" in lots(acc)
+
+
+def test_two_rates_for_one_category_are_refused() -> None:
+    with pytest.raises(InvalidPointsSettings, match="same category"):
+        PointsSettings(enabled=True, category_rates={"Facials": 100, "facials ": 150}).check()

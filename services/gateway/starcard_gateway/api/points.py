@@ -70,8 +70,7 @@ def read_points_settings(tenant_id: TenantDep, loyalty: LoyaltyDep) -> PointsSet
 def change_points_settings(
     body: PointsSettingsChange, tenant_id: TenantDep, loyalty: LoyaltyDep
 ) -> PointsSettingsPublic:
-    settings = body.applied_to(loyalty.programme(tenant_id).points)
-    changed = loyalty.set_points_settings(tenant_id, settings, datetime.now(UTC))
+    changed = loyalty.change_points_settings(tenant_id, body.applied_to, datetime.now(UTC))
     return PointsSettingsPublic.from_settings(changed)
 
 

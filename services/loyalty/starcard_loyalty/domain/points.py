@@ -33,6 +33,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from starcard_events.limits import MAX_MESSAGE_LENGTH, MAX_POINTS, has_control_characters
+from starcard_events.money_format import format_money
 
 from starcard_loyalty.domain.errors import PointsRefused
 from starcard_loyalty.domain.ids import points_account_id
@@ -98,6 +99,8 @@ class Purchase:
     service_id: str | None = None
     category: str | None = None
     detail: str = ""
+    visit_key: str | None = None
+    """Shared by the back-to-back parts of one visit (their group); the booking id otherwise."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,8 @@ class PointsAccount(Aggregate):
         self.lots: dict[str, Lot] = {}
         self.debt = 0
         self.earnings: dict[str, Earning] = {}
-        self.visits: dict[str, datetime] = {}
+        self.visits: dict[str, tuple[datetime, str]] = {}
+        """booking id -> (when, visit key): the treatments seen, for the rebooking bonus."""
         self.refund_ids: dict[str, list[str]] = {}
         self.refunded: dict[str, tuple[int, str]] = {}
         self.wholly_refunded: set[str] = set()
@@ -237,9 +241,14 @@ class PointsAccount(Aggregate):
         two was reported first (a visit reported late gives the later one its bonus)."""
         settings = settings_at(at)
         window = settings.rebook_within_days
-        if window and settings.rebook_bonus_points and self._visited_within(booking_id, at, window):
+        key = self.visits[booking_id][1]
+        if window and settings.rebook_bonus_points and self._visited_within(key, at, window):
             self._rebook_bonus(booking_id, at, settings)
-        later_visits = [(other, when) for other, when in self.visits.items() if when > at]
+        later_visits = [
+            (other, when)
+            for other, (when, other_key) in self.visits.items()
+            if when > at and other_key != key
+        ]
         for later_id, later_at in sorted(later_visits, key=lambda item: item[1]):
             later = settings_at(later_at)
             if (
@@ -249,19 +258,20 @@ class PointsAccount(Aggregate):
             ):
                 self._rebook_bonus(later_id, later_at, later)
 
-    def _visited_within(self, booking_id: str, at: datetime, days: int) -> bool:
-        """Whether another visit came at most `days` before this one."""
+    def _visited_within(self, visit_key: str, at: datetime, days: int) -> bool:
+        """Whether another visit (not a back-to-back part of this one) came at most `days`
+        before this one."""
         return any(
             at - timedelta(days=days) <= other < at
-            for other_id, other in self.visits.items()
-            if other_id != booking_id
+            for other, other_key in self.visits.values()
+            if other_key != visit_key
         )
 
     def _rebook_bonus(self, booking_id: str, at: datetime, settings: PointsSettings) -> None:
         source = booking_source(booking_id)
         earning = self.earnings.get(source)
-        if earning is None or f"{source}#rebook" in self.lots:
-            return
+        if earning is None or not earning.lots or f"{source}#rebook" in self.lots:
+            return  # a visit that earned nothing (paid by package...) earns no bonus either
         points = settings.rebook_bonus_points
         detail = earning.detail
         self._credit(source, "bonus", "rebook", points, at=at, settings=settings, detail=detail)
@@ -297,6 +307,7 @@ class PointsAccount(Aggregate):
             amount_minor=opens.amount_minor if opens else None,
             currency=opens.currency if opens else None,
             visit=opens.booking_id if opens else None,
+            visit_key=(opens.visit_key or opens.booking_id) if opens else None,
         )
 
     # -- refunds -------------------------------------------------------------------------------
@@ -449,9 +460,11 @@ class PointsAccount(Aggregate):
         share = bill_minor * settings.max_bill_percent // 100
         if discount > share:
             most = min(usable, points_to_pay(share, currency, per_unit))
-            msg = (
-                f"Points may pay at most {settings.max_bill_percent}% of the bill: "
-                f"{points_worth(most, currency, per_unit)} minor units, {most} points."
+            worth = format_money(points_worth(most, currency, per_unit), currency)
+            msg = f"Points may pay at most {settings.max_bill_percent}% of the bill: " + (
+                f"{most} points ({worth})."
+                if most >= settings.min_redeem_points
+                else f"less than the {settings.min_redeem_points} points that can be redeemed."
             )
             raise PointsRefused(msg)
         if discount <= 0:
@@ -601,6 +614,7 @@ class PointsAccount(Aggregate):
         amount_minor: int | None = None,
         currency: str | None = None,
         visit: str | None = None,
+        visit_key: str | None = None,
     ) -> None:
         """`paid_debt` of the points pay off a debt first; the rest is the lot's. The first credit
         of a purchase also records what was paid (`amount_minor`, `currency`: what a refund is
@@ -609,7 +623,7 @@ class PointsAccount(Aggregate):
         if amount_minor is not None and currency is not None:
             self.earnings[source] = Earning(amount_minor, currency, detail)
         if visit is not None:
-            self.visits[visit] = earned_at
+            self.visits[visit] = (earned_at, visit_key or visit)
         earning = self.earnings.get(source)
         if earning is not None and points > 0:
             earning.lots.append(lot_id)

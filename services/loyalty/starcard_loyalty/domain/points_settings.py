@@ -72,7 +72,7 @@ class ServiceBonus:
     def applies_to(self, service_id: str | None, category: str | None) -> bool:
         if self.service_id is not None:
             return self.service_id == service_id
-        return category is not None and self.category == category.casefold()
+        return category is not None and self.category == category.strip().casefold()
 
     def points_added(self, base: int) -> int:
         """The points this bonus adds to a line that earned `base`."""
@@ -108,7 +108,7 @@ class PointsSettings:
     def treatment_rate_for(self, category: str | None) -> int:
         """The rate of a treatment: its category's, else the default treatment rate."""
         if category is not None:
-            return self.category_rates.get(category.casefold(), self.treatment_rate)
+            return self.category_rates.get(category.strip().casefold(), self.treatment_rate)
         return self.treatment_rate
 
     def earns(self, payment_method: str) -> bool:
@@ -169,6 +169,12 @@ class PointsSettings:
                 problems.append(
                     f"{name} must be 0 to {MAX_RATE_HUNDREDTHS / 100:g} points per currency unit."
                 )
+        folded = [name.strip().casefold() for name in self.category_rates]
+        if len(set(folded)) != len(folded):
+            problems.append(
+                "Two category rates name the same category (categories compare ignoring case "
+                "and spaces): keep one."
+            )
         for name in self.category_rates:
             if not name.strip() or len(name) > MAX_LABEL_LENGTH:
                 problems.append(

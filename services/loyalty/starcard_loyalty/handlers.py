@@ -221,6 +221,9 @@ def when_booking_cancelled_stop_counting_it(
     service.record_cancellation(
         unit, event.tenant_id, data.client_id, data.booking_id, event.occurred_at
     )
+    service.give_back_points_of_cancelled_booking(
+        unit, event.tenant_id, data.client_id, data.booking_id, event.occurred_at
+    )
 
 
 def when_client_changed_note_label_discounts(

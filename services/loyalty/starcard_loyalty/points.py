@@ -106,7 +106,9 @@ class PointsUseCases(SettingsUseCases):
     ) -> Redemption | None:
         """A booking event reports a ``points`` discount: take what it cost, once per booking."""
         programme = self.programme_for(unit, tenant_id)
-        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
+        # Read fresh: the gateway writes the account too, and a decision to take nothing would
+        # not be caught by a version conflict.
+        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount, fresh=True)
         if account is None:
             return None
         return account.record_booking_redemption(
@@ -142,6 +144,13 @@ class PointsUseCases(SettingsUseCases):
                 at,
                 whole_booking=booking_id if amount is None else None,
             )
+
+    def give_back_points_of_cancelled_booking(
+        self, unit: UnitOfWork, tenant_id: str, client_id: str, booking_id: str, at: datetime
+    ) -> None:
+        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount, fresh=True)
+        if account is not None:
+            account.cancel_booking(booking_id, at)
 
     def refund_order_points(self, unit: UnitOfWork, tenant_id: str, event: OrderRefunded) -> None:
         data = event.data
@@ -293,11 +302,12 @@ class PointsUseCases(SettingsUseCases):
     def _existing_or_on(
         self, unit: UnitOfWork, tenant_id: str, client_id: str, at: datetime
     ) -> PointsAccount | None:
-        """The client's account if they have one, or a new one if points are on at `at` (a
-        refund before its purchase must be remembered); None otherwise."""
+        """The client's account if they have one, or a new one if points were ever on (a refund
+        before its purchase must be remembered, whenever it is dated); None otherwise."""
         programme = self.programme_for(unit, tenant_id)
-        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
-        if account is None and programme.points_settings_at(at).enabled:
+        account = unit.get(points_account_id(tenant_id, client_id), PointsAccount, fresh=True)
+        ever_on = any(settings.enabled for _, settings in programme.points_versions)
+        if account is None and ever_on:
             account = self.points_account_for(unit, tenant_id, client_id)
         return account
 

@@ -538,3 +538,53 @@ def test_a_back_to_back_part_or_a_visit_that_earned_nothing_gets_no_rebooking_bo
 def test_two_rates_for_one_category_are_refused() -> None:
     with pytest.raises(InvalidPointsSettings, match="same category"):
         PointsSettings(enabled=True, category_rates={"Facials": 100, "facials ": 150}).check()
+
+
+def test_the_quote_never_offers_more_than_the_share_of_the_bill() -> None:
+    coarse = PointsSettings(enabled=True, points_per_currency_unit=10).check()
+    acc = rich()
+    quote = acc.quote(995, "GBP", T0 + timedelta(days=120), coarse)
+    assert (quote.max_points, quote.max_discount_minor) == (99, 990)
+    acc.redeem("b", quote.max_points, bill_minor=995, currency="GBP", at=T0, settings=coarse)
+
+
+def test_a_refund_after_its_points_expired_takes_no_more_than_one_before() -> None:
+    before, after = account(), account()
+    due = (T0 + timedelta(days=365)).date()
+    for acc in (before, after):
+        acc.earn(treatment("keep", 5000), always())
+        acc.earn(treatment("b", 10000), always())
+    before.refund("r", [(booking_source("b"), None, None)], T0)
+    before.expire(due, T0)
+    after.expire(due, T0)
+    after.refund("r", [(booking_source("b"), None, None)], T0)
+    assert before.balance() == after.balance() == 0
+
+
+def test_one_rebooking_bonus_per_visit_of_back_to_back_parts() -> None:
+    rebook = PointsSettings(
+        **{**CLINIC.__dict__, "rebook_within_days": 30, "rebook_bonus_points": 75}
+    )
+    acc = account()
+    acc.earn(treatment("x", 10000), always(rebook))
+    later = T0 + timedelta(days=10)
+    for part in ("y", "z"):
+        acc.earn(
+            Purchase(**{**treatment(part, 10000, at=later).__dict__, "visit_key": "b2b:g"}),
+            always(rebook),
+        )
+    assert [lot for lot in lots(acc) if lot.endswith("#rebook")] == ["booking:y#rebook"]
+
+
+def test_points_of_a_refunded_or_cancelled_booking_are_not_kept_spent() -> None:
+    acc = rich()
+    at = T0 + timedelta(days=120)
+    acc.refund("r", [(booking_source("gone"), None, None)], at, whole_booking="gone")
+    assert acc.record_booking_redemption("gone", 500, "GBP", at, CLINIC) is None
+    with pytest.raises(PointsRefused, match="was refunded"):
+        acc.redeem("gone", 500, bill_minor=30000, currency="GBP", at=at, settings=CLINIC)
+    acc.record_booking_redemption("prepaid", 500, "GBP", at, CLINIC)
+    assert acc.balance() == 1500
+    acc.cancel_booking("prepaid", at)
+    acc.cancel_booking("prepaid", at)
+    assert acc.balance() == 2000

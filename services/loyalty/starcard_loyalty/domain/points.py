@@ -39,6 +39,7 @@ from starcard_loyalty.domain.errors import PointsRefused
 from starcard_loyalty.domain.ids import points_account_id
 from starcard_loyalty.domain.points_settings import (
     PointsSettings,
+    minor_units_per_unit,
     points_for,
     points_to_pay,
     points_worth,
@@ -64,6 +65,7 @@ class Lot:
     earned_at: datetime
     expires_on: date | None
     closed: bool = False
+    expired: int = 0
 
     def order(self) -> tuple[bool, date, datetime, str]:
         """Soonest-expiring first, then oldest; never-expiring last."""
@@ -267,10 +269,19 @@ class PointsAccount(Aggregate):
             if other_key != visit_key
         )
 
+    def _visit_has_rebook_bonus(self, booking_id: str) -> bool:
+        """One rebooking bonus per visit: a back-to-back part of a rewarded visit gets none."""
+        key = self.visits[booking_id][1]
+        return any(
+            f"{booking_source(other)}#rebook" in self.lots
+            for other, (_, other_key) in self.visits.items()
+            if other_key == key
+        )
+
     def _rebook_bonus(self, booking_id: str, at: datetime, settings: PointsSettings) -> None:
         source = booking_source(booking_id)
         earning = self.earnings.get(source)
-        if earning is None or not earning.lots or f"{source}#rebook" in self.lots:
+        if earning is None or not earning.lots or self._visit_has_rebook_bonus(booking_id):
             return  # a visit that earned nothing (paid by package...) earns no bonus either
         points = settings.rebook_bonus_points
         detail = earning.detail
@@ -345,6 +356,14 @@ class PointsAccount(Aggregate):
         if whole_booking is not None:
             self._give_back(whole_booking, refund_id, at)
 
+    def _wholly_refunded(self, booking_id: str) -> bool:
+        source = booking_source(booking_id)
+        return any(_covers(whole, source) for whole in self.wholly_refunded)
+
+    def cancel_booking(self, booking_id: str, at: datetime) -> None:
+        """A cancelled booking paid partly with points gives them back, like a whole refund."""
+        self._give_back(booking_id, f"cancelled:{booking_id}", at)
+
     def _reverse_due(self, source: str, at: datetime) -> None:
         """Take back what the refunds of `source` noted so far call for, less what was taken."""
         earning = self.earnings.get(source)
@@ -353,11 +372,18 @@ class PointsAccount(Aggregate):
         if any(_covers(whole, source) for whole in self.wholly_refunded):
             target = earning.points
         elif earning.amount_minor:
-            refunded = min(self.refunded.get(source, (0, ""))[0], earning.amount_minor)
+            amount, currency = self.refunded.get(source, (0, earning.currency))
+            # A refund of a line noted before the line arrived, in another currency than it was
+            # paid in, cannot be measured against it: it is ignored (the line's first report
+            # in that currency dead-letters a refund arriving after it).
+            refunded = min(amount, earning.amount_minor) if currency == earning.currency else 0
             target = earning.points * refunded // earning.amount_minor
         else:
             target = 0
-        owed = target - earning.reversed
+        expired = sum(self.lots[lot].expired for lot in earning.lots if lot in self.lots)
+        # What expired of the line's own lots is gone already: a refund after the expiry takes
+        # no more than one before it would have (then the expiry takes the rest).
+        owed = min(target, earning.points - expired) - earning.reversed
         if owed <= 0:
             return
         own = [lot for lot in self.open_lots() if lot.lot_id in earning.lots]
@@ -413,8 +439,7 @@ class PointsAccount(Aggregate):
     def quote(self, bill_minor: int, currency: str, at: datetime, s: PointsSettings) -> PointsQuote:
         """The most points the client can put toward this bill now, and what they take off."""
         usable = self.usable(at) if s.enabled else 0
-        share = bill_minor * s.max_bill_percent // 100
-        most = min(usable, points_to_pay(share, currency, s.points_per_currency_unit))
+        most = min(usable, _most_for_share(bill_minor, currency, s))
         worth = points_worth(most, currency, s.points_per_currency_unit)
         most = min(most, points_to_pay(worth, currency, s.points_per_currency_unit))
         if most < s.min_redeem_points:
@@ -448,6 +473,9 @@ class PointsAccount(Aggregate):
             return self.redemptions[booking_id]
         if not settings.enabled:
             raise PointsRefused("This business has no points programme switched on.")
+        if self._wholly_refunded(booking_id):
+            msg = f"Booking {booking_id!r} was refunded: points cannot be spent on it."
+            raise PointsRefused(msg)
         per_unit = settings.points_per_currency_unit
         if points < max(1, settings.min_redeem_points):
             msg = f"At least {max(1, settings.min_redeem_points)} points can be redeemed at once."
@@ -459,7 +487,7 @@ class PointsAccount(Aggregate):
         discount = points_worth(points, currency, per_unit)
         share = bill_minor * settings.max_bill_percent // 100
         if discount > share:
-            most = min(usable, points_to_pay(share, currency, per_unit))
+            most = min(usable, _most_for_share(bill_minor, currency, settings))
             worth = format_money(points_worth(most, currency, per_unit), currency)
             msg = f"Points may pay at most {settings.max_bill_percent}% of the bill: " + (
                 f"{most} points ({worth})."
@@ -493,6 +521,8 @@ class PointsAccount(Aggregate):
         Returns None when nothing could be taken."""
         if booking_id in self.redemptions:
             return self.redemptions[booking_id]
+        if self._wholly_refunded(booking_id):
+            return None  # the booking was refunded: its points discount was given back with it
         wanted = points_to_pay(discount_minor, currency, s.points_per_currency_unit)
         usable_lots = [lot for lot in self.open_lots() if lot.usable_at(at)]
         draws, short = _draw(usable_lots, wanted)
@@ -725,6 +755,8 @@ class PointsAccount(Aggregate):
         self, *, on: str, at: datetime, closed: list[str], draws: Draws, points: int, balance: int
     ) -> None:
         self._take(draws)
+        for lot_id, points_expired in draws:
+            self.lots[str(lot_id)].expired += int(points_expired)
         for lot_id in closed:
             self.lots[lot_id].closed = True
 
@@ -762,6 +794,12 @@ class PointsAccount(Aggregate):
     def _take(self, draws: Draws) -> None:
         for lot_id, points in draws:
             self.lots[str(lot_id)].remaining -= int(points)
+
+
+def _most_for_share(bill_minor: int, currency: str, settings: PointsSettings) -> int:
+    """The most points whose worth stays within the share of the bill points may pay."""
+    share = bill_minor * settings.max_bill_percent // 100
+    return share * settings.points_per_currency_unit // minor_units_per_unit(currency)
 
 
 def _covers(refunded: str, source: str) -> bool:

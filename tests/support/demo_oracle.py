@@ -114,7 +114,7 @@ def expected_points(feed: DemoFeed, settings: PointsSettings) -> dict[str, int]:
       rounded down to whole points;
     - a completion that earned points, within ``rebook_within_days`` after another visit of the
       client (not a back-to-back part of its own visit), earns the rebooking bonus on the same
-      booking;
+      booking, once per visit (its first part that earned);
     - a refund takes back what its booking or line earned, bonus included, in proportion to the
       amount refunded (rounded down), or all of it for a whole refund.
 
@@ -185,10 +185,12 @@ class _Ledger:
     def balances(self) -> dict[str, int]:
         window = timedelta(days=self.settings.rebook_within_days or 0)
         for client_visits in self.visits.values():
+            rewarded: set[str] = set()
             for at, booking_id, visit in client_visits:
                 line = self.lines[f"booking:{booking_id}"]
                 if (
                     window
+                    and visit not in rewarded
                     and line.earned
                     and any(
                         at - window <= other < at and other_visit != visit
@@ -196,6 +198,7 @@ class _Ledger:
                     )
                 ):
                     line.earned += self.settings.rebook_bonus_points
+                    rewarded.add(visit)
         balances: dict[str, int] = defaultdict(int)
         for line in self.lines.values():
             balances[line.client_id] += line.balance()

@@ -329,7 +329,7 @@ async def test_redeeming_again_for_the_booking_with_a_smaller_bill_is_refused(
     [
         (400, 4599, "At least 500 points can be redeemed at once."),
         (1200, 4599, "The client has 1000 points to spend; 1200 were asked for."),
-        (600, 1000, "Points may pay at most 50% of the bill: 500 minor units, 500 points."),
+        (600, 1000, "Points may pay at most 50% of the bill: 500 points (£5.00)."),
     ],
 )
 @pytest.mark.usefixtures("ada_holds_1000")

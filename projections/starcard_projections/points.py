@@ -28,6 +28,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import class_row, tuple_row
+from starcard_loyalty.api import movement_of
 
 from starcard_projections.statements import Row, StatementProjection
 
@@ -131,101 +132,8 @@ STATEMENTS = (OPEN_ACCOUNT, ADD_LOT, MOVE, ADD_HISTORY, DRAW, CLOSE_LOTS)
 """The order a batch runs its statements in (see the module's docstring)."""
 
 
-@dataclass(frozen=True)
-class _Movement:
-    """One movement of an account, as its history row shows it."""
-
-    at: datetime
-    reason: str
-    points: int
-    balance: int
-    source: str
-    rule: str | None = None
-    detail: str | None = None
-    note: str | None = None
-    expires_on: date | None = None
-    debt: int = 0
-    """What the movement adds to the account's debt (negative when it pays it off)."""
-    earned: int = 0
-    """What it adds to the points the account ever earned."""
-
-
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
-
-
-def _refund(refund_id: str | None) -> str | None:
-    return f"refund {refund_id}" if refund_id else None
-
-
-def _movement(kind: str, event: Any) -> _Movement | None:
-    """The movement of a points account event; None for an event that moves no points (an
-    ``Earned`` of none is still a movement: its row says why the line earned nothing)."""
-    movement: _Movement | None = None
-    match kind:
-        case "PointsAccount.Earned":
-            movement = _Movement(
-                at=event.earned_at,
-                reason=event.reason,
-                points=event.points,
-                balance=event.balance,
-                source=event.source,
-                rule=event.rule,
-                detail=event.detail,
-                expires_on=_day(event.expires_on),
-                debt=-event.paid_debt,
-                earned=event.points,
-            )
-        case "PointsAccount.Reversed":
-            movement = _Movement(
-                at=event.at,
-                reason="reversed",
-                points=-event.points,
-                balance=event.balance,
-                source=event.source,
-                detail=_refund(event.refund_id),
-                debt=event.debt_added,
-            )
-        case "PointsAccount.Returned":
-            # Points spent on a booking refunded whole, given back (a debt is paid first).
-            back = sum(int(points) for _, points in event.restored) + event.paid_debt
-            movement = _Movement(
-                at=event.at,
-                reason="reversed",
-                points=back,
-                balance=event.balance,
-                source=f"booking:{event.booking_id}",
-                detail=_refund(event.refund_id),
-                debt=-event.paid_debt,
-            )
-        case "PointsAccount.Redeemed":
-            movement = _Movement(
-                at=event.at,
-                reason="redeemed",
-                points=-event.points,
-                balance=event.balance,
-                source=f"booking:{event.booking_id}",
-            )
-        case "PointsAccount.Expired":
-            movement = _Movement(
-                at=event.at,
-                reason="expired",
-                points=-event.points,
-                balance=event.balance,
-                source="expiry",
-            )
-        case "PointsAccount.Adjusted":
-            movement = _Movement(
-                at=event.at,
-                reason="adjusted",
-                points=event.points,
-                balance=event.balance,
-                source=f"adjustment:{event.adjustment_id}",
-                note=event.note,
-                expires_on=_day(event.expires_on),
-                debt=-event.paid_debt,
-            )
-    return movement
 
 
 def _lot_statements(kind: str, agg: UUID, event: Any) -> Iterator[tuple[str, Row]]:
@@ -283,7 +191,7 @@ def _statements(event: Any) -> Iterator[tuple[str, Row]]:
         yield OPEN_ACCOUNT, (event.tenant_id, event.client_id, agg)
         return
     yield from _lot_statements(kind, agg, event)
-    movement = _movement(kind, event)
+    movement = movement_of(kind, event)
     if movement is None or (movement.points == 0 and kind != "PointsAccount.Earned"):
         return  # an expiry of spent lots only closes them; a give-back that all lapsed, nothing
     yield (

@@ -25,7 +25,7 @@ from starcard_loyalty.domain.errors import (
     PointsRefused,
     UnknownTenant,
 )
-from starcard_loyalty.domain.points import PointsQuote
+from starcard_loyalty.domain.points import Movement, PointsQuote, movement_of
 from starcard_loyalty.domain.points import Redemption as PointsRedemption
 from starcard_loyalty.domain.points_settings import Expiry, PointsSettings, ServiceBonus
 from starcard_loyalty.domain.programme import LoyaltyProgramme
@@ -47,6 +47,7 @@ __all__ = [
     "LoyaltyService",
     "Milestone",
     "MilestoneNotFound",
+    "Movement",
     "PointsQuote",
     "PointsRedemption",
     "PointsRefused",
@@ -56,4 +57,5 @@ __all__ = [
     "ServiceBonus",
     "Source",
     "UnknownTenant",
+    "movement_of",
 ]

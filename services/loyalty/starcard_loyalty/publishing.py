@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -31,6 +31,7 @@ from starcard_events.points_facts import (
     PointsMovement,
     PointsRedeemed,
     PointsReversed,
+    Reason,
 )
 from starcard_events.topics import LOYALTY_FACTS
 from starcard_runtime.outbound import (
@@ -43,7 +44,7 @@ from starcard_runtime.outbound import (
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.client_attendance import attendance_reward_id
-from starcard_loyalty.domain.points import PointsAccount
+from starcard_loyalty.domain.points import PointsAccount, movement_of
 
 PUBLISHED = frozenset(
     {
@@ -185,40 +186,29 @@ class LoyaltyPublisher:
         )
 
 
+FACT_OF_REASON: dict[str, type[BaseModel]] = {
+    "earned": PointsEarned,
+    "bonus": PointsEarned,
+    "reversed": PointsReversed,
+    "redeemed": PointsRedeemed,
+    "expired": PointsExpired,
+    "adjusted": PointsAdjusted,
+}
+
+
 def points_movement(
     kind: str, event: Any, client_id: str
 ) -> tuple[type[BaseModel], PointsMovement] | None:
     """The public fact of a points account event; None for one that moved no points."""
-    fact: type[BaseModel]
-    match kind:
-        case "PointsAccount.Earned":
-            fact, points, source = PointsEarned, event.points, event.source
-            reason = event.reason
-        case "PointsAccount.Reversed":
-            fact, points, source, reason = PointsReversed, -event.points, event.source, "reversed"
-        case "PointsAccount.Returned":
-            restored = sum(int(n) for _, n in event.restored) + event.paid_debt
-            fact, points, reason = PointsReversed, restored, "reversed"
-            source = f"booking:{event.booking_id}"
-        case "PointsAccount.Redeemed":
-            fact, points, reason = PointsRedeemed, -event.points, "redeemed"
-            source = f"booking:{event.booking_id}"
-        case "PointsAccount.Expired":
-            fact, points, source, reason = PointsExpired, -event.points, "expiry", "expired"
-        case "PointsAccount.Adjusted":
-            fact, points, reason = PointsAdjusted, event.points, "adjusted"
-            source = f"adjustment:{event.adjustment_id}"
-        case _:
-            return None
-    if points == 0:
+    movement = movement_of(kind, event)
+    if movement is None or movement.points == 0:
         return None
-    expires_on = getattr(event, "expires_on", None) if points > 0 else None
-    return fact, PointsMovement(
+    return FACT_OF_REASON[movement.reason], PointsMovement(
         client_id=client_id,
-        points=points,
-        balance=event.balance,
-        reason=reason,
-        source=source,
-        note=getattr(event, "note", None),
-        expires_on=date.fromisoformat(expires_on) if expires_on else None,
+        points=movement.points,
+        balance=movement.balance,
+        reason=cast("Reason", movement.reason),
+        source=movement.source,
+        note=movement.note,
+        expires_on=movement.expires_on if movement.points > 0 else None,
     )

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -794,6 +795,105 @@ class PointsAccount(Aggregate):
     def _take(self, draws: Draws) -> None:
         for lot_id, points in draws:
             self.lots[str(lot_id)].remaining -= int(points)
+
+
+def _on_day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One movement of an account, told from its stored event: what its history row shows, what
+    the public fact says, and what it does to the debt and to the points ever earned (the one
+    home of that reading, for the read model and the outbox alike)."""
+
+    at: datetime
+    reason: str
+    points: int
+    balance: int
+    source: str
+    rule: str | None = None
+    detail: str | None = None
+    note: str | None = None
+    expires_on: date | None = None
+    debt: int = 0
+    """What the movement adds to the account's debt (negative when it pays it off)."""
+    earned: int = 0
+    """What it adds to the points the account ever earned."""
+
+
+def _refunded_by(refund_id: str | None) -> str | None:
+    return f"refund {refund_id}" if refund_id else None
+
+
+def movement_of(kind: str, event: Any) -> Movement | None:
+    """The movement of a points account event; None for an event that moves no points (an
+    ``Earned`` of none is still a movement: its row says why the line earned nothing)."""
+    movement: Movement | None = None
+    match kind:
+        case "PointsAccount.Earned":
+            movement = Movement(
+                at=event.earned_at,
+                reason=event.reason,
+                points=event.points,
+                balance=event.balance,
+                source=event.source,
+                rule=event.rule,
+                detail=event.detail,
+                expires_on=_on_day(event.expires_on),
+                debt=-event.paid_debt,
+                earned=event.points,
+            )
+        case "PointsAccount.Reversed":
+            movement = Movement(
+                at=event.at,
+                reason="reversed",
+                points=-event.points,
+                balance=event.balance,
+                source=event.source,
+                detail=_refunded_by(event.refund_id),
+                debt=event.debt_added,
+            )
+        case "PointsAccount.Returned":
+            # Points spent on a booking refunded whole, given back (a debt is paid first).
+            back = sum(int(points) for _, points in event.restored) + event.paid_debt
+            movement = Movement(
+                at=event.at,
+                reason="reversed",
+                points=back,
+                balance=event.balance,
+                source=f"booking:{event.booking_id}",
+                detail=_refunded_by(event.refund_id),
+                debt=-event.paid_debt,
+            )
+        case "PointsAccount.Redeemed":
+            movement = Movement(
+                at=event.at,
+                reason="redeemed",
+                points=-event.points,
+                balance=event.balance,
+                source=f"booking:{event.booking_id}",
+            )
+        case "PointsAccount.Expired":
+            movement = Movement(
+                at=event.at,
+                reason="expired",
+                points=-event.points,
+                balance=event.balance,
+                source="expiry",
+            )
+        case "PointsAccount.Adjusted":
+            movement = Movement(
+                at=event.at,
+                reason="adjusted",
+                points=event.points,
+                balance=event.balance,
+                source=f"adjustment:{event.adjustment_id}",
+                note=event.note,
+                expires_on=_on_day(event.expires_on),
+                debt=-event.paid_debt,
+            )
+    return movement
 
 
 def _most_for_share(bill_minor: int, currency: str, settings: PointsSettings) -> int:

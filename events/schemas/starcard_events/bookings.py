@@ -56,22 +56,25 @@ class PaymentMethod(StrEnum):
     OTHER = "other"
 
 
+CatalogueName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)
+]
+"""A service's or a product's name, as the platform's catalogue gives it."""
+
+Category = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_LABEL_LENGTH, pattern=PLAIN_TEXT_PATTERN)
+]
+"""A catalogue category (e.g. 'injectables', 'skincare'): what points rates and bonuses name."""
+
+
 class Service(WireModel):
     """The service booked, as the platform's catalogue describes it."""
 
     id: ExternalId = Field(description="The platform's id of the service.")
-    name: Annotated[
-        str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)
-    ] = Field(description="Name shown to the client (e.g. 'Deep tissue massage, 60 min').")
-    category: (
-        Annotated[
-            str,
-            StringConstraints(
-                min_length=1, max_length=MAX_LABEL_LENGTH, pattern=PLAIN_TEXT_PATTERN
-            ),
-        ]
-        | None
-    ) = Field(
+    name: CatalogueName = Field(
+        description="Name shown to the client (e.g. 'Deep tissue massage, 60 min')."
+    )
+    category: Category | None = Field(
         default=None,
         description="The platform's category of the service (e.g. 'injectables'), if it has one.",
     )

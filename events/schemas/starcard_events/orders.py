@@ -5,18 +5,15 @@ purchases integrated with the same account as treatment points").
 """
 
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
-from starcard_events.bookings import PaymentMethod
+from starcard_events.bookings import CatalogueName, Category, PaymentMethod
 from starcard_events.envelope import ClientId, Envelope, ExternalId
 from starcard_events.limits import (
     MAX_COUNT,
-    MAX_LABEL_LENGTH,
-    MAX_NAME_LENGTH,
     MAX_ORDER_LINES,
-    PLAIN_TEXT_PATTERN,
 )
 from starcard_events.money import Money
 from starcard_events.wire import WireModel
@@ -33,18 +30,10 @@ class OrderLine(WireModel):
     """One product line of an order."""
 
     sku: ExternalId = Field(description="The product's stock-keeping unit; unique within an order.")
-    name: Annotated[
-        str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)
-    ] = Field(description="The product's name as the client sees it.")
-    category: (
-        Annotated[
-            str,
-            StringConstraints(
-                min_length=1, max_length=MAX_LABEL_LENGTH, pattern=PLAIN_TEXT_PATTERN
-            ),
-        ]
-        | None
-    ) = Field(default=None, description="The product's category (e.g. 'skincare'), if any.")
+    name: CatalogueName = Field(description="The product's name as the client sees it.")
+    category: Category | None = Field(
+        default=None, description="The product's category (e.g. 'skincare'), if any."
+    )
     quantity: int = Field(ge=1, le=MAX_COUNT, description="How many were bought.")
     amount_paid: Money = Field(
         description="What the client paid for the whole line, after discounts."

@@ -194,10 +194,6 @@ class ServiceBonusPublic(BaseModel):
             points=bonus.points,
         )
 
-    def as_fields(self) -> ServiceBonusFields:
-        """The bonus as a change sends it back (the dashboard's add and delete)."""
-        return ServiceBonusFields.model_construct(**self.model_dump())
-
 
 NULLABLE_SETTINGS = frozenset({"rebook_within_days", "expiry_days", "expiry_notice_days"})
 

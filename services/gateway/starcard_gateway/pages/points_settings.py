@@ -4,12 +4,14 @@ functions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starcard_events.bookings import PaymentMethod
-from starcard_loyalty.api import Expiry
+from starcard_loyalty.api import Expiry, LoyaltyService, ServiceBonus
 
 from starcard_gateway.api import points as points_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
@@ -241,8 +243,18 @@ def save_points_settings(
     )
 
 
-def _with_bonuses(bonuses: list[ServiceBonusFields]) -> PointsSettingsChange:
-    return PointsSettingsChange(service_bonuses=bonuses)
+def _change_bonuses(
+    loyalty: LoyaltyService,
+    tenant_id: str,
+    change: Callable[[tuple[ServiceBonus, ...]], tuple[ServiceBonus, ...]],
+) -> None:
+    """Add or remove a bonus on the settings as stored when the change is saved, so two people
+    editing bonuses at once both keep their edit."""
+    loyalty.change_points_settings(
+        tenant_id,
+        lambda settings: replace(settings, service_bonuses=change(settings.service_bonuses)),
+        datetime.now(UTC),
+    )
 
 
 @router.post("/settings/points/bonuses")
@@ -256,9 +268,8 @@ def add_bonus(
     tenant_id = session.tenant_id
 
     def add() -> None:
-        current = points_api.read_points_settings(tenant_id, loyalty).service_bonuses
-        change = _with_bonuses([*(b.as_fields() for b in current), _bonus(form)])
-        points_api.change_points_settings(change, tenant_id, loyalty)
+        added = _bonus(form).to_domain()
+        _change_bonuses(loyalty, tenant_id, lambda bonuses: (*bonuses, added))
 
     return submit_form(
         add,
@@ -282,8 +293,9 @@ def delete_bonus(
 ) -> Response:
     del form  # checked for its CSRF token; the button carries nothing else
     tenant_id = session.tenant_id
-    current = points_api.read_points_settings(tenant_id, loyalty).service_bonuses
-    kept = [bonus.as_fields() for bonus in current if bonus.bonus_id != bonus_id]
-    if len(kept) != len(current):
-        points_api.change_points_settings(_with_bonuses(kept), tenant_id, loyalty)
+    _change_bonuses(
+        loyalty,
+        tenant_id,
+        lambda bonuses: tuple(bonus for bonus in bonuses if bonus.bonus_id != bonus_id),
+    )
     return redirect(f"{POINTS_URL}?done=bonus-deleted#bonuses")

@@ -136,7 +136,7 @@ class PointsUseCases(SettingsUseCases):
             client = self.client_for(unit, tenant_id, client_id)
             self._expire_due(unit, client, at)
             client.record_cancellation(booking_id, at)
-        account = self._existing_or_on(unit, tenant_id, client_id, at)
+        account = self._existing_or_on(unit, tenant_id, client_id)
         if account is not None:
             account.refund(
                 refund_id,
@@ -148,13 +148,15 @@ class PointsUseCases(SettingsUseCases):
     def give_back_points_of_cancelled_booking(
         self, unit: UnitOfWork, tenant_id: str, client_id: str, booking_id: str, at: datetime
     ) -> None:
+        if not self.points_ever_on(unit, tenant_id):
+            return  # no account to read: a tenant without points pays nothing for them here
         account = unit.get(points_account_id(tenant_id, client_id), PointsAccount, fresh=True)
         if account is not None:
             account.cancel_booking(booking_id, at)
 
     def refund_order_points(self, unit: UnitOfWork, tenant_id: str, event: OrderRefunded) -> None:
         data = event.data
-        account = self._existing_or_on(unit, tenant_id, data.client_id, event.occurred_at)
+        account = self._existing_or_on(unit, tenant_id, data.client_id)
         if account is None:
             return
         sources = (
@@ -299,17 +301,20 @@ class PointsUseCases(SettingsUseCases):
             unit.add(account)
         return account
 
+    def points_ever_on(self, unit: UnitOfWork, tenant_id: str) -> bool:
+        """Whether the tenant's points were ever switched on (else no client has an account)."""
+        versions = self.programme_for(unit, tenant_id).points_versions
+        return any(settings.enabled for _, settings in versions)
+
     def _existing_or_on(
-        self, unit: UnitOfWork, tenant_id: str, client_id: str, at: datetime
+        self, unit: UnitOfWork, tenant_id: str, client_id: str
     ) -> PointsAccount | None:
         """The client's account if they have one, or a new one if points were ever on (a refund
         before its purchase must be remembered, whenever it is dated); None otherwise."""
-        programme = self.programme_for(unit, tenant_id)
+        if not self.points_ever_on(unit, tenant_id):
+            return None
         account = unit.get(points_account_id(tenant_id, client_id), PointsAccount, fresh=True)
-        ever_on = any(settings.enabled for _, settings in programme.points_versions)
-        if account is None and ever_on:
-            account = self.points_account_for(unit, tenant_id, client_id)
-        return account
+        return account or self.points_account_for(unit, tenant_id, client_id)
 
     def _stored_account(self, tenant_id: str, client_id: str) -> PointsAccount:
         try:

@@ -152,14 +152,13 @@ def _lot_statements(kind: str, agg: UUID, event: Any) -> Iterator[tuple[str, Row
                     "expires_on": _day(event.expires_on),
                 },
             )
-        case "PointsAccount.Adjusted" if event.points > 0:
-            lot_id = f"adjustment:{event.adjustment_id}"
+        case "PointsAccount.Adjusted" if event.lot_id is not None:
             yield (
                 ADD_LOT,
                 {
                     "agg": agg,
-                    "lot": lot_id,
-                    "source": lot_id,
+                    "lot": event.lot_id,
+                    "source": event.lot_id,
                     "points": event.points,
                     "remaining": event.points - event.paid_debt,
                     "at": event.at,

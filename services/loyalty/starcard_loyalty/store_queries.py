@@ -71,7 +71,7 @@ WITH opened AS (
       AND convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' = %(tenant_id)s
 ),
 lots AS (
-    SELECT e.originator_id, convert_from(e.state, 'UTF8')::jsonb AS event, e.topic
+    SELECT e.originator_id, convert_from(e.state, 'UTF8')::jsonb AS event
     FROM {events} AS e JOIN opened USING (originator_id)
     WHERE e.topic LIKE '%%:PointsAccount.Earned'
        OR e.topic LIKE '%%:PointsAccount.Adjusted'
@@ -89,9 +89,7 @@ WHERE (lots.event ->> 'points')::bigint > 0
   AND NOT EXISTS (
       SELECT 1 FROM closed
       WHERE closed.originator_id = lots.originator_id
-        AND closed.lot_id = CASE WHEN lots.topic LIKE '%%.Adjusted'
-            THEN 'adjustment:' || (lots.event ->> 'adjustment_id')
-            ELSE lots.event ->> 'lot_id' END
+        AND closed.lot_id = lots.event ->> 'lot_id'
   )
 ORDER BY 1
 """)

@@ -617,6 +617,7 @@ class PointsAccount(Aggregate):
         draws, _ = _draw(self.open_lots(), -points) if points < 0 else ([], 0)
         self._adjusted(
             adjustment_id=adjustment_id,
+            lot_id=f"adjustment:{adjustment_id}" if points > 0 else None,
             points=points,
             note=note.strip(),
             draws=draws,
@@ -770,6 +771,7 @@ class PointsAccount(Aggregate):
         self,
         *,
         adjustment_id: str,
+        lot_id: str | None,
         points: int,
         note: str,
         draws: Draws,
@@ -778,11 +780,11 @@ class PointsAccount(Aggregate):
         at: datetime,
         balance: int,
     ) -> None:
+        """`lot_id` names the lot a positive adjustment credits (None when it takes points)."""
         self.adjustments.add(adjustment_id)
         self._take(draws)
-        if points > 0:
+        if lot_id is not None:
             self.debt -= paid_debt
-            lot_id = f"adjustment:{adjustment_id}"
             self.lots[lot_id] = Lot(
                 lot_id=lot_id,
                 source=lot_id,

@@ -259,6 +259,7 @@ class AttendanceProjection(StatementProjection):
     ddl = DDL
     tables = TABLES
     statements = STATEMENTS
+    aggregates = frozenset({"ClientLoyalty", "LoyaltyProgramme"})
 
     def rows(self, event: Any) -> Iterator[tuple[str, Row]]:
         return _statements(event)

@@ -240,6 +240,7 @@ class LoyaltyProjection:
     name = NAME
     ddl = DDL
     tables = TABLES
+    aggregates = frozenset({"ClientLoyalty", "LoyaltyProgramme"})
 
     def __init__(self) -> None:
         self._owners: dict[UUID, tuple[str, str]] = {}

@@ -20,7 +20,7 @@ back and balances are sums, so within a batch their order does not matter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,7 +30,7 @@ import psycopg
 from psycopg.rows import class_row, tuple_row
 from starcard_loyalty.api import movement_of
 
-from starcard_projections.statements import Row, StatementProjection
+from starcard_projections.statements import Row, SetStatement, Statement, StatementProjection
 
 NAME = "points"
 
@@ -80,46 +80,114 @@ CREATE TABLE IF NOT EXISTS read.points_history (
 
 TABLES = ("read.points_accounts", "read.points_lots", "read.points_history")
 
-OPEN_ACCOUNT = """
+_ACCOUNT = "JOIN read.points_accounts a ON a.aggregate_id = r.agg"
+"""Later events find their owner through the account's row."""
+
+
+def _last_of_each_lot(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A lot id credited twice in a batch: the later credit replaces the lot."""
+    return list({(row["agg"], row["lot"]): row for row in rows}.values())
+
+
+def _summed(*keys: str) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Rows of the same `keys` as one: their numbers added, the latest ``at`` kept."""
+
+    def merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            if (seen := merged.get(key)) is None:
+                merged[key] = dict(row)
+                continue
+            for column, value in row.items():
+                if column == "at":
+                    seen["at"] = max(seen["at"], value)
+                elif column not in keys:
+                    seen[column] += value
+        return list(merged.values())
+
+    return merge
+
+
+OPEN_ACCOUNT = SetStatement(
+    """
 INSERT INTO read.points_accounts (tenant_id, client_id, aggregate_id)
-VALUES (%s, %s, %s) ON CONFLICT DO NOTHING
-"""
+SELECT * FROM unnest(%(tenant)s::text[], %(client)s::text[], %(agg)s::uuid[])
+ON CONFLICT DO NOTHING
+""",
+    ("tenant", "client", "agg"),
+)
 
 # A lot id the account reuses replaces the lot, as ``PointsAccount`` does.
-ADD_LOT = """
+ADD_LOT = SetStatement(
+    f"""
 INSERT INTO read.points_lots
     (tenant_id, client_id, lot_id, source, points, remaining, earned_at, expires_on)
-SELECT tenant_id, client_id, %(lot)s, %(source)s, %(points)s, %(remaining)s, %(at)s,
-       %(expires_on)s
-FROM read.points_accounts WHERE aggregate_id = %(agg)s
+SELECT a.tenant_id, a.client_id, r.lot, r.source, r.points, r.remaining, r.at, r.expires_on
+FROM unnest(%(agg)s::uuid[], %(lot)s::text[], %(source)s::text[], %(points)s::bigint[],
+            %(remaining)s::bigint[], %(at)s::timestamptz[], %(expires_on)s::date[])
+    AS r(agg, lot, source, points, remaining, at, expires_on)
+{_ACCOUNT}
 ON CONFLICT (tenant_id, client_id, lot_id) DO UPDATE SET
     source = excluded.source, points = excluded.points, remaining = excluded.remaining,
     earned_at = excluded.earned_at, expires_on = excluded.expires_on, closed = false
-"""
+""",
+    ("agg", "lot", "source", "points", "remaining", "at", "expires_on"),
+    _last_of_each_lot,
+)
 
-MOVE = """
-UPDATE read.points_accounts SET
-    balance = balance + %(points)s, debt = debt + %(debt)s,
-    earned_total = earned_total + %(earned)s, updated_at = greatest(updated_at, %(at)s)
-WHERE aggregate_id = %(agg)s
-"""
+MOVE = SetStatement(
+    """
+UPDATE read.points_accounts a SET
+    balance = a.balance + r.points, debt = a.debt + r.debt,
+    earned_total = a.earned_total + r.earned, updated_at = greatest(a.updated_at, r.at)
+FROM unnest(%(agg)s::uuid[], %(points)s::bigint[], %(debt)s::bigint[], %(earned)s::bigint[],
+            %(at)s::timestamptz[]) AS r(agg, points, debt, earned, at)
+WHERE a.aggregate_id = r.agg
+""",
+    ("agg", "points", "debt", "earned", "at"),
+    _summed("agg"),
+)
 
-ADD_HISTORY = """
+ADD_HISTORY = SetStatement(
+    f"""
 INSERT INTO read.points_history
     (tenant_id, client_id, seq, at, reason, points, balance_after, source, rule, detail, note,
      expires_on)
-SELECT tenant_id, client_id, %(seq)s, %(at)s, %(reason)s, %(points)s, %(balance)s, %(source)s,
-       %(rule)s, %(detail)s, %(note)s, %(expires_on)s
-FROM read.points_accounts WHERE aggregate_id = %(agg)s
+SELECT a.tenant_id, a.client_id, r.seq, r.at, r.reason, r.points, r.balance, r.source, r.rule,
+       r.detail, r.note, r.expires_on
+FROM unnest(%(agg)s::uuid[], %(seq)s::integer[], %(at)s::timestamptz[], %(reason)s::text[],
+            %(points)s::bigint[], %(balance)s::bigint[], %(source)s::text[], %(rule)s::text[],
+            %(detail)s::text[], %(note)s::text[], %(expires_on)s::date[])
+    AS r(agg, seq, at, reason, points, balance, source, rule, detail, note, expires_on)
+{_ACCOUNT}
 ON CONFLICT DO NOTHING
-"""
+""",
+    (
+        "agg",
+        "seq",
+        "at",
+        "reason",
+        "points",
+        "balance",
+        "source",
+        "rule",
+        "detail",
+        "note",
+        "expires_on",
+    ),
+)
 
-DRAW = """
-UPDATE read.points_lots l SET remaining = l.remaining + %(points)s
-FROM read.points_accounts a
-WHERE a.aggregate_id = %(agg)s
-  AND l.tenant_id = a.tenant_id AND l.client_id = a.client_id AND l.lot_id = %(lot)s
-"""
+DRAW = SetStatement(
+    """
+UPDATE read.points_lots l SET remaining = l.remaining + r.points
+FROM unnest(%(agg)s::uuid[], %(lot)s::text[], %(points)s::bigint[]) AS r(agg, lot, points)
+JOIN read.points_accounts a ON a.aggregate_id = r.agg
+WHERE l.tenant_id = a.tenant_id AND l.client_id = a.client_id AND l.lot_id = r.lot
+""",
+    ("agg", "lot", "points"),
+    _summed("agg", "lot"),
+)
 
 CLOSE_LOTS = """
 UPDATE read.points_lots l SET closed = true
@@ -136,7 +204,7 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _lot_statements(kind: str, agg: UUID, event: Any) -> Iterator[tuple[str, Row]]:
+def _lot_statements(kind: str, agg: UUID, event: Any) -> Iterator[tuple[Statement, Row]]:
     """What an event does to the account's lots: the ones it credits, draws and closes."""
     match kind:
         case "PointsAccount.Earned" if event.points > 0:
@@ -180,14 +248,14 @@ def _lot_statements(kind: str, agg: UUID, event: Any) -> Iterator[tuple[str, Row
         yield CLOSE_LOTS, {"agg": agg, "lots": list(event.closed)}
 
 
-def _statements(event: Any) -> Iterator[tuple[str, Row]]:
+def _statements(event: Any) -> Iterator[tuple[Statement, Row]]:
     """The statements one event makes, with their parameters; none for events not projected."""
     kind = type(event).__qualname__
     if not kind.startswith("PointsAccount."):
         return
     agg: UUID = event.originator_id
     if kind == "PointsAccount.Opened":
-        yield OPEN_ACCOUNT, (event.tenant_id, event.client_id, agg)
+        yield OPEN_ACCOUNT, {"tenant": event.tenant_id, "client": event.client_id, "agg": agg}
         return
     yield from _lot_statements(kind, agg, event)
     movement = movement_of(kind, event)
@@ -228,8 +296,9 @@ class PointsProjection(StatementProjection):
     ddl = DDL
     tables = TABLES
     statements = STATEMENTS
+    aggregates = frozenset({"PointsAccount"})
 
-    def rows(self, event: Any) -> Iterator[tuple[str, Row]]:
+    def rows(self, event: Any) -> Iterator[tuple[Statement, Row]]:
         return _statements(event)
 
 

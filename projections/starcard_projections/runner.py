@@ -27,6 +27,7 @@ import structlog
 from eventsourcing import persistence as eventsourcing_errors
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import resolve_topic
 from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.api import LoyaltyService
 from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
@@ -65,6 +66,10 @@ class Projection(Protocol):
 
     @property
     def tables(self) -> Sequence[str]: ...
+
+    @property
+    def aggregates(self) -> frozenset[str] | None:
+        """The aggregate classes whose events it projects (by name); None: every event."""
 
     def reset(self) -> None: ...
 
@@ -193,6 +198,7 @@ class Follower:
         self._database_url = database_url
         self.conn = psycopg.connect(database_url, prepare_threshold=None)
         self.page_size = page_size
+        self._topics: dict[str, bool] = {}
 
     def close(self) -> None:
         self.conn.close()
@@ -224,11 +230,27 @@ class Follower:
             (position, self.name),
         )
 
-    def _read(self, start: int, stop: int | None = None) -> list[Item]:
-        notifications = self.source.recorder.select_notifications(
-            start=start, limit=self.page_size, stop=stop
-        )
-        return [Item(n, self._decode(n)) for n in notifications]
+    def _read(self, start: int) -> tuple[list[Item], int | None]:
+        """The projection's events of the next page after `start`, and the page's last id (None
+        when there is no page)."""
+        notifications = self.source.recorder.select_notifications(start=start, limit=self.page_size)
+        items = [Item(n, self._decode(n)) for n in notifications if self._wanted(n.topic)]
+        return items, notifications[-1].id if notifications else None
+
+    def _wanted(self, topic: str) -> bool:
+        """Whether an event of `topic` is the projection's, told from the topic alone: the
+        others are never decoded (points events are half a loyalty log no star view reads)."""
+        wanted = self._topics.get(topic)
+        if wanted is None:
+            aggregates = self.projection.aggregates
+            try:
+                cls = resolve_topic(topic)
+            except Exception:  # an unreadable topic is decoded, to be recorded as a failure
+                wanted = True
+            else:
+                wanted = aggregates is None or cls.__qualname__.split(".")[0] in aggregates
+            self._topics[topic] = wanted
+        return wanted
 
     def _decode(self, notification: Notification) -> Any:
         try:
@@ -240,8 +262,8 @@ class Follower:
         """Apply the next page of events; returns how many were read (0 when caught up)."""
         with self.connection().transaction():
             position = self._lock_position()
-            items = self._read(position + 1)
-            if not items:
+            items, last = self._read(position + 1)
+            if last is None:
                 return 0
             began = time.perf_counter()
             stale = failures.stale_tenants(self.conn, self.name)
@@ -258,8 +280,8 @@ class Follower:
                 skipped=len(items) - len(items_kept),
                 ms=round((time.perf_counter() - began) * 1000, 1),
             )
-            self._set_position(items[-1].notification.id)
-            return len(items)
+            self._set_position(last)
+            return last - position
 
     def _apply(self, items: Sequence[Item]) -> None:
         """Apply a page in one go; if it fails, again tenant by tenant, isolating the failure."""
@@ -439,6 +461,8 @@ class Follower:
                 return
             page: list[Item] = []
             for n in notifications:
+                if not self._wanted(n.topic):
+                    continue
                 if n.originator_version == 1 or str(n.originator_id) in theirs:
                     event = self._decode(n)
                     if declared_tenant(event) == tenant_id:

@@ -61,7 +61,7 @@ def client_record(
             "schema_version": 1,
             "occurred_at": at,
             "tenant_id": tenant_id,
-            "data": data.model_dump(),
+            "data": data,  # already validated: taken as it is, not dumped and parsed again
         }
     )
     return Outbound(

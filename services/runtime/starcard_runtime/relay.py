@@ -54,6 +54,7 @@ class OutboxRelay:
             page_size=page_size,
             former=FormerPosition("ops", "relay_positions", name),
         )
+        self._conn: psycopg.Connection[Any] | None = None
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
             enable_idempotence=True,
@@ -78,12 +79,21 @@ class OutboxRelay:
             bootstrap_servers=settings.kafka_bootstrap_servers,
         )
 
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The relay's own connection for its position, kept between pages; a new one once it
+        broke (a connection a page would cost more than the page's queries)."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = psycopg.connect(self.database_url)
+        return self._conn
+
     def _position(self) -> int:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            return self.tailer.stored_position(conn)
+        return self.tailer.stored_position(self._connection())
 
     def _move_to(self, position: int) -> None:
-        with psycopg.connect(self.database_url) as conn:
+        conn = self._connection()
+        with conn.transaction():
             self.tailer.store(conn, position)
 
     def _next_page(self, position: int) -> tuple[int, list[Outbound]]:
@@ -138,4 +148,6 @@ class OutboxRelay:
                     await asyncio.sleep(1.0)
         finally:
             await self._producer.stop()
+            if self._conn is not None:
+                self._conn.close()
             leadership.close()

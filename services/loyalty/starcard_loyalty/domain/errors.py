@@ -85,3 +85,11 @@ class InvalidPointsSettings(LoyaltyError):
 class PointsRefused(LoyaltyError):
     """Points that cannot be used or moved as asked: below the programme's minimum, above the
     client's balance, above the share of the bill points may pay, or no points programme on."""
+
+
+class InvalidTierSettings(LoyaltyError):
+    """Tier settings that break a rule; `problems` says what to fix, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = tuple(problems)

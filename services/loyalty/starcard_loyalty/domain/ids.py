@@ -32,3 +32,9 @@ def discount_code_id(code: str) -> UUID:
 def points_account_id(tenant_id: str, client_id: str) -> UUID:
     """Id of the `PointsAccount` of one client of one tenant."""
     return IDS.id_of("points-account", tenant_id, client_id)
+
+
+@lru_cache(maxsize=65536)
+def membership_id(tenant_id: str, client_id: str) -> UUID:
+    """Id of the `Membership` (tier) of one client of one tenant."""
+    return IDS.id_of("membership", tenant_id, client_id)

@@ -1,0 +1,503 @@
+"""A client's membership tier at one tenant, decided from the spend in a rolling window.
+
+The account keeps what it was told: each purchase that counts (its source, amount, moment and
+kind), each refund, and the days the clock reached it. The tier *history* is not stored: it is
+computed from those facts by :func:`standing`, in event time, so a feed replayed, re-delivered or
+arriving in any order gives the same history:
+
+- an upgrade happens at the purchase whose moment takes the spend in the window to a tier's
+  entry threshold;
+- a purchase leaves the window at the start of the day ``window_months`` after it (the clock
+  tick of that day); a drop happens only at such a moment or at a refund, when the spend falls
+  below what the tier needs to stay, and not while the tier is within its keep period (then at
+  the end of it, if the spend is still short);
+- a drop goes one tier down, or straight to the tier the spend matches (a setting).
+
+What the client has been told (`announced`) is recorded as ``TierChanged`` when the computed tier
+of now differs from it, so emails and facts go out once per change. Every event also records the
+next day something may happen to the tier (``review_on``: a warning falls due or the tier drops),
+which is all the daily tick needs to find the clients it must look at.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from starcard_loyalty.domain.ids import membership_id
+from starcard_loyalty.domain.tier_settings import DropMode, SpendKind, TierSettings, months_after
+
+__all__ = ["Membership", "Spend", "Standing", "TierChange", "standing"]
+
+SettingsAt = Callable[[datetime], TierSettings]
+
+
+@dataclass(frozen=True)
+class Spend:
+    """A purchase that counts toward a tier."""
+
+    source: str
+    """``booking:<id>``, ``order:<id>:<sku>``, ``package:<id>``: what a refund names."""
+    amount_minor: int
+    at: datetime
+    kind: SpendKind
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """Money given back on a source: `target` is a source, or ``order:<id>:`` for every line of
+    an order; `amount_minor` None for all of it."""
+
+    refund_id: str
+    target: str
+    amount_minor: int | None
+    at: datetime
+
+    def covers(self, source: str) -> bool:
+        return source == self.target or (
+            self.target.endswith(":") and source.startswith(self.target)
+        )
+
+
+@dataclass(frozen=True)
+class TierChange:
+    """One move of the tier, and why."""
+
+    at: datetime
+    from_tier: str
+    to_tier: str
+    reason: str
+    """``spend_reached`` | ``spend_left_window`` | ``refunded`` | ``keep_period_ended`` (and, for
+    an announced change only, ``corrected``: see ``Membership._announce``)."""
+    spend_minor: int
+    """The spend in the window at that moment."""
+
+    @property
+    def up(self) -> bool:
+        return self.reason == "spend_reached"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the client stands once every known fact is applied, up to the day `through`."""
+
+    tier_id: str
+    spend_minor: int
+    """In the window at the end of `through` (or at the last fact, if later)."""
+    history: tuple[TierChange, ...]
+    secure_until: date | None
+    """The last day of the current tier's keep period (None: none running)."""
+    drops_on: date | None
+    """The day the tier drops unless more is spent before it (None: it cannot drop)."""
+    shortfall_minor: int
+    """What spending before `drops_on` keeps the tier."""
+    warn_on: date | None
+    """The day the client is told of the drop (None: no warning set)."""
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+class _Window:
+    """The spend in the window as moments pass in time order, refunds included."""
+
+    def __init__(self, refunds: Sequence[RefundLine]) -> None:
+        self.refunds = refunds
+        self.counted: dict[str, int] = {}
+        """Source -> what it adds to the spend now (in the window, less refunds so far)."""
+        self.refunded: dict[str, int] = {}
+        self.amounts: dict[str, int] = {}
+
+    @property
+    def total(self) -> int:
+        return sum(self.counted.values())
+
+    def enter(self, spend: Spend, at: datetime) -> None:
+        self.amounts[spend.source] = spend.amount_minor
+        taken = sum(
+            spend.amount_minor if r.amount_minor is None else r.amount_minor
+            for r in self.refunds
+            if r.at <= at and r.covers(spend.source)
+        )
+        self.refunded[spend.source] = min(taken, spend.amount_minor)
+        self.counted[spend.source] = spend.amount_minor - self.refunded[spend.source]
+
+    def leave(self, source: str) -> None:
+        self.counted.pop(source, None)
+
+    def refund(self, line: RefundLine) -> None:
+        for source, amount in self.amounts.items():
+            if not line.covers(source):
+                continue
+            asked = amount if line.amount_minor is None else line.amount_minor
+            taken = min(asked, amount - self.refunded[source])
+            self.refunded[source] += taken
+            if source in self.counted:
+                self.counted[source] -= taken
+
+
+# Moments of a day-boundary come before what happens during that day; at the same instant a
+# purchase counts before a refund of it is applied.
+_LEAVE, _SPEND, _REFUND, _KEEP_ENDS = range(4)
+_DROP_REASONS = {_LEAVE: "spend_left_window", _REFUND: "refunded", _KEEP_ENDS: "keep_period_ended"}
+
+
+class _Timeline:
+    """The tier moved moment by moment, in time order."""
+
+    def __init__(
+        self, refunds: Sequence[RefundLine], settings_at: SettingsAt, through: date | None
+    ) -> None:
+        self.window = _Window(refunds)
+        self.through = through
+        """Day moments after it have not come yet."""
+        self.settings_at = settings_at
+        self.tier = 0
+        self.history: list[TierChange] = []
+        self.secure_until: date | None = None
+        self.moments: list[tuple[datetime, int, int, Spend | RefundLine | None]] = []
+
+    def run(self) -> None:
+        heapq.heapify(self.moments)
+        while self.moments:
+            at, kind, _, fact = heapq.heappop(self.moments)
+            if isinstance(fact, Spend):
+                if kind == _SPEND:
+                    self.window.enter(fact, at)
+                else:
+                    self.window.leave(fact.source)
+            elif isinstance(fact, RefundLine):
+                self.window.refund(fact)
+            elif self.secure_until is None or at.date() != self.secure_until + timedelta(days=1):
+                continue  # the end of a keep period since replaced or cut short by a drop
+            settings = self.settings_at(at)
+            self.tier = min(self.tier, len(settings.tiers) - 1)
+            if kind == _SPEND:
+                self._upgrade(at, settings)
+            else:
+                self._drop(at, kind, settings)
+
+    def _upgrade(self, at: datetime, settings: TierSettings) -> None:
+        spend = self.window.total
+        target = settings.tier_for(spend)
+        if target <= self.tier:
+            return
+        self.secure_until = None
+        if settings.keep_days:
+            self.secure_until = at.date() + timedelta(days=settings.keep_days - 1)
+            ends = self.secure_until + timedelta(days=1)
+            if self.through is not None and ends <= self.through:
+                heapq.heappush(self.moments, (_start(ends), _KEEP_ENDS, 0, None))
+        self._move(at, target, "spend_reached", settings)
+
+    def _drop(self, at: datetime, kind: int, settings: TierSettings) -> None:
+        spend = self.window.total
+        if self.tier == 0 or spend >= settings.tiers[self.tier].keeps_at:
+            return
+        if self.secure_until is not None and at.date() <= self.secure_until:
+            return  # kept: looked at again when the keep period ends
+        self.secure_until = None
+        one_down = settings.drop is DropMode.ONE_TIER
+        self._move(
+            at,
+            self.tier - 1 if one_down else settings.tier_for(spend),
+            _DROP_REASONS[kind],
+            settings,
+        )
+
+    def _move(self, at: datetime, target: int, reason: str, settings: TierSettings) -> None:
+        self.history.append(
+            TierChange(
+                at,
+                settings.tiers[self.tier].tier_id,
+                settings.tiers[target].tier_id,
+                reason,
+                self.window.total,
+            )
+        )
+        self.tier = target
+
+
+def standing(
+    spends: Iterable[Spend],
+    refunds: Iterable[RefundLine],
+    settings_at: SettingsAt,
+    through: date | None,
+) -> Standing:
+    """The tier history and where it leaves the client, from the facts alone (see the module)."""
+    spends, refunds = list(spends), sorted(refunds, key=lambda r: (r.at, r.refund_id, r.target))
+    facts_at = [s.at for s in spends] + [r.at for r in refunds]
+    if facts_at:
+        latest = max(facts_at).date()
+        through = latest if through is None else max(through, latest)
+    leaves = {s.source: months_after(s.at.date(), settings_at(s.at).window_months) for s in spends}
+    timeline = _Timeline(refunds, settings_at, through)
+    for n, spend in enumerate(spends):
+        timeline.moments.append((spend.at, _SPEND, n, spend))
+        if through is not None and leaves[spend.source] <= through:
+            timeline.moments.append((_start(leaves[spend.source]), _LEAVE, n, spend))
+    timeline.moments += [(line.at, _REFUND, n, line) for n, line in enumerate(refunds)]
+    timeline.run()
+
+    starts = [_start(through)] if through is not None else []
+    now = max([*starts, *facts_at], default=_start(date.min))
+    settings = settings_at(now)
+    tier = min(timeline.tier, len(settings.tiers) - 1)
+    drops_on, shortfall = _next_drop(
+        _Future(spends, leaves, timeline.window, timeline.secure_until, through), settings, tier
+    )
+    warn_on = (
+        drops_on - timedelta(days=settings.warn_days)
+        if drops_on is not None and settings.warn_days
+        else None
+    )
+    return Standing(
+        tier_id=settings.tiers[tier].tier_id,
+        spend_minor=timeline.window.total,
+        history=tuple(timeline.history),
+        secure_until=timeline.secure_until,
+        drops_on=drops_on,
+        shortfall_minor=shortfall,
+        warn_on=warn_on,
+    )
+
+
+@dataclass(frozen=True)
+class _Future:
+    """What the days after `through` hold if nothing more is spent."""
+
+    spends: Sequence[Spend]
+    leaves: dict[str, date]
+    window: _Window
+    secure_until: date | None
+    through: date | None
+
+
+def _next_drop(future: _Future, settings: TierSettings, tier: int) -> tuple[date | None, int]:
+    """The first day after `through` the tier drops if nothing more is spent, and what spending
+    before it keeps the tier: purchases leave the window one by one; a keep period running
+    holds the tier to its end."""
+    if tier == 0:
+        return None, 0
+    needs = settings.tiers[tier].keeps_at
+    spend = future.window.total
+    kept = future.secure_until + timedelta(days=1) if future.secure_until is not None else None
+    if kept is not None and spend < needs:
+        return kept, needs - spend  # held by its keep period until then
+    after = future.through or date.min
+    days = sorted(
+        (future.leaves[s.source], s.source)
+        for s in future.spends
+        if s.source in future.window.counted and future.leaves[s.source] > after
+    )
+    for day, source in days:
+        spend -= future.window.counted[source]
+        if spend < needs:
+            return max(day, kept or day), needs - spend
+    return None, 0
+
+
+class Membership(Aggregate):
+    """One client's tier at one tenant. Started with ``Membership(tenant_id=.., client_id=..)``;
+    its id is ``membership_id(tenant_id, client_id)``."""
+
+    @staticmethod
+    def create_id(tenant_id: str, client_id: str) -> UUID:
+        return membership_id(tenant_id, client_id)
+
+    @event("Opened")
+    def __init__(self, *, tenant_id: str, client_id: str) -> None:
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self.spends: dict[str, Spend] = {}
+        self.refunds: dict[str, list[RefundLine]] = {}
+        self.through: date | None = None
+        """The last day the clock told the account of."""
+        self.announced: str | None = None
+        """The tier the client was last told of; None: the first tier, never told."""
+        self.warned: set[tuple[str, str]] = set()
+        """``(tier id, drop day)`` warnings sent."""
+        self.review_on: str | None = None
+
+    def standing(self, settings_at: SettingsAt, through: date | None = None) -> Standing:
+        """Where the client stands on the facts known (up to `through`, if later)."""
+        refunds = [line for lines in self.refunds.values() for line in lines]
+        last = max(filter(None, (self.through, through)), default=None)
+        return standing(self.spends.values(), refunds, settings_at, last)
+
+    # -- commands --------------------------------------------------------------------------------
+
+    def count(self, spend: Spend, settings_at: SettingsAt) -> None:
+        """Count a purchase once (by source), if the settings of its moment count it."""
+        settings = settings_at(spend.at)
+        if (
+            spend.source in self.spends
+            or not settings.enabled
+            or not settings.counts_kind(spend.kind)
+            or spend.amount_minor <= 0
+        ):
+            return
+        refunds = [line for lines in self.refunds.values() for line in lines]
+        after = standing([*self.spends.values(), spend], refunds, settings_at, self.through)
+        self._counted(
+            source=spend.source,
+            amount_minor=spend.amount_minor,
+            at=spend.at,
+            kind=spend.kind.value,
+            review_on=_review_on(after, self.warned, self.through),
+        )
+        self._announce(after, settings_at, spend.at)
+
+    def refund(
+        self,
+        refund_id: str,
+        lines: Sequence[tuple[str, int | None]],
+        at: datetime,
+        settings_at: SettingsAt,
+    ) -> None:
+        """Note a refund once (by id): each ``(target, amount or None for all)``."""
+        if refund_id in self.refunds:
+            return
+        noted = [RefundLine(refund_id, target, amount, at) for target, amount in lines]
+        refunds = [line for lines_ in self.refunds.values() for line in lines_] + noted
+        after = standing(self.spends.values(), refunds, settings_at, self.through)
+        self._refund_noted(
+            refund_id=refund_id,
+            lines=[[target, amount] for target, amount in lines],
+            at=at,
+            review_on=_review_on(after, self.warned, self.through),
+        )
+        self._announce(after, settings_at, at)
+
+    def review(self, day: date, at: datetime, settings_at: SettingsAt) -> None:
+        """The clock tick of `day`: drops that fall due, a warning before one."""
+        through = max(filter(None, (self.through, day)))
+        after = self.standing(settings_at, through)
+        changed = after.tier_id != self._told(settings_at)
+        warn = (
+            after.drops_on is not None
+            and after.warn_on is not None
+            and after.warn_on <= through < after.drops_on
+            and (after.tier_id, after.drops_on.isoformat()) not in self.warned
+            and not changed
+        )
+        warned = self.warned | (
+            {(after.tier_id, after.drops_on.isoformat())} if warn and after.drops_on else set()
+        )
+        review_on = _review_on(after, warned, through)
+        if changed:
+            self._reviewed(day=through.isoformat(), review_on=review_on)
+            self._announce(after, settings_at, at)
+        elif warn and after.drops_on is not None:
+            self._drop_warned(
+                tier_id=after.tier_id,
+                drops_on=after.drops_on.isoformat(),
+                shortfall_minor=after.shortfall_minor,
+                at=at,
+                day=through.isoformat(),
+                review_on=review_on,
+            )
+        elif review_on != self.review_on or through != self.through:
+            self._reviewed(day=through.isoformat(), review_on=review_on)
+
+    def _told(self, settings_at: SettingsAt) -> str:
+        """The tier the client knows: the last announced, else the first tier."""
+        if self.announced is not None:
+            return self.announced
+        return settings_at(datetime.max.replace(tzinfo=UTC)).tiers[0].tier_id
+
+    def _announce(self, after: Standing, settings_at: SettingsAt, at: datetime) -> None:
+        """Tell the client of a tier that differs from the one they know, once: the change from
+        what they know to what the history reaches, for the reason of its last step."""
+        told = self._told(settings_at)
+        if after.tier_id == told:
+            return
+        # A fact arriving late can make a tier the client was told of never have happened: the
+        # history then has no step to name, and the change is a correction, as of `at`.
+        last = after.history[-1] if after.history else None
+        moment = last.at if last is not None else at
+        settings = settings_at(moment)
+        up = settings.index_of(after.tier_id) > settings.index_of(told)
+        self._tier_changed(
+            from_tier=told,
+            to_tier=after.tier_id,
+            direction="up" if up else "down",
+            reason=last.reason if last is not None else "corrected",
+            spend_minor=last.spend_minor if last is not None else after.spend_minor,
+            at=moment,
+            drops_on=after.drops_on.isoformat() if after.drops_on else None,
+            review_on=self.review_on,
+        )
+
+    # -- facts -----------------------------------------------------------------------------------
+
+    @event("SpendCounted")
+    def _counted(
+        self, *, source: str, amount_minor: int, at: datetime, kind: str, review_on: str | None
+    ) -> None:
+        self.spends[source] = Spend(source, amount_minor, at, SpendKind(kind))
+        self.review_on = review_on
+
+    @event("RefundNoted")
+    def _refund_noted(
+        self, *, refund_id: str, lines: list[list[object]], at: datetime, review_on: str | None
+    ) -> None:
+        self.refunds[refund_id] = [
+            RefundLine(refund_id, str(target), None if amount is None else int(str(amount)), at)
+            for target, amount in lines
+        ]
+        self.review_on = review_on
+
+    @event("TierChanged")
+    def _tier_changed(
+        self,
+        *,
+        from_tier: str,
+        to_tier: str,
+        direction: str,
+        reason: str,
+        spend_minor: int,
+        at: datetime,
+        drops_on: str | None,
+        review_on: str | None,
+    ) -> None:
+        self.announced = to_tier
+        self.review_on = review_on
+
+    @event("DropWarned")
+    def _drop_warned(
+        self,
+        *,
+        tier_id: str,
+        drops_on: str,
+        shortfall_minor: int,
+        at: datetime,
+        day: str,
+        review_on: str | None,
+    ) -> None:
+        self.warned.add((tier_id, drops_on))
+        self.through = date.fromisoformat(day)
+        self.review_on = review_on
+
+    @event("Reviewed")
+    def _reviewed(self, *, day: str, review_on: str | None) -> None:
+        self.through = date.fromisoformat(day)
+        self.review_on = review_on
+
+
+def _review_on(after: Standing, warned: set[tuple[str, str]], through: date | None) -> str | None:
+    """The next day the tick must look at the account: a warning due, else the drop."""
+    if after.drops_on is None:
+        return None
+    day = after.drops_on
+    key = (after.tier_id, after.drops_on.isoformat())
+    if after.warn_on is not None and key not in warned:
+        day = after.warn_on if through is None else max(after.warn_on, through + timedelta(days=1))
+        day = min(day, after.drops_on)
+    return day.isoformat()

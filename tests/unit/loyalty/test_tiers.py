@@ -1,0 +1,291 @@
+"""Membership tiers on rolling spend: upgrades in event time, drops on the day spend ages out or
+a refund takes it below, the keep period, warnings, and the same history whatever the order."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starcard_loyalty.domain.errors import InvalidTierSettings
+from starcard_loyalty.domain.membership import Membership, Spend, TierChange
+from starcard_loyalty.domain.tier_settings import (
+    DropMode,
+    SpendKind,
+    Tier,
+    TierSettings,
+    months_after,
+)
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 3, 10, 10, tzinfo=UTC)
+CLINIC = TierSettings(enabled=True, warn_days=14).check()
+"""Regular; VIP from £1,000 in 12 months; Elite from £2,500."""
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return T0.replace(hour=hour) + timedelta(days=day)
+
+
+def on(settings: TierSettings = CLINIC) -> Any:
+    return lambda _at: settings
+
+
+def member() -> Membership:
+    return Membership(tenant_id="clinic", client_id="ada")
+
+
+def treatment(booking: str, pounds: int, day: int, hour: int = 10) -> Spend:
+    return Spend(f"booking:{booking}", pounds * 100, at(day, hour), SpendKind.TREATMENT)
+
+
+def changes(account: Membership, settings: TierSettings = CLINIC) -> list[tuple[str, str, str]]:
+    return [(c.from_tier, c.to_tier, c.reason) for c in account.standing(on(settings)).history]
+
+
+def recorded(account: Membership, kind: str) -> list[Any]:
+    return [e for e in account.collect_events() if type(e).__name__ == kind]
+
+
+def told(account: Membership) -> list[dict[str, Any]]:
+    return [
+        {"to": e.to_tier, "direction": e.direction, "reason": e.reason, "at": e.at}
+        for e in recorded(account, "TierChanged")
+    ]
+
+
+def test_the_purchase_that_crosses_the_threshold_upgrades_at_its_own_moment() -> None:
+    account = member()
+    account.count(treatment("b1", 600, 0), on())
+    account.count(treatment("b2", 400, 30, hour=15), on())
+
+    history = account.standing(on()).history
+    assert history == (TierChange(at(30, 15), "regular", "vip", "spend_reached", 100_000),)
+    assert told(account) == [
+        {"to": "vip", "direction": "up", "reason": "spend_reached", "at": at(30, 15)}
+    ]
+
+
+def test_an_upgrade_skips_straight_to_the_highest_tier_reached() -> None:
+    account = member()
+    account.count(treatment("b1", 3000, 0), on())
+    assert account.standing(on()).tier_id == "elite"
+    assert changes(account) == [("regular", "elite", "spend_reached")]
+
+
+def test_a_drop_happens_on_the_day_the_purchase_ages_out_not_a_day_before() -> None:
+    account = member()
+    account.count(treatment("b1", 1000, 0), on())
+    leaves = months_after(at(0).date(), 12)
+
+    account.review(leaves - timedelta(days=1), at(0), on())
+    assert account.standing(on()).tier_id == "vip"
+
+    account.review(leaves, at(0), on())
+    standing = account.standing(on())
+    assert standing.tier_id == "regular"
+    assert standing.history[-1].at == datetime(leaves.year, leaves.month, leaves.day, tzinfo=UTC)
+    assert standing.history[-1].reason == "spend_left_window"
+
+
+def test_a_purchase_inside_the_window_keeps_the_tier_past_an_older_one_leaving() -> None:
+    account = member()
+    account.count(treatment("b1", 1000, 0), on())
+    account.count(treatment("b2", 1000, 200), on())
+    account.review(months_after(at(0).date(), 12), at(0), on())
+    assert account.standing(on()).tier_id == "vip"
+    assert account.standing(on()).drops_on == months_after(at(200).date(), 12)
+
+
+def test_a_refund_that_takes_the_spend_below_drops_the_tier_at_the_refund() -> None:
+    account = member()
+    account.count(treatment("b1", 600, 0), on())
+    account.count(treatment("b2", 600, 1), on())
+    account.refund("r1", [("booking:b2", 30_000)], at(5), on())
+
+    history = account.standing(on()).history
+    assert [(c.to_tier, c.reason, c.at) for c in history] == [
+        ("vip", "spend_reached", at(1)),
+        ("regular", "refunded", at(5)),
+    ]
+    assert [e["direction"] for e in told(account)] == ["up", "down"]
+
+
+def test_a_refund_arriving_before_its_purchase_is_applied_when_the_purchase_comes() -> None:
+    account = member()
+    account.refund("r1", [("booking:b1", None)], at(5), on())
+    account.count(treatment("b1", 1200, 0), on())
+    # Counted at its moment, refunded at the refund's: VIP for five days, then back.
+    assert changes(account) == [("regular", "vip", "spend_reached"), ("vip", "regular", "refunded")]
+
+
+def test_within_the_keep_period_a_drop_waits_for_its_end() -> None:
+    keep = replace(CLINIC, keep_days=90)
+    account = member()
+    account.count(treatment("b1", 1000, 0), on(keep))
+    account.refund("r1", [("booking:b1", None)], at(10), on(keep))
+    assert account.standing(on(keep)).tier_id == "vip"
+    assert account.standing(on(keep)).drops_on == at(90).date()
+
+    account.review(at(89).date(), at(89), on(keep))
+    assert account.standing(on(keep)).tier_id == "vip"
+    account.review(at(90).date(), at(90), on(keep))
+    assert changes(account, keep)[-1] == ("vip", "regular", "keep_period_ended")
+
+
+def test_one_tier_down_or_straight_to_the_tier_the_spend_matches() -> None:
+    for mode, expected in ((DropMode.ONE_TIER, "vip"), (DropMode.TO_SPEND, "regular")):
+        chosen = replace(CLINIC, drop=mode)
+        account = member()
+        account.count(treatment("b1", 2600, 0), on(chosen))
+        account.refund("r1", [("booking:b1", 200_000)], at(3), on(chosen))
+        assert account.standing(on(chosen)).tier_id == expected
+
+
+def test_a_lower_stay_threshold_keeps_a_tier_the_entry_threshold_would_not() -> None:
+    lenient = replace(
+        CLINIC,
+        tiers=(Tier("regular", "Regular", 0), Tier("vip", "VIP", 100_000, stay_minor=80_000)),
+    ).check()
+    account = member()
+    account.count(treatment("b1", 1000, 0), on(lenient))
+    account.refund("r1", [("booking:b1", 15_000)], at(2), on(lenient))
+    assert account.standing(on(lenient)).tier_id == "vip"
+    account.refund("r2", [("booking:b1", 10_000)], at(3), on(lenient))
+    assert account.standing(on(lenient)).tier_id == "regular"
+
+
+def test_the_client_is_warned_days_before_a_drop_with_what_would_keep_the_tier() -> None:
+    account = member()
+    account.count(treatment("b1", 1000, 0), on())
+    account.collect_events()
+    drops = months_after(at(0).date(), 12)
+    assert account.standing(on()).warn_on == drops - timedelta(days=14)
+
+    account.review(drops - timedelta(days=15), at(0), on())
+    assert [type(e).__name__ for e in account.collect_events()] == ["Reviewed"]
+    account.review(drops - timedelta(days=14), at(0), on())
+    warned = recorded(account, "DropWarned")
+    assert [(e.tier_id, e.drops_on, e.shortfall_minor) for e in warned] == [
+        ("vip", drops.isoformat(), 100_000)
+    ]
+    account.review(drops - timedelta(days=13), at(0), on())
+    assert not recorded(account, "DropWarned")
+
+
+def test_the_next_review_is_the_warning_then_the_drop() -> None:
+    account = member()
+    account.count(treatment("b1", 1000, 0), on())
+    drops = months_after(at(0).date(), 12)
+    assert account.review_on == (drops - timedelta(days=14)).isoformat()
+    account.review(drops - timedelta(days=14), at(0), on())
+    assert account.review_on == drops.isoformat()
+    account.review(drops, at(0), on())
+    assert account.review_on is None
+
+
+def test_a_purchase_counts_once_and_only_what_the_settings_count() -> None:
+    treatments_only = replace(CLINIC, counts=frozenset({SpendKind.TREATMENT}))
+    account = member()
+    account.count(treatment("b1", 600, 0), on(treatments_only))
+    account.count(treatment("b1", 600, 0), on(treatments_only))
+    retail = Spend("order:o1:serum", 60_000, at(1), SpendKind.RETAIL)
+    account.count(retail, on(treatments_only))
+    assert account.standing(on(treatments_only)).spend_minor == 60_000
+
+
+def test_settings_that_cannot_be_meant_are_refused_with_every_problem_named() -> None:
+    bad = replace(
+        CLINIC,
+        tiers=(Tier("a", "A", 500), Tier("b", "B", 100, stay_minor=200)),
+        window_months=0,
+    )
+    with pytest.raises(InvalidTierSettings) as refused:
+        bad.check()
+    problems = " ".join(refused.value.problems)
+    assert "entry threshold must be 0" in problems
+    assert "must need more spend" in problems
+    assert "stay_minor" in problems
+    assert "window_months" in problems
+
+
+def test_a_year_from_29_february_is_28_february() -> None:
+    assert months_after(date(2028, 2, 29), 12) == date(2029, 2, 28)
+    assert months_after(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+def test_settings_survive_their_record() -> None:
+    assert TierSettings.from_record(CLINIC.to_record()) == CLINIC
+
+
+# -- the same history whatever the order ---------------------------------------------------------
+
+feeds = st.lists(
+    st.tuples(
+        st.sampled_from(["b1", "b2", "b3", "b4", "b5"]),
+        st.integers(min_value=100, max_value=1500),
+        st.integers(min_value=0, max_value=500),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda item: item[0],
+)
+refund_feeds = st.lists(
+    st.tuples(
+        st.sampled_from(["b1", "b2", "b3", "b4", "b5"]),
+        st.one_of(st.none(), st.integers(min_value=1, max_value=150_000)),
+        st.integers(min_value=0, max_value=500),
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    feeds,
+    refund_feeds,
+    st.randoms(use_true_random=False),
+    st.sampled_from([0, 30]),
+    st.sampled_from(list(DropMode)),
+)
+def test_any_order_and_any_repetition_of_a_feed_gives_the_same_tier_history(
+    purchases: list[tuple[str, int, int]],
+    refunds: list[tuple[str, int | None, int]],
+    rng: Any,
+    keep_days: int,
+    drop: DropMode,
+) -> None:
+    chosen = replace(CLINIC, keep_days=keep_days, drop=drop)
+    feed: list[tuple[str, Any]] = [
+        ("spend", treatment(b, pounds, day)) for b, pounds, day in purchases
+    ]
+    feed += [
+        ("refund", (f"r{n}", f"booking:{b}", amount, at(day)))
+        for n, (b, amount, day) in enumerate(refunds)
+    ]
+    final_day = at(900).date()
+
+    def replay(items: list[tuple[str, Any]]) -> Membership:
+        account = member()
+        for kind, item in items:
+            if kind == "spend":
+                account.count(item, on(chosen))
+            else:
+                refund_id, target, amount, when = item
+                account.refund(refund_id, [(target, amount)], when, on(chosen))
+        account.review(final_day, at(900), on(chosen))
+        return account
+
+    in_order = replay(sorted(feed, key=lambda kv: kv[1].at if kv[0] == "spend" else kv[1][3]))
+    shuffled = copy.copy(feed) + rng.sample(feed, k=min(3, len(feed)))
+    rng.shuffle(shuffled)
+    other = replay(shuffled)
+    assert other.standing(on(chosen)) == in_order.standing(on(chosen))
+    # Whatever the client was told on the way, what they are told last is where they stand.
+    for account in (in_order, other):
+        assert (account.announced or "regular") == account.standing(on(chosen)).tier_id

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId
 from starcard_events.limits import MAX_COUNT, MAX_PERCENT, MIN_PERCENT
 from starcard_events.points_facts import PointsFact
+from starcard_events.tier_facts import TierChanged
 from starcard_events.wire import WireModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[A-Z0-9]{8}$")]
@@ -68,5 +69,8 @@ class RewardRedeemed(Envelope[Redemption]):
     type: Literal["RewardRedeemed"] = Field(description="Always 'RewardRedeemed'.")
 
 
-LoyaltyFact = StarEarned | MilestoneReached | RewardIssued | RewardRedeemed | PointsFact
-"""Everything on ``starcard.loyalty.v1``: stars, milestones, rewards, and points movements."""
+LoyaltyFact = (
+    StarEarned | MilestoneReached | RewardIssued | RewardRedeemed | PointsFact | TierChanged
+)
+"""Everything on ``starcard.loyalty.v1``: stars, milestones, rewards, points movements and tier
+changes."""

@@ -42,6 +42,7 @@ from starcard_events.referral_facts import (
     WelcomeCodeRedeemed,
 )
 from starcard_events.referrals import LinkVisited
+from starcard_events.tier_facts import TierChanged
 
 SCHEMA_DIR: Final = Path(__file__).parent.parent / "json"
 """Where the files live in the repository (beside the package, not inside it)."""
@@ -69,6 +70,7 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     PointsExpired,
     PointsReversed,
     PointsAdjusted,
+    TierChanged,
     ReferralStageChanged,
     ReferralRefused,
     CreditIssued,

@@ -24,7 +24,13 @@ from starcard_events.money import Money
 from starcard_events.wire import WireModel
 
 NoticeKind = Literal[
-    "reward_issued", "referral_welcome", "referral_credit", "referral_alert", "points_expiring"
+    "reward_issued",
+    "referral_welcome",
+    "referral_credit",
+    "referral_alert",
+    "points_expiring",
+    "tier_changed",
+    "tier_ending",
 ]
 """Which message it is, and so which template renders it:
 
@@ -32,7 +38,10 @@ NoticeKind = Literal[
 - ``referral_welcome``: the referred client's single-use code for their first session;
 - ``referral_credit``: credit added to the referring client's account;
 - ``referral_alert``: to the business, a referral earned a reward for them to give by hand;
-- ``points_expiring``: points of the client expire soon (``expires_at``: the day they do).
+- ``points_expiring``: points of the client expire soon (``expires_at``: the day they do);
+- ``tier_changed``: the client's membership tier went up or down;
+- ``tier_ending``: the client's tier drops on a day unless they spend an amount before it
+  (``expires_at``: the day it drops).
 """
 
 BusinessEmail = Annotated[

@@ -212,7 +212,7 @@ class ClinicFeed:
 def add_demo_points(loyalty: LoyaltyService, tenant_id: str, since: datetime) -> bool:
     """Switch the demo's points programme on, in force from `since`, unless the tenant has set
     its points already (a re-run keeps what the clinic chose); True if switched on."""
-    if loyalty.programme(tenant_id).points_versions:
+    if loyalty.programme(tenant_id).points_versions.history:
         return False
     loyalty.set_points_settings(tenant_id, DEMO_POINTS, since)
     return True

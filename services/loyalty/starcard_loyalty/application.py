@@ -39,16 +39,18 @@ from starcard_loyalty import store_queries
 from starcard_loyalty.checkout import CheckoutUseCases
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.counting import Appointment
-from starcard_loyalty.domain.ids import client_loyalty_id, points_account_id
+from starcard_loyalty.domain.ids import client_loyalty_id, membership_id, points_account_id
 from starcard_loyalty.domain.rewards import IssuedReward
 from starcard_loyalty.handlers import handle_record
 from starcard_loyalty.points import PointsUseCases
+from starcard_loyalty.tiers import TierUseCases
 
 __all__ = ["LoyaltyService"]
 
 
-class LoyaltyService(CheckoutUseCases, PointsUseCases):
-    """Stars, milestones, rewards and codes, points, and the tenant's programme settings."""
+class LoyaltyService(CheckoutUseCases, PointsUseCases, TierUseCases):
+    """Stars, milestones, rewards and codes, points, tiers, and the tenant's programme
+    settings."""
 
     name = "loyalty"
     service_name: ClassVar[str] = "loyalty"
@@ -63,6 +65,7 @@ class LoyaltyService(CheckoutUseCases, PointsUseCases):
             if client_id:
                 yield client_loyalty_id(tenant_id, client_id)
                 yield points_account_id(tenant_id, client_id)
+                yield membership_id(tenant_id, client_id)
 
     def record_appointment(
         self, unit: UnitOfWork, tenant_id: str, appointment: Appointment

@@ -29,7 +29,9 @@ from starcard_runtime.records import InboundRecord
 from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
 from starcard_loyalty.domain.errors import PointsRefused, UnknownTenant
+from starcard_loyalty.domain.points import booking_source
 from starcard_loyalty.points import retail_purchases, treatment_purchase
+from starcard_loyalty.tiers import order_refund_lines, retail_spend, treatment_spend
 
 if TYPE_CHECKING:
     from starcard_loyalty.application import LoyaltyService
@@ -61,6 +63,7 @@ def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: Un
     tick = accept(record, CLOCK_TICKS)
     when_a_day_begins_expire_the_codes_that_ran_out(service, tick, unit)
     when_a_day_begins_expire_points_and_give_notice(service, tick, unit)
+    when_a_day_begins_review_tiers(service, tick, unit)
 
 
 def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork) -> None:
@@ -70,12 +73,16 @@ def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork
             when_a_booking_was_paid_with_points_take_them(service, event, unit)
             when_appointment_completed_count_it(service, event, unit)
             when_appointment_completed_earn_points(service, event, unit)
+            when_money_is_spent_count_it_toward_a_tier(service, event, unit)
         case ProductPurchased():
             when_products_bought_earn_points(service, event, unit)
+            when_money_is_spent_count_it_toward_a_tier(service, event, unit)
         case AppointmentRefunded():
             when_appointment_refunded_reverse_it(service, event, unit)
+            when_money_is_refunded_take_it_off_the_tier_spend(service, event, unit)
         case OrderRefunded():
             when_order_refunded_reverse_its_points(service, event, unit)
+            when_money_is_refunded_take_it_off_the_tier_spend(service, event, unit)
         case BookingCancelled():
             when_booking_cancelled_stop_counting_it(service, event, unit)
         case ClientRegistered() | ClientUpdated():
@@ -175,6 +182,36 @@ def when_order_refunded_reverse_its_points(
 ) -> None:
     with rejecting(PointsRefused):
         service.refund_order_points(unit, event.tenant_id, event)
+
+
+def when_money_is_spent_count_it_toward_a_tier(
+    service: LoyaltyService, event: AppointmentCompleted | ProductPurchased, unit: UnitOfWork
+) -> None:
+    """A treatment's price paid, or each retail line, counts toward the client's tier."""
+    if isinstance(event, AppointmentCompleted):
+        spends, currency = treatment_spend(event), event.data.price.currency
+    else:
+        spends, currency = retail_spend(event), event.data.lines[0].amount_paid.currency
+    service.count_tier_spend(unit, event.tenant_id, event.data.client_id, currency, spends)
+
+
+def when_money_is_refunded_take_it_off_the_tier_spend(
+    service: LoyaltyService, event: AppointmentRefunded | OrderRefunded, unit: UnitOfWork
+) -> None:
+    data = event.data
+    if isinstance(event, AppointmentRefunded):
+        amount = event.data.amount.amount_minor if event.data.amount else None
+        lines = [(booking_source(event.data.booking_id), amount)]
+    else:
+        lines = order_refund_lines(event)
+    service.refund_tier_spend(
+        unit,
+        event.tenant_id,
+        data.client_id,
+        refund_id=data.refund_id,
+        lines=lines,
+        at=event.occurred_at,
+    )
 
 
 def when_a_booking_carries_a_loyalty_code_redeem_it(
@@ -280,3 +317,11 @@ def when_a_day_begins_expire_points_and_give_notice(
     """Lots whose day has come expire, exactly once; clients whose points expire within the
     programme's notice period are told, once per expiry date."""
     service.points_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)
+
+
+def when_a_day_begins_review_tiers(
+    service: LoyaltyService, tick: ClockTicked, unit: UnitOfWork
+) -> None:
+    """Tiers whose spend aged out drop on the tick of that day; clients whose tier drops within
+    the warning period are told what would keep it, once."""
+    service.tiers_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)

@@ -304,7 +304,7 @@ class PointsUseCases(SettingsUseCases):
     def points_ever_on(self, unit: UnitOfWork, tenant_id: str) -> bool:
         """Whether the tenant's points were ever switched on (else no client has an account)."""
         versions = self.programme_for(unit, tenant_id).points_versions
-        return any(settings.enabled for _, settings in versions)
+        return versions.ever(lambda settings: settings.enabled)
 
     def _existing_or_on(
         self, unit: UnitOfWork, tenant_id: str, client_id: str

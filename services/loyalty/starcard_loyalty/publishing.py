@@ -23,7 +23,9 @@ from starcard_events.facts import (
     StarEarned,
     Visit,
 )
-from starcard_events.notifications import Notice
+from starcard_events.money import Money
+from starcard_events.money_format import format_money
+from starcard_events.notifications import Notice, NoticeKind
 from starcard_events.points_facts import (
     PointsAdjusted,
     PointsEarned,
@@ -33,6 +35,7 @@ from starcard_events.points_facts import (
     PointsReversed,
     Reason,
 )
+from starcard_events.tier_facts import TierChange, TierChanged
 from starcard_events.topics import LOYALTY_FACTS
 from starcard_runtime.outbound import (
     Outbound,
@@ -44,6 +47,7 @@ from starcard_runtime.outbound import (
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.client_attendance import attendance_reward_id
+from starcard_loyalty.domain.membership import Membership
 from starcard_loyalty.domain.points import PointsAccount, movement_of
 
 PUBLISHED = frozenset(
@@ -60,10 +64,12 @@ PUBLISHED = frozenset(
         "PointsAccount.Expired",
         "PointsAccount.Adjusted",
         "PointsAccount.ExpiryNoticed",
+        "Membership.TierChanged",
+        "Membership.DropWarned",
     }
 )
 
-OPENED = frozenset({"ClientLoyalty.Started", "PointsAccount.Opened"})
+OPENED = frozenset({"ClientLoyalty.Started", "PointsAccount.Opened", "Membership.Opened"})
 """Creation events: they name the aggregate's tenant and client."""
 
 
@@ -86,6 +92,8 @@ class LoyaltyPublisher:
         owner = self._owner(event.originator_id)
         if kind.startswith("PointsAccount."):
             return self._points(kind, event, owner)
+        if kind.startswith("Membership."):
+            return self._tiers(kind, event, owner)
         client_id = owner[1]
         records: list[Outbound] = []
         match kind:
@@ -136,6 +144,60 @@ class LoyaltyPublisher:
         fact, data = movement
         return [self._fact(fact, event, data, owner)]
 
+    def _tiers(self, kind: str, event: Any, owner: tuple[str, str]) -> list[Outbound]:
+        """A tier change is a fact and an email; a warning of a drop is an email."""
+        settings = self._service.programme(owner[0]).tier_settings_at(event.at)
+        names = {tier.tier_id: tier.name for tier in settings.tiers}
+        spend = format_money(event.spend_minor, settings.currency)
+        drops_on = date.fromisoformat(event.drops_on) if event.drops_on else None
+        if kind == "Membership.DropWarned":
+            shortfall = format_money(event.shortfall_minor, settings.currency)
+            name = names.get(event.tier_id, event.tier_id)
+            message = (
+                f"Your {name} status ends on {_day(drops_on)} unless you spend {shortfall} by "
+                f"then. Your spend with us in the last {settings.window_months} months is {spend}."
+            )
+            return [self._tier_notice("tier_ending", event, owner, message, drops_on)]
+        to_name = names.get(event.to_tier, event.to_tier)
+        message = (
+            f"Welcome to {to_name}: your spend with us in the last {settings.window_months} "
+            f"months reached {spend}."
+            if event.direction == "up"
+            else f"Your membership is now {to_name}: your spend with us in the last "
+            f"{settings.window_months} months is {spend}."
+        )
+        change = TierChange(
+            client_id=owner[1],
+            from_tier=event.from_tier,
+            to_tier=event.to_tier,
+            direction=event.direction,
+            reason=event.reason,
+            spend=Money(amount_minor=event.spend_minor, currency=settings.currency),
+            drops_on=drops_on,
+        )
+        return [
+            self._fact(TierChanged, event, change, owner),
+            self._tier_notice("tier_changed", event, owner, message, None),
+        ]
+
+    def _tier_notice(
+        self,
+        kind: NoticeKind,
+        event: Any,
+        owner: tuple[str, str],
+        message: str,
+        ends_on: date | None,
+    ) -> Outbound:
+        notice = Notice(
+            notification_id=notification_id(event),
+            client_id=owner[1],
+            kind=kind,
+            tenant_name=self._tenant_name(owner[0]),
+            message=message,
+            expires_at=datetime.combine(ends_on, time(0), tzinfo=UTC) if ends_on else None,
+        )
+        return notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
+
     def _expiry_notice(self, event: Any, owner: tuple[str, str]) -> Outbound:
         expires_on = date.fromisoformat(event.expires_on)
         notice = Notice(
@@ -145,8 +207,8 @@ class LoyaltyPublisher:
             tenant_name=self._tenant_name(owner[0]),
             message=(
                 f"{event.points:,} of your {'point' if event.points == 1 else 'points'} "
-                f"expire{'s' if event.points == 1 else ''} on {expires_on.day} "
-                f"{expires_on:%B %Y}. Book before then to use them."
+                f"expire{'s' if event.points == 1 else ''} on {_day(expires_on)}. Book before "
+                "then to use them."
             ),
             expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),
         )
@@ -154,7 +216,9 @@ class LoyaltyPublisher:
 
     def _owner(self, aggregate_id: UUID) -> tuple[str, str]:
         if aggregate_id not in self._owners:
-            owner: ClientLoyalty | PointsAccount = self._service.repository.get(aggregate_id)
+            owner: ClientLoyalty | PointsAccount | Membership = self._service.repository.get(
+                aggregate_id
+            )
             self._owners[aggregate_id] = (owner.tenant_id, owner.client_id)
         return self._owners[aggregate_id]
 
@@ -212,3 +276,8 @@ def points_movement(
         note=movement.note,
         expires_on=movement.expires_on if movement.points > 0 else None,
     )
+
+
+def _day(day: date | None) -> str:
+    """A day as a client reads it: "10 March 2027"."""
+    return f"{day.day} {day:%B %Y}" if day is not None else "soon"

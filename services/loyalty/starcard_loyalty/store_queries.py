@@ -17,6 +17,7 @@ from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
 __all__ = [
+    "memberships_due",
     "outstanding_codes_due",
     "points_account_owners",
     "points_accounts_due",
@@ -95,6 +96,27 @@ ORDER BY 1
 """)
 """Clients of a tenant with a lot that expires by ``horizon`` and is not closed yet."""
 
+MEMBERSHIPS_DUE = SQL("""
+WITH opened AS (
+    SELECT originator_id, convert_from(state, 'UTF8')::jsonb ->> 'client_id' AS client_id
+    FROM {events}
+    WHERE topic LIKE '%%:Membership.Opened'
+      AND convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' = %(tenant_id)s
+),
+latest AS (
+    SELECT DISTINCT ON (e.originator_id) e.originator_id,
+           convert_from(e.state, 'UTF8')::jsonb ->> 'review_on' AS review_on
+    FROM {events} AS e JOIN opened USING (originator_id)
+    WHERE e.topic NOT LIKE '%%:Membership.Opened'
+    ORDER BY e.originator_id, e.originator_version DESC
+)
+SELECT opened.client_id FROM latest JOIN opened USING (originator_id)
+WHERE latest.review_on::date <= %(day)s
+ORDER BY 1
+""")
+"""Clients of a tenant whose membership's next review (``review_on``, on every event after the
+first) has come by ``day``."""
+
 POINTS_ACCOUNT_OWNERS = SQL("""
 SELECT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id,
        convert_from(state, 'UTF8')::jsonb ->> 'client_id' AS client_id
@@ -112,6 +134,16 @@ def points_accounts_due(
         cursor.execute(
             _over_events(POINTS_ACCOUNTS_DUE, recorder),
             {"tenant_id": tenant_id, "horizon": day + timedelta(days=notice_days)},
+        )
+        return [row["client_id"] for row in cursor.fetchall()]
+
+
+def memberships_due(application: Application[Any], tenant_id: str, day: date) -> list[str]:
+    """Clients of the tenant whose tier may drop, or who are to be warned, by `day`."""
+    recorder = _recorder(application)
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(
+            _over_events(MEMBERSHIPS_DUE, recorder), {"tenant_id": tenant_id, "day": day}
         )
         return [row["client_id"] for row in cursor.fetchall()]
 

@@ -31,6 +31,8 @@ SUBJECTS = {
     "referral_credit": "{discount} credit from {tenant_name}",
     "referral_alert": "Referral reward due: {client_id}",
     "points_expiring": "Your points at {tenant_name} expire soon",
+    "tier_changed": "Your membership at {tenant_name}",
+    "tier_ending": "Your membership status at {tenant_name}",
 }
 """The subject of each kind; the keys are also the template names."""
 

@@ -124,6 +124,22 @@ def test_a_refund_arriving_before_its_purchase_is_applied_when_the_purchase_come
     assert changes(account) == [("regular", "vip", "spend_reached"), ("vip", "regular", "refunded")]
 
 
+def test_a_partial_refund_is_taken_off_once_whatever_its_moment() -> None:
+    for refund_day in (-1, 0, 3):
+        account = member()
+        account.refund("r1", [("booking:b1", 30_000)], at(refund_day), on())
+        account.count(treatment("b1", 1000, 0), on())
+        assert account.standing(on()).spend_minor == 70_000
+
+
+def test_purchases_leaving_on_the_same_day_leave_together() -> None:
+    account = member()
+    account.count(treatment("b1", 600, 0), on())
+    account.count(treatment("b2", 500, 0, hour=11), on())
+    account.review(months_after(at(0).date(), 12), at(0), on())
+    assert account.standing(on()).history[-1].spend_minor == 0
+
+
 def test_within_the_keep_period_a_drop_waits_for_its_end() -> None:
     keep = replace(CLINIC, keep_days=90)
     account = member()
@@ -289,3 +305,9 @@ def test_any_order_and_any_repetition_of_a_feed_gives_the_same_tier_history(
     # Whatever the client was told on the way, what they are told last is where they stand.
     for account in (in_order, other):
         assert (account.announced or "regular") == account.standing(on(chosen)).tier_id
+
+
+def test_what_the_next_tier_needs() -> None:
+    assert CLINIC.to_next(None, 40_000) == (CLINIC.tiers[1], 60_000)
+    assert CLINIC.to_next("vip", 120_000) == (CLINIC.tiers[2], 130_000)
+    assert CLINIC.to_next("elite", 300_000) is None

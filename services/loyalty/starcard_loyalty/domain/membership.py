@@ -25,6 +25,7 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -123,7 +124,7 @@ class _Window:
         taken = sum(
             spend.amount_minor if r.amount_minor is None else r.amount_minor
             for r in self.refunds
-            if r.at <= at and r.covers(spend.source)
+            if r.at < at and r.covers(spend.source)  # later ones come as moments of their own
         )
         self.refunded[spend.source] = min(taken, spend.amount_minor)
         self.counted[spend.source] = spend.amount_minor - self.refunded[spend.source]
@@ -167,21 +168,30 @@ class _Timeline:
         heapq.heapify(self.moments)
         while self.moments:
             at, kind, _, fact = heapq.heappop(self.moments)
-            if isinstance(fact, Spend):
-                if kind == _SPEND:
-                    self.window.enter(fact, at)
-                else:
-                    self.window.leave(fact.source)
-            elif isinstance(fact, RefundLine):
-                self.window.refund(fact)
-            elif self.secure_until is None or at.date() != self.secure_until + timedelta(days=1):
+            if kind == _KEEP_ENDS and (
+                self.secure_until is None or at.date() != self.secure_until + timedelta(days=1)
+            ):
                 continue  # the end of a keep period since replaced or cut short by a drop
+            # Facts of the same instant and kind (purchases leaving on the same day) move the
+            # spend together, then the tier is judged once: their order in the feed is no order.
+            self._apply(at, kind, fact)
+            while self.moments and self.moments[0][:2] == (at, kind):
+                self._apply(at, kind, heapq.heappop(self.moments)[3])
             settings = self.settings_at(at)
             self.tier = min(self.tier, len(settings.tiers) - 1)
             if kind == _SPEND:
                 self._upgrade(at, settings)
             else:
                 self._drop(at, kind, settings)
+
+    def _apply(self, at: datetime, kind: int, fact: Spend | RefundLine | None) -> None:
+        if isinstance(fact, Spend):
+            if kind == _SPEND:
+                self.window.enter(fact, at)
+            else:
+                self.window.leave(fact.source)
+        elif isinstance(fact, RefundLine):
+            self.window.refund(fact)
 
     def _upgrade(self, at: datetime, settings: TierSettings) -> None:
         spend = self.window.total
@@ -323,6 +333,9 @@ class Membership(Aggregate):
         """The tier the client was last told of; None: the first tier, never told."""
         self.warned: set[tuple[str, str]] = set()
         """``(tier id, drop day)`` warnings sent."""
+        self.spend_minor = 0
+        self.drops_on: str | None = None
+        self.shortfall_minor = 0
         self.review_on: str | None = None
 
     def standing(self, settings_at: SettingsAt, through: date | None = None) -> Standing:
@@ -350,7 +363,7 @@ class Membership(Aggregate):
             amount_minor=spend.amount_minor,
             at=spend.at,
             kind=spend.kind.value,
-            review_on=_review_on(after, self.warned, self.through),
+            **_outlook(after, self.warned, self.through),
         )
         self._announce(after, settings_at, spend.at)
 
@@ -371,7 +384,7 @@ class Membership(Aggregate):
             refund_id=refund_id,
             lines=[[target, amount] for target, amount in lines],
             at=at,
-            review_on=_review_on(after, self.warned, self.through),
+            **_outlook(after, self.warned, self.through),
         )
         self._announce(after, settings_at, at)
 
@@ -380,31 +393,30 @@ class Membership(Aggregate):
         through = max(filter(None, (self.through, day)))
         after = self.standing(settings_at, through)
         changed = after.tier_id != self._told(settings_at)
+        drop = after.drops_on.isoformat() if after.drops_on is not None else None
         warn = (
-            after.drops_on is not None
-            and after.warn_on is not None
-            and after.warn_on <= through < after.drops_on
-            and (after.tier_id, after.drops_on.isoformat()) not in self.warned
+            drop is not None
             and not changed
+            and after.warn_on is not None
+            and after.warn_on <= through
+            and (after.tier_id, drop) not in self.warned
         )
-        warned = self.warned | (
-            {(after.tier_id, after.drops_on.isoformat())} if warn and after.drops_on else set()
-        )
-        review_on = _review_on(after, warned, through)
-        if changed:
-            self._reviewed(day=through.isoformat(), review_on=review_on)
-            self._announce(after, settings_at, at)
-        elif warn and after.drops_on is not None:
-            self._drop_warned(
-                tier_id=after.tier_id,
-                drops_on=after.drops_on.isoformat(),
-                shortfall_minor=after.shortfall_minor,
-                at=at,
-                day=through.isoformat(),
-                review_on=review_on,
-            )
-        elif review_on != self.review_on or through != self.through:
-            self._reviewed(day=through.isoformat(), review_on=review_on)
+        warned = self.warned | ({(after.tier_id, drop)} if warn and drop else set())
+        outlook = _outlook(after, warned, through)
+        if warn and drop is not None:
+            self._drop_warned(tier_id=after.tier_id, at=at, day=through.isoformat(), **outlook)
+            return
+        if changed or outlook != self._outlook_now() or through != self.through:
+            self._reviewed(day=through.isoformat(), **outlook)
+        self._announce(after, settings_at, at)
+
+    def _outlook_now(self) -> dict[str, Any]:
+        return {
+            "spend_minor": self.spend_minor,
+            "drops_on": self.drops_on,
+            "shortfall_minor": self.shortfall_minor,
+            "review_on": self.review_on,
+        }
 
     def _told(self, settings_at: SettingsAt) -> str:
         """The tier the client knows: the last announced, else the first tier."""
@@ -429,30 +441,55 @@ class Membership(Aggregate):
             to_tier=after.tier_id,
             direction="up" if up else "down",
             reason=last.reason if last is not None else "corrected",
-            spend_minor=last.spend_minor if last is not None else after.spend_minor,
             at=moment,
-            drops_on=after.drops_on.isoformat() if after.drops_on else None,
-            review_on=self.review_on,
+            **self._outlook_now(),
         )
 
-    # -- facts -----------------------------------------------------------------------------------
+    # -- facts ---------------------------------------------------------------------------------
+    # Each carries the outlook after it (the spend in the window, the drop ahead, the next
+    # review): what the read model shows and what the tick's query reads.
+
+    def _look_ahead(
+        self, spend_minor: int, drops_on: str | None, shortfall_minor: int, review_on: str | None
+    ) -> None:
+        self.spend_minor = spend_minor
+        self.drops_on = drops_on
+        self.shortfall_minor = shortfall_minor
+        self.review_on = review_on
 
     @event("SpendCounted")
     def _counted(
-        self, *, source: str, amount_minor: int, at: datetime, kind: str, review_on: str | None
+        self,
+        *,
+        source: str,
+        amount_minor: int,
+        at: datetime,
+        kind: str,
+        spend_minor: int,
+        drops_on: str | None,
+        shortfall_minor: int,
+        review_on: str | None,
     ) -> None:
         self.spends[source] = Spend(source, amount_minor, at, SpendKind(kind))
-        self.review_on = review_on
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
 
     @event("RefundNoted")
     def _refund_noted(
-        self, *, refund_id: str, lines: list[list[object]], at: datetime, review_on: str | None
+        self,
+        *,
+        refund_id: str,
+        lines: list[list[object]],
+        at: datetime,
+        spend_minor: int,
+        drops_on: str | None,
+        shortfall_minor: int,
+        review_on: str | None,
     ) -> None:
         self.refunds[refund_id] = [
             RefundLine(refund_id, str(target), None if amount is None else int(str(amount)), at)
             for target, amount in lines
         ]
-        self.review_on = review_on
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
 
     @event("TierChanged")
     def _tier_changed(
@@ -462,33 +499,53 @@ class Membership(Aggregate):
         to_tier: str,
         direction: str,
         reason: str,
-        spend_minor: int,
         at: datetime,
+        spend_minor: int,
         drops_on: str | None,
+        shortfall_minor: int,
         review_on: str | None,
     ) -> None:
         self.announced = to_tier
-        self.review_on = review_on
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
 
     @event("DropWarned")
     def _drop_warned(
         self,
         *,
         tier_id: str,
-        drops_on: str,
-        shortfall_minor: int,
         at: datetime,
         day: str,
+        spend_minor: int,
+        drops_on: str | None,
+        shortfall_minor: int,
         review_on: str | None,
     ) -> None:
-        self.warned.add((tier_id, drops_on))
+        self.warned.add((tier_id, str(drops_on)))
         self.through = date.fromisoformat(day)
-        self.review_on = review_on
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
 
     @event("Reviewed")
-    def _reviewed(self, *, day: str, review_on: str | None) -> None:
+    def _reviewed(
+        self,
+        *,
+        day: str,
+        spend_minor: int,
+        drops_on: str | None,
+        shortfall_minor: int,
+        review_on: str | None,
+    ) -> None:
         self.through = date.fromisoformat(day)
-        self.review_on = review_on
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
+
+
+def _outlook(after: Standing, warned: set[tuple[str, str]], through: date | None) -> dict[str, Any]:
+    """What an event records of the road ahead."""
+    return {
+        "spend_minor": after.spend_minor,
+        "drops_on": after.drops_on.isoformat() if after.drops_on is not None else None,
+        "shortfall_minor": after.shortfall_minor,
+        "review_on": _review_on(after, warned, through),
+    }
 
 
 def _review_on(after: Standing, warned: set[tuple[str, str]], through: date | None) -> str | None:

@@ -33,6 +33,8 @@ from starcard_loyalty.domain.counting import CountingRules, Milestone, in_reward
 from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone, MilestoneNotFound
 from starcard_loyalty.domain.ids import programme_id
 from starcard_loyalty.domain.points_settings import PointsSettings
+from starcard_loyalty.domain.tier_settings import TIERS_OFF, TierSettings
+from starcard_loyalty.domain.versions import Versions
 
 POINTS_OFF = PointsSettings()
 """The points settings of a programme that never set them: off."""
@@ -109,32 +111,41 @@ class LoyaltyProgramme(Aggregate):
         self.deleted_milestone_ids: set[str] = set()
         self.attendance = AttendanceSettings()
         self.attendance_milestones: dict[str, AttendanceMilestone] = {}
-        self.points_versions: list[tuple[datetime, PointsSettings]] = []
+        self.points_versions = Versions(POINTS_OFF)
+        self.tier_versions = Versions(TIERS_OFF)
 
     @property
     def points(self) -> PointsSettings:
         """The points settings in force now (off until a tenant sets them)."""
-        return self.points_versions[-1][1] if self.points_versions else POINTS_OFF
+        return self.points_versions.now
 
     def points_settings_at(self, at: datetime) -> PointsSettings:
         """The points settings in force at `at`: a change applies from when it was made, so an
         event of before it, however late it arrives, earns under the settings of its moment."""
-        in_force = POINTS_OFF
-        for since, settings in self.points_versions:
-            if since > at:
-                break
-            in_force = settings
-        return in_force
+        return self.points_versions.at(at)
 
     def set_points(self, settings: PointsSettings, at: datetime) -> None:
         """Settings → Points: record the new settings, in force from `at` (not before the last
         change: versions stay in time order)."""
         checked = settings.check()
-        if checked == self.points:
-            return
-        if self.points_versions and at < self.points_versions[-1][0]:
-            at = self.points_versions[-1][0]
-        self._change_points(settings=checked.to_record(), since=at)
+        if checked != self.points:
+            since = self.points_versions.since_for(at)
+            self._change_points(settings=checked.to_record(), since=since)
+
+    @property
+    def tiers(self) -> TierSettings:
+        """The tier settings in force now (off until a tenant sets them)."""
+        return self.tier_versions.now
+
+    def tier_settings_at(self, at: datetime) -> TierSettings:
+        """The tier settings in force at `at` (as for points)."""
+        return self.tier_versions.at(at)
+
+    def set_tiers(self, settings: TierSettings, at: datetime) -> None:
+        """Settings → Tiers: record the new settings, in force from `at`."""
+        checked = settings.check()
+        if checked != self.tiers:
+            self._change_tiers(settings=checked.to_record(), since=self.tier_versions.since_for(at))
 
     def get_milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id, or `MilestoneNotFound`."""
@@ -399,4 +410,8 @@ class LoyaltyProgramme(Aggregate):
 
     @event("PointsSettingsChanged")
     def _change_points(self, *, settings: dict[str, Any], since: datetime) -> None:
-        self.points_versions.append((since, PointsSettings.from_record(settings)))
+        self.points_versions.add(since, PointsSettings.from_record(settings))
+
+    @event("TierSettingsChanged")
+    def _change_tiers(self, *, settings: dict[str, Any], since: datetime) -> None:
+        self.tier_versions.add(since, TierSettings.from_record(settings))

@@ -116,8 +116,7 @@ class TierSettings:
         return reached
 
     def index_of(self, tier_id: str) -> int:
-        """The tier's index; a tier since removed counts as the highest tier below it by id
-        order of the settings, or the first."""
+        """The tier's index; 0 (the first tier) for a tier since removed."""
         for index, tier in enumerate(self.tiers):
             if tier.tier_id == tier_id:
                 return index
@@ -125,6 +124,19 @@ class TierSettings:
 
     def counts_kind(self, kind: SpendKind) -> bool:
         return kind in self.counts
+
+    def tier(self, tier_id: str | None) -> Tier:
+        """The tier of this id; the first tier for None or an id since removed."""
+        return self.tiers[self.index_of(tier_id) if tier_id is not None else 0]
+
+    def to_next(self, tier_id: str | None, spend_minor: int) -> tuple[Tier, int] | None:
+        """The tier above `tier_id` and what more spend reaches it ("£120 more to reach VIP");
+        None at the top."""
+        index = self.index_of(tier_id) if tier_id is not None else 0
+        if index + 1 >= len(self.tiers):
+            return None
+        above = self.tiers[index + 1]
+        return above, max(0, above.entry_minor - spend_minor)
 
     # -- checks and storage --------------------------------------------------------------------
 

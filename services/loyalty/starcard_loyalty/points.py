@@ -10,6 +10,7 @@ programme is on: a tenant without points pays nothing for them on the ingest pat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError
@@ -20,7 +21,8 @@ from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
 
 from starcard_loyalty import store_queries
-from starcard_loyalty.domain.ids import points_account_id, programme_id
+from starcard_loyalty.domain.ids import membership_id, points_account_id, programme_id
+from starcard_loyalty.domain.membership import Membership
 from starcard_loyalty.domain.points import (
     PointsAccount,
     PointsQuote,
@@ -91,8 +93,33 @@ class PointsUseCases(SettingsUseCases):
         if not wanted:
             return
         account = self.points_account_for(unit, tenant_id, client_id)
-        for purchase in wanted:
+        for purchase in self._with_tier_multipliers(unit, programme, client_id, wanted):
             account.earn(purchase, programme.points_settings_at)
+
+    @staticmethod
+    def _with_tier_multipliers(
+        unit: UnitOfWork, programme: LoyaltyProgramme, client_id: str, purchases: list[Purchase]
+    ) -> list[Purchase]:
+        """Each purchase with the points multiplier of the tier the client held before it (as
+        the membership knows it when the purchase is earned: a purchase reported late that
+        changes an earlier tier does not re-earn what was earned since)."""
+        if not programme.tier_versions.ever(lambda settings: settings.enabled):
+            return purchases
+        membership = unit.get(membership_id(programme.tenant_id, client_id), Membership)
+        if membership is None:
+            return purchases
+        history = membership.standing(programme.tier_settings_at)
+        multiplied = []
+        for purchase in purchases:
+            settings = programme.tier_settings_at(purchase.occurred_at)
+            tier = settings.tier(history.tier_before(purchase.occurred_at))
+            multiplier = (tier.tier_id, tier.points_multiplier_hundredths)
+            multiplied.append(
+                replace(purchase, tier_multiplier=multiplier)
+                if tier.points_multiplier_hundredths > 100
+                else purchase
+            )
+        return multiplied
 
     def take_points_for_booking(
         self,

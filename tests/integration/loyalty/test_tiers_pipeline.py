@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from starcard_events import examples
 from starcard_events.topics import CLOCK, LOYALTY_FACTS, NOTIFICATIONS
+from starcard_loyalty.domain.points_settings import PointsSettings
 from starcard_loyalty.domain.tier_settings import TierSettings, months_after
 from starcard_runtime.clock import tick
 
@@ -227,6 +228,34 @@ async def test_within_the_keep_period_a_refund_does_not_drop_the_tier_until_it_e
             stack.changes("ada"),
             [("vip", "up", "spend_reached"), ("regular", "down", "keep_period_ended")],
         )
+    )
+
+
+async def test_a_tier_s_points_multiplier_applies_from_the_visit_after_the_one_that_reached_it(
+    stack: TiersStack,
+) -> None:
+    commands = stack.loyalty.commands
+    with_points = replace(
+        SETTINGS,
+        tiers=tuple(
+            replace(tier, points_multiplier_hundredths=150) if tier.tier_id == "vip" else tier
+            for tier in SETTINGS.tiers
+        ),
+    )
+    commands.set_tier_settings(CLINIC, with_points, START - timedelta(hours=1))
+    commands.set_points_settings(CLINIC, PointsSettings(enabled=True), START - timedelta(hours=1))
+    await stack.loyalty.publish(
+        treatment("ada", "b1", 1000),  # reaches VIP: 1,000 points at Regular's rate
+        treatment("ada", "b2", 100, days=1),  # at VIP: 100 + half again
+    )
+    await eventually(lambda: expect(_bonuses(stack, "ada"), [("tier:vip", 50)]))
+    assert commands.points_account(CLINIC, "ada").balance() == 1150
+
+
+def _bonuses(stack: TiersStack, client: str) -> list[tuple[str, int]]:
+    earned = stack.loyalty.commands.points_account(CLINIC, client).lots.values()
+    return sorted(
+        (lot.lot_id.split("#")[1], lot.points) for lot in earned if "#tier:" in lot.lot_id
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -588,3 +589,14 @@ def test_points_of_a_refunded_or_cancelled_booking_are_not_kept_spent() -> None:
     acc.cancel_booking("prepaid", at)
     acc.cancel_booking("prepaid", at)
     assert acc.balance() == 2000
+
+
+def test_a_tier_multiplier_adds_a_bonus_of_its_own_named_for_the_tier() -> None:
+    acc = account()
+    vip = replace(treatment("b1", 10000), tier_multiplier=("vip", 150))
+    acc.earn(vip, lambda _at: CLINIC)
+    earned: list[Any] = [e for e in acc.collect_events() if type(e).__name__ == "Earned"]
+    assert [(e.reason, e.rule, e.points) for e in earned] == [
+        ("earned", None, 100),
+        ("bonus", "tier:vip", 50),
+    ]

@@ -311,3 +311,11 @@ def test_what_the_next_tier_needs() -> None:
     assert CLINIC.to_next(None, 40_000) == (CLINIC.tiers[1], 60_000)
     assert CLINIC.to_next("vip", 120_000) == (CLINIC.tiers[2], 130_000)
     assert CLINIC.to_next("elite", 300_000) is None
+
+
+def test_the_tier_held_before_a_moment() -> None:
+    account = member()
+    account.count(treatment("b1", 1000, 0), on())
+    standing = account.standing(on())
+    assert standing.tier_before(at(0)) is None  # the purchase that reaches VIP was made before it
+    assert standing.tier_before(at(1)) == "vip"

@@ -100,6 +100,16 @@ class Standing:
     warn_on: date | None
     """The day the client is told of the drop (None: no warning set)."""
 
+    def tier_before(self, moment: datetime) -> str | None:
+        """The tier the client held just before `moment` (None: the first tier): a purchase
+        that reaches a tier is judged at the tier it was made in."""
+        held = None
+        for change in self.history:
+            if change.at >= moment:
+                break
+            held = change.to_tier
+        return held
+
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)

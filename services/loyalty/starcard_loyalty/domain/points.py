@@ -104,6 +104,9 @@ class Purchase:
     detail: str = ""
     visit_key: str | None = None
     """Shared by the back-to-back parts of one visit (their group); the booking id otherwise."""
+    tier_multiplier: tuple[str, int] | None = None
+    """``(tier id, multiplier in hundredths)`` of the client's membership tier before the
+    purchase, when it multiplies points (150: half as many again, as a bonus of its own)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,18 @@ class PointsAccount(Aggregate):
                     settings=settings,
                     detail=detail,
                 )
+        if paid and purchase.tier_multiplier is not None:
+            tier_id, multiplier = purchase.tier_multiplier
+            extra = base * (multiplier - 100) // 100
+            self._credit(
+                purchase.source,
+                "bonus",
+                f"tier:{tier_id}",
+                extra,
+                at=when,
+                settings=settings,
+                detail=detail,
+            )
         if purchase.booking_id is not None:
             self._rebook_bonuses(purchase.booking_id, purchase.occurred_at, settings_at)
         self._reverse_due(purchase.source, purchase.occurred_at)

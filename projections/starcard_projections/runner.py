@@ -40,6 +40,7 @@ from starcard_projections.loyalty import LoyaltyProjection
 from starcard_projections.points import PointsProjection
 from starcard_projections.referrals import ReferralsProjection
 from starcard_projections.tenancy import TenantIndex, declared_tenant
+from starcard_projections.tiers import TiersProjection
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,7 @@ PROJECTIONS: dict[str, tuple[Callable[[], Projection], Source]] = {
     "loyalty": (LoyaltyProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "attendance": (AttendanceProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "points": (PointsProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
+    "tiers": (TiersProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "referrals": (ReferralsProjection, Source(ReferralsService, REFERRALS_SCHEMA)),
 }
 PROJECTION_NAMES = list(PROJECTIONS)

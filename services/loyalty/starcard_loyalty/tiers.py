@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError
 from starcard_events import AppointmentCompleted, OrderRefunded, ProductPurchased
+from starcard_kernel.money import check_money
 from starcard_runtime.batching import UnitOfWork
 
 from starcard_loyalty import store_queries
@@ -20,6 +21,7 @@ from starcard_loyalty.domain.ids import membership_id, programme_id
 from starcard_loyalty.domain.membership import Membership, Spend
 from starcard_loyalty.domain.points import booking_source, order_source
 from starcard_loyalty.domain.programme import LoyaltyProgramme
+from starcard_loyalty.domain.tier_checkout import CheckoutLine, TierCheckout, tier_checkout
 from starcard_loyalty.domain.tier_settings import SpendKind, TierSettings
 from starcard_loyalty.programme_settings import SettingsUseCases
 
@@ -152,6 +154,30 @@ class TierUseCases(SettingsUseCases):
             return programme.tiers
 
         return self._change_programme(tenant_id, apply)
+
+    def quote_tier_checkout(
+        self,
+        tenant_id: str,
+        client_id: str,
+        lines: Sequence[CheckoutLine],
+        currency: str,
+        *,
+        code_discount: Callable[[int], int] | None,
+        at: datetime,
+    ) -> TierCheckout:
+        """What the client's tier at `at` takes off a bill's lines (in `currency`), met with a
+        code's discount (`code_discount(amount)`), under the tenant's stacking setting. Changes
+        nothing."""
+        for line in lines:
+            check_money(line.amount_minor, currency)
+        settings = self.programme(tenant_id).tier_settings_at(at)
+        tier = settings.tiers[0]
+        if settings.enabled:
+            standing = self.membership(tenant_id, client_id).standing(
+                self.programme(tenant_id).tier_settings_at, at.date()
+            )
+            tier = settings.tier(standing.tier_id)
+        return tier_checkout(settings, tier, lines, code_discount)
 
     def membership(self, tenant_id: str, client_id: str) -> Membership:
         """The client's membership as stored (an empty one if they have none yet)."""

@@ -4,6 +4,7 @@ a refund takes it below, the keep period, warnings, and the same history whateve
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starcard_loyalty.domain.errors import InvalidTierSettings
 from starcard_loyalty.domain.membership import Membership, Spend, TierChange
+from starcard_loyalty.domain.tier_checkout import CheckoutLine, LineKind, tier_checkout
 from starcard_loyalty.domain.tier_settings import (
     DropMode,
     SpendKind,
@@ -319,3 +321,53 @@ def test_the_tier_held_before_a_moment() -> None:
     standing = account.standing(on())
     assert standing.tier_before(at(0)) is None  # the purchase that reaches VIP was made before it
     assert standing.tier_before(at(1)) == "vip"
+
+
+# -- checkout --------------------------------------------------------------------------------
+
+VIP = CLINIC.tiers[1]  # 5% off treatments and products
+BILL = [
+    CheckoutLine(LineKind.TREATMENT, 20_000),
+    CheckoutLine(LineKind.PRODUCT, 3_999),
+]
+
+
+def test_a_tier_takes_its_percentages_off_each_line() -> None:
+    generous = replace(VIP, treatment_discount_percent=10, product_discount_percent=5)
+    quote = tier_checkout(CLINIC, generous, BILL, None)
+    assert quote.line_discounts == (2_000, 200)  # 5% of £39.99 is £2.00 (199.95 rounded up)
+    assert (quote.applied, quote.total_minor) == ("tier", 21_799)
+
+
+def ten_percent(amount: int) -> int:
+    return amount // 10
+
+
+def fixed(pence: int) -> Callable[[int], int]:
+    return lambda _amount: pence
+
+
+def test_a_tier_and_a_code_do_not_stack_the_client_gets_the_better() -> None:
+    quote = tier_checkout(CLINIC, VIP, BILL, ten_percent)
+    assert (quote.applied, quote.discount_minor) == ("code", 2_399)
+    assert tier_checkout(CLINIC, VIP, BILL, fixed(100)).applied == "tier"
+    # A code worth the tier's £12.00: the tier applies, and the code stays for another visit.
+    assert tier_checkout(CLINIC, VIP, BILL, fixed(1_200)).applied == "tier"
+
+
+def test_when_the_tenant_lets_them_stack_the_code_applies_to_what_the_tier_left() -> None:
+    stacking = replace(CLINIC, stack_with_codes=True)
+    seen: list[int] = []
+
+    def watched(amount: int) -> int:
+        seen.append(amount)
+        return ten_percent(amount)
+
+    quote = tier_checkout(stacking, VIP, BILL, watched)
+    assert seen == [23_999 - 1_200]
+    assert (quote.applied, quote.discount_minor, quote.total_minor) == ("both", 3_479, 20_520)
+
+
+def test_the_first_tier_without_discounts_leaves_the_bill_to_the_code() -> None:
+    quote = tier_checkout(CLINIC, CLINIC.tiers[0], BILL, ten_percent)
+    assert (quote.applied, quote.total_minor) == ("code", 21_600)

@@ -41,6 +41,8 @@ class DiscountKind(StrEnum):
     LOYALTY_CODE = "loyalty_code"
     REFERRAL_CREDIT = "referral_credit"
     POINTS = "points"
+    TIER = "tier"
+    """The client's membership tier discount (``POST /v1/checkout/tier/quote`` says how much)."""
 
 
 class PaymentMethod(StrEnum):

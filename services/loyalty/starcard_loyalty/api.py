@@ -21,6 +21,7 @@ from starcard_loyalty.domain.errors import (
     DuplicateMilestone,
     InvalidMilestone,
     InvalidPointsSettings,
+    InvalidTierSettings,
     MilestoneNotFound,
     PointsRefused,
     UnknownTenant,
@@ -30,19 +31,36 @@ from starcard_loyalty.domain.points import Redemption as PointsRedemption
 from starcard_loyalty.domain.points_settings import Expiry, PointsSettings, ServiceBonus
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_loyalty.domain.rewards import IssuedReward
+from starcard_loyalty.domain.tier_checkout import CheckoutLine, LineKind, TierCheckout
+from starcard_loyalty.domain.tier_settings import (
+    MAX_MULTIPLIER_HUNDREDTHS,
+    MAX_TIERS,
+    MAX_WINDOW_MONTHS,
+    DropMode,
+    SpendKind,
+    Tier,
+    TierSettings,
+)
 
 __all__ = [
     "KINDS",
+    "MAX_MULTIPLIER_HUNDREDTHS",
+    "MAX_TIERS",
+    "MAX_WINDOW_MONTHS",
     "SCHEMA",
     "TAG",
     "AttendanceMilestone",
     "AttendanceSettings",
+    "CheckoutLine",
     "CountingRules",
+    "DropMode",
     "DuplicateMilestone",
     "Expiry",
     "InvalidMilestone",
     "InvalidPointsSettings",
+    "InvalidTierSettings",
     "IssuedReward",
+    "LineKind",
     "LoyaltyProgramme",
     "LoyaltyService",
     "Milestone",
@@ -56,6 +74,10 @@ __all__ = [
     "Redemption",
     "ServiceBonus",
     "Source",
+    "SpendKind",
+    "Tier",
+    "TierCheckout",
+    "TierSettings",
     "UnknownTenant",
     "movement_of",
 ]

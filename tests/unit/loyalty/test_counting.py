@@ -68,8 +68,8 @@ def test_any_discount_stacked_on_the_booking_disqualifies_it(kind: str) -> None:
     assert not full_price(appointment(discounts=[kind]))
 
 
-@pytest.mark.parametrize("kind", ["loyalty_code", "referral_credit"])
-def test_redeeming_a_loyalty_reward_or_referral_credit_is_not_full_price(kind: str) -> None:
+@pytest.mark.parametrize("kind", ["loyalty_code", "referral_credit", "tier"])
+def test_redeeming_a_reward_credit_or_a_tier_discount_is_not_full_price(kind: str) -> None:
     assert not full_price(appointment(discounts=[kind], price_minor=LIST_PRICE - 900))
 
 

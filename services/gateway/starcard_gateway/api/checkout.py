@@ -1,4 +1,5 @@
-"""Discounts at checkout, under ``/v1/checkout``: codes and referral credit, quoted and used.
+"""Discounts at checkout, under ``/v1/checkout``: codes and referral credit, quoted and used;
+a bill quoted under the client's membership tier.
 
 A code is a loyalty reward (``LOYAL-...``) or a referred client's welcome code (``REF-...``); the
 prefix says which programme answers, and both answer alike. Only the tenant's own codes are ever
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import HTTPException, status
+from starcard_loyalty.api import CheckoutLine, LineKind
 from starcard_referrals.api import is_welcome_code
 
 from starcard_gateway.api.referrals import NO_PROGRAMME
@@ -24,6 +26,8 @@ from starcard_gateway.models.checkout import (
     CreditQuoteRequest,
     CreditRedeemRequest,
     CreditRedemptionPublic,
+    TierQuotePublic,
+    TierQuoteRequest,
 )
 from starcard_gateway.models.common import ErrorPublic
 
@@ -141,3 +145,47 @@ def redeem_credit(
             "repeat the booking's first redemption, same amount and currency.",
         )
     return CreditRedemptionPublic.from_use(use, body.amount)
+
+
+@router.post(
+    "/tier/quote",
+    summary="What the client's tier takes off each line of a bill, met with a code if given; "
+    "nothing is used up",
+    responses=REFUSED_CODE,
+)
+def quote_tier(
+    body: TierQuoteRequest, tenant_id: TenantDep, loyalty: LoyaltyDep, referrals: ReferralsDep
+) -> TierQuotePublic:
+    currency = body.lines[0].amount.currency
+    for n, line in enumerate(body.lines):
+        if line.amount.currency != currency:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"lines[{n}].amount.currency: every line in one currency ({currency}).",
+            )
+    code = body.code
+
+    def code_discount(amount_minor: int) -> int:
+        """What the offered code takes off `amount_minor`, as /quote answers it."""
+        if code is None:  # pragma: no cover - only passed with a code
+            return 0
+        if is_welcome_code(code):
+            return referrals.quote_code(
+                tenant_id,
+                body.client_id,
+                code=code,
+                booking_id=None,
+                amount_minor=amount_minor,
+                currency=currency,
+            ).discount_minor
+        return loyalty.quote(tenant_id, body.client_id, code, amount_minor, currency).discount_minor
+
+    quote = loyalty.quote_tier_checkout(
+        tenant_id,
+        body.client_id,
+        [CheckoutLine(LineKind(line.kind), line.amount.amount_minor) for line in body.lines],
+        currency,
+        code_discount=code_discount if code is not None else None,
+        at=datetime.now(UTC),
+    )
+    return TierQuotePublic.of(quote, body, currency)

@@ -1,16 +1,16 @@
 """The checkout router's models: quoting and redeeming a code (a loyalty reward code or a
-referral welcome code) and a client's referral credit."""
+referral welcome code), a client's referral credit, and a bill under the client's tier."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starcard_events.envelope import BookingId, ClientId
-from starcard_events.limits import MAX_CODE_LENGTH
+from starcard_events.limits import MAX_CODE_LENGTH, MAX_ORDER_LINES
 from starcard_events.money import Money
-from starcard_loyalty.api import IssuedReward, Quote, Redemption
+from starcard_loyalty.api import IssuedReward, Quote, Redemption, TierCheckout
 from starcard_referrals.api import CodeQuote, CreditUse, WelcomeRedemption
 
 from starcard_gateway.models.common import money
@@ -177,3 +177,73 @@ def _credited(use: CreditUse, amount: Money) -> dict[str, Any]:
             for credit_id, taken in use.parts
         ],
     }
+
+
+class TierLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["treatment", "product"] = Field(
+        description="A treatment line takes the tier's treatment discount, a product line its "
+        "product discount."
+    )
+    amount: Money = Field(description="The line's price before discounts.")
+
+
+class TierQuoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: ClientId = Field(description="The client paying.")
+    lines: list[TierLineRequest] = Field(
+        min_length=1, max_length=MAX_ORDER_LINES, description="The bill's lines, in one currency."
+    )
+    code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_CODE_LENGTH,
+        pattern=CODE_PATTERN,
+        description="A code the client offers too: the quote says whether it or the tier "
+        "applies (or both, when the tenant lets them stack).",
+        examples=["LOYAL-7KQ2M9XD"],
+    )
+
+
+class TierLinePublic(BaseModel):
+    kind: Literal["treatment", "product"] = Field(description="The line's kind.")
+    amount: Money = Field(description="The line's price before discounts.")
+    tier_discount: Money = Field(description="What the tier takes off the line.")
+
+
+class TierQuotePublic(BaseModel):
+    tier_id: str = Field(description="The client's tier now.")
+    tier_name: str = Field(description="Its name, as the tenant calls it.")
+    lines: list[TierLinePublic] = Field(description="Each line with the tier's discount on it.")
+    tier_discount: Money = Field(description="What the tier takes off the bill.")
+    code: str | None = Field(description="The code quoted with it, if one was given.")
+    code_discount: Money | None = Field(
+        description="What the code would take off (after the tier's discount when they stack)."
+    )
+    applied: Literal["none", "tier", "code", "both"] = Field(
+        description="What applies: the better of the tier and the code, or both when the "
+        "tenant lets them stack; a tie goes to the tier, so the code stays for another visit."
+    )
+    discount: Money = Field(description="What comes off the bill.")
+    total: Money = Field(description="What the client pays.")
+
+    @classmethod
+    def of(cls, quote: TierCheckout, body: TierQuoteRequest, currency: str) -> TierQuotePublic:
+        return cls(
+            tier_id=quote.tier.tier_id,
+            tier_name=quote.tier.name,
+            lines=[
+                TierLinePublic(
+                    kind=line.kind, amount=line.amount, tier_discount=money(off, currency)
+                )
+                for line, off in zip(body.lines, quote.line_discounts, strict=True)
+            ],
+            tier_discount=money(quote.tier_discount_minor, currency),
+            code=body.code.strip().upper() if body.code else None,
+            code_discount=money(quote.code_discount_minor, currency) if body.code else None,
+            applied=quote.applied,
+            discount=money(quote.discount_minor, currency),
+            total=money(quote.total_minor, currency),
+        )

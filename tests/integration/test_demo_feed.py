@@ -24,9 +24,15 @@ from starcard_cli.demo import (
     publish_feed,
 )
 from starcard_cli.points_demo import DEMO_POINTS, add_demo_points
+from starcard_cli.tiers_demo import DEMO_TIERS, add_demo_tiers
 from starcard_runtime.dead_letters import DeadLetterStore
 
-from tests.support.demo_oracle import ExpectedClient, expected_loyalty, expected_points
+from tests.support.demo_oracle import (
+    ExpectedClient,
+    expected_loyalty,
+    expected_points,
+    expected_tiers,
+)
 from tests.support.stack import LoyaltyStack, eventually, loyalty_stack
 
 pytestmark = pytest.mark.integration
@@ -58,6 +64,16 @@ def balances(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, int]:
     return {client_id: points for client_id, points in held.items() if points}
 
 
+def standings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, str]:
+    """Each client's tier as the event store has it (clients in the first tier left out)."""
+    settings_at = stack.commands.programme(DEMO_TENANT_ID).tier_settings_at
+    held = {
+        client_id: stack.commands.membership(DEMO_TENANT_ID, client_id).standing(settings_at)
+        for client_id in feed.clients
+    }
+    return {client: held[client].tier_id for client in held if held[client].tier_id != "regular"}
+
+
 def without_refunds(feed: DemoFeed) -> DemoFeed:
     return replace(feed, events=[e for e in feed.events if not e["type"].endswith("Refunded")])
 
@@ -83,6 +99,9 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert not add_demo_points(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
         settings = stack.commands.programme(DEMO_TENANT_ID).points
         assert settings == DEMO_POINTS.check()
+        assert add_demo_tiers(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
+        assert not add_demo_tiers(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
+        assert stack.commands.programme(DEMO_TENANT_ID).tiers == DEMO_TIERS
 
         feed = build_feed()
         assert feed.records() == build_feed().records(), "the same seed must give the same feed"
@@ -107,6 +126,9 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert all(points.get(client, 0) < unrefunded[client] for client in refunded)
         paid = {row.client_id for row in expected if row.stars}
         assert paid <= set(points)
+        # Tiers: some clients reach VIP, the most loyal Elite.
+        tiers = expected_tiers(feed, DEMO_TIERS)
+        assert set(tiers.values()) == {"vip", "elite"}
 
         first = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert sum(offset + 1 for offset in first.values()) == len(feed.events)
@@ -117,6 +139,7 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         await eventually(matches, within=60)
         await eventually(lambda: tracked_through(stack, first), within=60)
         assert balances(stack, feed) == points
+        assert standings(stack, feed) == tiers
         head = stack.commands.recorder.max_notification_id()
 
         second = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
@@ -126,4 +149,5 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert stack.commands.recorder.max_notification_id() == head
         assert listed(stack) == expected
         assert balances(stack, feed) == points
+        assert standings(stack, feed) == tiers
         assert DeadLetterStore(stack.settings.database_url).list(service="loyalty") == []

@@ -28,9 +28,10 @@ from starcard_events import (
     ProductPurchased,
     parse_booking_event,
 )
-from starcard_loyalty.api import PointsSettings
+from starcard_loyalty.api import PointsSettings, TierSettings
 from starcard_loyalty.domain import ClientLoyalty, CountingRules
 from starcard_loyalty.domain.codes import loyalty_code
+from starcard_loyalty.domain.tier_settings import months_after
 from starcard_loyalty.handlers import appointment_from
 
 
@@ -203,3 +204,54 @@ class _Ledger:
         for line in self.lines.values():
             balances[line.client_id] += line.balance()
         return {client_id: points for client_id, points in balances.items() if points}
+
+
+def expected_tiers(feed: DemoFeed, settings: TierSettings) -> dict[str, str]:
+    """Each client's tier once the feed is processed (clients in the first tier left out), for
+    tiers that drop straight to the tier the spend matches, keep no tier longer than the spend
+    does and need their entry threshold to stay: the tier whose threshold the client's spend in
+    the 12 months before their last event reaches. Spend is what the client paid for treatments
+    (not from a package, points or referral credit) and retail, less what was refunded; a
+    purchase leaves the window on the same day a year on."""
+    paid: dict[str, tuple[str, int, datetime]] = {}
+    refunded: dict[str, int] = defaultdict(int)
+    last: dict[str, datetime] = {}
+    for _, value in feed.records():
+        event = parse_booking_event(value)
+        client = event.data.client_id
+        last[client] = max(last.get(client, event.occurred_at), event.occurred_at)
+        match event:
+            case AppointmentCompleted() if event.data.payment_method.value not in {
+                "package",
+                "points",
+                "credit",
+            }:
+                source = f"booking:{event.data.booking_id}"
+                paid[source] = (client, event.data.price.amount_minor, event.occurred_at)
+            case ProductPurchased():
+                for line in event.data.lines:
+                    source = f"order:{event.data.order_id}:{line.sku}"
+                    paid[source] = (client, line.amount_paid.amount_minor, event.occurred_at)
+            case AppointmentRefunded():
+                source = f"booking:{event.data.booking_id}"
+                amount = event.data.amount
+                refunded[source] += paid[source][1] if amount is None else amount.amount_minor
+            case OrderRefunded():
+                order = f"order:{event.data.order_id}:"
+                named = {each.sku: each.amount for each in event.data.lines or []}
+                for source in [each for each in paid if each.startswith(order)]:
+                    sku = source.removeprefix(order)
+                    if event.data.lines is not None and sku not in named:
+                        continue
+                    given = named.get(sku)
+                    refunded[source] += paid[source][1] if given is None else given.amount_minor
+            case _:
+                pass
+    spend: dict[str, int] = defaultdict(int)
+    for source, (client, paid_minor, at) in paid.items():
+        if last[client].date() < months_after(at.date(), settings.window_months):
+            spend[client] += paid_minor - min(paid_minor, refunded[source])
+    tiers = {
+        client: settings.tiers[settings.tier_for(total)].tier_id for client, total in spend.items()
+    }
+    return {client: tier for client, tier in tiers.items() if tier != settings.tiers[0].tier_id}

@@ -47,6 +47,7 @@ from starcard_loyalty.api import (
     LoyaltyService,
     Milestone,
     PointsSettings,
+    TierSettings,
 )
 from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.api import ReferralsService
@@ -62,6 +63,7 @@ from starcard_cli.points_demo import (
     points_table,
 )
 from starcard_cli.referral_demo import ReferralFeed, build_referral_feed, prepare_referrals
+from starcard_cli.tiers_demo import add_demo_tiers, tier_lines
 
 DEMO_TENANT_ID = "serenity-massage"
 DEMO_TENANT_NAME = "Serenity Massage"
@@ -490,6 +492,8 @@ class DemoTenant:
     rules: CountingRules
     points_added: bool
     points: PointsSettings
+    tiers_added: bool
+    tiers: TierSettings
 
 
 def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
@@ -504,6 +508,7 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             created = False
         added = add_demo_milestones(resources.loyalty, DEMO_TENANT_ID)
         points_added = add_demo_points(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
+        tiers_added = add_demo_tiers(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
         programme = resources.loyalty.programme(DEMO_TENANT_ID)
         return DemoTenant(
             api_key=api_key,
@@ -513,6 +518,8 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             rules=programme.rules(),
             points_added=points_added,
             points=programme.points,
+            tiers_added=tiers_added,
+            tiers=programme.tiers,
         )
 
 
@@ -565,6 +572,15 @@ def print_points_settings(tenant: DemoTenant) -> None:
         console.print(f"  {line}", highlight=False)
 
 
+def print_tier_settings(tenant: DemoTenant) -> None:
+    if not tenant.tiers.enabled:
+        console.print("Tiers: switched off by the clinic (kept as they were).")
+        return
+    console.print("Tiers " + ("switched on:" if tenant.tiers_added else "(kept as they were):"))
+    for line in tier_lines(tenant.tiers):
+        console.print(f"  {line}", highlight=False)
+
+
 def print_points_feed(feed: DemoFeed, settings: PointsSettings) -> None:
     console.print(points_table(feed.clinic, settings))
     if feed.clinic.refunds:
@@ -613,7 +629,8 @@ def demo(
 
     The tenant is made as `starcard tenants create` makes one; if it exists, it gets a new key.
 
-    Milestones are added if it has none; its points programme is switched on if it never set one.
+    Milestones are added if it has none; its points programme and its tiers are switched on if
+    it never set them.
 
     The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service.
     """
@@ -652,6 +669,7 @@ def demo(
     for milestone in tenant.milestones:
         console.print(_milestone_line(milestone), highlight=False)
     print_points_settings(tenant)
+    print_tier_settings(tenant)
 
     types = feed.event_types()
     console.print(

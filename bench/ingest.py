@@ -6,13 +6,15 @@ Prints, from one run on one machine:
 - the raw limit: aiokafka consuming the same records, and psycopg COPY of the same rows;
 - the event store's own ceiling: batched ``save`` of the same number of aggregate events;
 - the ratios of the pipeline to each;
-- with ``--points`` (the default), the same pipeline again on the same feed for a tenant whose
-  points programme is on, in a scratch database of its own, and the ratio of the two: points on /
-  off, and what points cost in percent. That run waits until every completion's points are in the
-  event store too (``PointsAccount.Earned``), as well as its stars in the read model.
+- for each mechanic on the ingest path (``--points``, ``--tiers``, both by default), the same
+  pipeline again on the same feed for a tenant with that mechanic on, in a scratch database of its
+  own, and the ratio to the run without: what the mechanic costs in percent. That run waits until
+  every completion's mark of the mechanic is in the event store too (``PointsAccount.Earned``,
+  ``Membership.SpendCounted``), as well as its stars in the read model.
 
-Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000] [--no-points]``; it
-creates and drops its own databases and topics, and needs the servers of ``make infra``.
+Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000] [--no-points]
+[--no-tiers]``; it creates and drops its own databases and topics, and needs the servers of
+``make infra``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -35,12 +38,11 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from starcard_events import examples
 from starcard_events.topics import BOOKING_EVENTS, booking_key
-from starcard_loyalty.api import Expiry, LoyaltyService, PointsSettings
+from starcard_loyalty.api import Expiry, LoyaltyService, PointsSettings, TierSettings
 from starcard_runtime.eventstore import open_event_store
 from starcard_runtime.settings import RuntimeSettings
 
 TENANT = "bench-spa"
-POINTS_TENANT = "bench-spa-points"
 PARTITIONS = 4
 FEED_STARTS = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -54,6 +56,30 @@ POINTS = PointsSettings(
 """A points programme as a clinic sets it: 1.5 points per £1 on massages, expiry after a year.
 No bonus applies to the feed, so each completion earns one ``Earned`` event: the count to wait
 for."""
+
+TIERS = TierSettings(enabled=True)
+"""The default tiers (VIP from £1,000, Elite from £2,500 in 12 months): each completion counts
+once toward the client's tier (one ``SpendCounted``), and clients reach VIP along the feed."""
+
+
+@dataclass(frozen=True)
+class Mechanic:
+    """A mechanic a tenant can switch on, what switches it on, and the stored event that marks
+    each completion it handled."""
+
+    name: str
+    switch_on: Callable[[LoyaltyService, str, datetime], object]
+    marked_by: str
+
+
+MECHANICS = (
+    Mechanic(
+        "points", lambda s, t, at: s.set_points_settings(t, POINTS, at), "PointsAccount.Earned"
+    ),
+    Mechanic(
+        "tiers", lambda s, t, at: s.set_tier_settings(t, TIERS, at), "Membership.SpendCounted"
+    ),
+)
 
 
 def feed(events: int, clients: int, tenant: str = TENANT) -> list[tuple[bytes, bytes]]:
@@ -169,11 +195,11 @@ def visible_sessions(conn: psycopg.Connection[tuple[int]], tenant: str) -> int:
     return int(row[0]) if row else 0
 
 
-def points_earned(conn: psycopg.Connection[tuple[int]]) -> int:
-    """``PointsAccount.Earned`` events in the loyalty event store: one per completion here."""
+def marked(conn: psycopg.Connection[tuple[int]], event_type: str) -> int:
+    """Events of `event_type` (``PointsAccount.Earned``...) in the loyalty event store: one per
+    completion here."""
     row = conn.execute(
-        "SELECT count(*) FROM loyalty.loyalty_events WHERE topic LIKE %s",
-        ("%:PointsAccount.Earned",),
+        "SELECT count(*) FROM loyalty.loyalty_events WHERE topic LIKE %s", (f"%:{event_type}",)
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -192,10 +218,10 @@ async def pipeline(
     instances: int,
     *,
     tenant: str = TENANT,
-    points: PointsSettings | None = None,
+    mechanic: Mechanic | None = None,
 ) -> float:
-    """Seconds from the first publish until every star is visible (and, with `points`, every
-    completion's points are in the event store)."""
+    """Seconds from the first publish until every star is visible (and, with a `mechanic`, every
+    completion's mark of it is in the event store)."""
     topic = settings.topic(BOOKING_EVENTS)
     await create_topic(settings.kafka_bootstrap_servers, topic)
     commands = open_event_store(LoyaltyService, settings.database_url, "loyalty")
@@ -207,8 +233,8 @@ async def pipeline(
     commands.add_milestone(
         tenant, session_count=10, message="Ten hours!", discount_percent=25, min_minutes=60
     )
-    if points is not None:
-        commands.set_points_settings(tenant, points, at=FEED_STARTS - timedelta(days=1))
+    if mechanic is not None:
+        mechanic.switch_on(commands, tenant, FEED_STARTS - timedelta(days=1))
     commands.close()
     with running(settings, ["starcard_loyalty"] * instances + ["starcard_projections"]):
         await asyncio.sleep(3)  # let the consumer join its group before the clock starts
@@ -219,7 +245,7 @@ async def pipeline(
         # One connection for every poll: a connection each time would take the CPU measured.
         with psycopg.connect(settings.database_url, autocommit=True) as conn:
             while visible_sessions(conn, tenant) < len(records) or (
-                points is not None and points_earned(conn) < len(records)
+                mechanic is not None and marked(conn, mechanic.marked_by) < len(records)
             ):
                 if recorded_at is None and recorded(conn) >= len(records):
                     recorded_at = time.perf_counter() - began
@@ -295,21 +321,31 @@ def store_ceiling(database_url: str, events: int, clients: int, per_transaction:
     return (events - clients) / elapsed
 
 
-def points_pipeline(
-    base: RuntimeSettings, events: int, clients: int, instances: int, without: float
+def mechanic_pipeline(
+    base: RuntimeSettings,
+    mechanic: Mechanic,
+    shape: tuple[int, int],
+    *,
+    instances: int,
+    without: float,
 ) -> None:
-    """The same pipeline and feed shape for a tenant with points on, in a scratch database and
-    topics of its own; prints its rate and its ratio to `without` (the rate with points off)."""
+    """The same pipeline and feed shape for a tenant with `mechanic` on, in a scratch database
+    and topics of its own (`shape`: completions, clients); prints its rate and its ratio to
+    `without` (the rate without it)."""
+    events, clients = shape
+    tenant = f"{TENANT}-{mechanic.name}"
     with scratch_settings(base) as settings:
-        print("points on:")
-        records = feed(events, clients, POINTS_TENANT)
+        print(f"{mechanic.name} on:")
         elapsed = asyncio.run(
-            pipeline(settings, records, instances, tenant=POINTS_TENANT, points=POINTS)
+            pipeline(
+                settings, feed(events, clients, tenant), instances, tenant=tenant, mechanic=mechanic
+            )
         )
     rate = events / elapsed
-    print(f"pipeline  with points: star + points  {rate:>10,.0f} events/s  ({elapsed:.1f} s)")
-    print(f"ratio     points on / off            {rate / without:>10.2f}")
-    print(f"points    cost                       {(1 - rate / without) * 100:>9.1f} %")
+    label = f"with {mechanic.name}: star + {mechanic.name}"
+    print(f"pipeline  {label:<28} {rate:>10,.0f} events/s  ({elapsed:.1f} s)")
+    print(f"ratio     {mechanic.name + ' on / off':<28} {rate / without:>10.2f}")
+    print(f"{mechanic.name:<9} cost{'':<25}{(1 - rate / without) * 100:>9.1f} %")
 
 
 def main() -> None:
@@ -319,12 +355,14 @@ def main() -> None:
     parser.add_argument(
         "--instances", type=int, default=1, help="loyalty service processes (one consumer group)"
     )
-    parser.add_argument(
-        "--points",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also run the pipeline for a tenant with points on, and print the ratio (default)",
-    )
+    for mechanic in MECHANICS:
+        parser.add_argument(
+            f"--{mechanic.name}",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=f"also run the pipeline for a tenant with {mechanic.name} on, and print the "
+            "ratio (default)",
+        )
     args = parser.parse_args()
     base = RuntimeSettings()
     records = feed(args.events, args.clients)
@@ -333,15 +371,22 @@ def main() -> None:
         f" {args.instances} loyalty service process(es), {PARTITIONS} partitions"
     )
     with scratch_settings(base) as settings:
-        print("points off:")
+        print("stars only (no points, no tiers):")
         elapsed = asyncio.run(pipeline(settings, records, args.instances))
         pipeline_rate = args.events / elapsed
         print(
             f"pipeline  publish -> star visible     {pipeline_rate:>10,.0f} events/s"
             f"  ({elapsed:.1f} s)"
         )
-        if args.points:
-            points_pipeline(base, args.events, args.clients, args.instances, pipeline_rate)
+        for mechanic in MECHANICS:
+            if getattr(args, mechanic.name):
+                mechanic_pipeline(
+                    base,
+                    mechanic,
+                    (args.events, args.clients),
+                    instances=args.instances,
+                    without=pipeline_rate,
+                )
 
         topic = settings.topic(BOOKING_EVENTS)
         consume_s, values = asyncio.run(

@@ -27,7 +27,9 @@ import structlog
 from eventsourcing import persistence as eventsourcing_errors
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import resolve_topic
+from psycopg.sql import SQL, Identifier
 from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.api import LoyaltyService
 from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
@@ -70,7 +72,8 @@ class Projection(Protocol):
 
     @property
     def aggregates(self) -> frozenset[str] | None:
-        """The aggregate classes whose events it projects (by name); None: every event."""
+        """The aggregate classes whose events it projects, by the name their events are stored
+        under (``module:Name.Event``); None: every event."""
 
     def reset(self) -> None: ...
 
@@ -93,6 +96,9 @@ PROJECTIONS: dict[str, tuple[Callable[[], Projection], Source]] = {
     "referrals": (ReferralsProjection, Source(ReferralsService, REFERRALS_SCHEMA)),
 }
 PROJECTION_NAMES = list(PROJECTIONS)
+
+SCAN_PAGES = 4
+"""A projection of some aggregates looks through at most this many pages of ids a step."""
 
 HEARTBEAT_SECONDS = 1.0
 """How often the follower records its sources' heads and that it is alive."""
@@ -233,11 +239,57 @@ class Follower:
         )
 
     def _read(self, start: int) -> tuple[list[Item], int | None]:
-        """The projection's events of the next page after `start`, and the page's last id (None
-        when there is no page)."""
-        notifications = self.source.recorder.select_notifications(start=start, limit=self.page_size)
+        """The projection's events of the next page from `start`, and the last id the page
+        covers (None when there is nothing after `start`).
+
+        A projection of some aggregates only asks the database for their events, over at most
+        ``SCAN_PAGES`` pages of ids: the log's other events (most of it, for the points or tiers
+        read model) are neither fetched nor decoded, and the position still moves past them.
+        """
+        aggregates = self.projection.aggregates
+        if aggregates is None:
+            notifications = self.source.recorder.select_notifications(
+                start=start, limit=self.page_size
+            )
+            last = notifications[-1].id if notifications else None
+        else:
+            head = self.head()
+            if head < start:
+                return [], None
+            stop = min(head, start + self.page_size * SCAN_PAGES - 1)
+            notifications = self._select_of(aggregates, start, stop)
+            last = notifications[-1].id if len(notifications) == self.page_size else stop
         items = [Item(n, self._decode(n)) for n in notifications if self._wanted(n.topic)]
-        return items, notifications[-1].id if notifications else None
+        return items, last
+
+    def _select_of(self, aggregates: frozenset[str], start: int, stop: int) -> list[Notification]:
+        """Up to a page of the events of `aggregates` with ids from `start` to `stop`, found by
+        their stored topic (``module:Aggregate.Event``)."""
+        recorder = self.source.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            msg = "the projections read an event store on PostgreSQL"
+            raise TypeError(msg)
+        table = Identifier(recorder.datastore.schema, recorder.events_table_name)
+        patterns = [f"%:{name}.%" for name in sorted(aggregates)]
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(
+                SQL(
+                    "SELECT notification_id, originator_id, originator_version, topic, state"
+                    " FROM {table} WHERE notification_id BETWEEN %s AND %s"
+                    " AND topic LIKE ANY(%s) ORDER BY notification_id LIMIT %s"
+                ).format(table=table),
+                (start, stop, patterns, self.page_size),
+            )
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in cursor.fetchall()
+            ]
 
     def _wanted(self, topic: str) -> bool:
         """Whether an event of `topic` is the projection's, told from the topic alone: the

@@ -62,7 +62,9 @@ class StatementProjection:
     tables: ClassVar[Sequence[str]]
     statements: ClassVar[Sequence[Statement]]
     aggregates: ClassVar[frozenset[str] | None] = None
-    """The aggregate classes whose events it projects, by name; None: every event."""
+    """The aggregate classes whose events it projects, by the name their events are stored
+    under (``module:Name.Event``: a renamed aggregate keeps its old name here too); None: every
+    event."""
 
     def reset(self) -> None:
         """Nothing is cached between batches: owners are found in the tables themselves."""

@@ -66,9 +66,9 @@ def balances(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, int]:
 
 def standings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, str]:
     """Each client's tier as the event store has it (clients in the first tier left out)."""
-    settings_at = stack.commands.programme(DEMO_TENANT_ID).tier_settings_at
+    rules = stack.commands.programme(DEMO_TENANT_ID).tier_versions
     held = {
-        client_id: stack.commands.membership(DEMO_TENANT_ID, client_id).standing(settings_at)
+        client_id: stack.commands.membership(DEMO_TENANT_ID, client_id).standing(rules)
         for client_id in feed.clients
     }
     return {client: held[client].tier_id for client in held if held[client].tier_id != "regular"}

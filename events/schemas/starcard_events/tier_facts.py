@@ -15,11 +15,17 @@ from starcard_events.money import Money
 from starcard_events.wire import WireModel
 
 TierReason = Literal[
-    "spend_reached", "spend_left_window", "refunded", "keep_period_ended", "corrected"
+    "spend_reached",
+    "spend_left_window",
+    "refunded",
+    "keep_period_ended",
+    "settings_changed",
+    "corrected",
 ]
-"""Why the tier moved: the spend reached it; purchases left the window; a refund; the keep
-period of a tier whose spend had fallen short ended; or a purchase or refund reported late showed
-an earlier change never happened."""
+"""Why the tier moved: the spend reached it; purchases left the window; a refund; the hold of a
+tier whose spend had fallen short ended (its keep period, or the time after a one-tier drop); the
+business changed its thresholds; or a purchase or refund reported late showed an earlier change
+never happened."""
 
 
 class TierChange(WireModel):

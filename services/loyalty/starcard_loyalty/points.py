@@ -108,10 +108,13 @@ class PointsUseCases(SettingsUseCases):
         membership = unit.get(membership_id(programme.tenant_id, client_id), Membership)
         if membership is None:
             return purchases
-        history = membership.standing(programme.tier_settings_at)
+        history = membership.standing(programme.tier_versions)
         multiplied = []
         for purchase in purchases:
             settings = programme.tier_settings_at(purchase.occurred_at)
+            if not settings.enabled:
+                multiplied.append(purchase)
+                continue
             tier = settings.tier(history.tier_before(purchase.occurred_at))
             multiplier = (tier.tier_id, tier.points_multiplier_hundredths)
             multiplied.append(

@@ -105,17 +105,19 @@ WITH opened AS (
 ),
 latest AS (
     SELECT DISTINCT ON (e.originator_id) e.originator_id,
-           convert_from(e.state, 'UTF8')::jsonb ->> 'review_on' AS review_on
+           convert_from(e.state, 'UTF8')::jsonb AS outlook
     FROM {events} AS e JOIN opened USING (originator_id)
     WHERE e.topic NOT LIKE '%%:Membership.Opened'
     ORDER BY e.originator_id, e.originator_version DESC
 )
 SELECT opened.client_id FROM latest JOIN opened USING (originator_id)
-WHERE latest.review_on::date <= %(day)s
+WHERE (latest.outlook ->> 'review_on')::date <= %(day)s
+   OR coalesce((latest.outlook ->> 'settings_version')::int, 0) < %(version)s
 ORDER BY 1
 """)
 """Clients of a tenant whose membership's next review (``review_on``, on every event after the
-first) has come by ``day``."""
+first) has come by ``day``, or that were last judged under older tier settings than
+``version``."""
 
 POINTS_ACCOUNT_OWNERS = SQL("""
 SELECT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id,
@@ -138,12 +140,16 @@ def points_accounts_due(
         return [row["client_id"] for row in cursor.fetchall()]
 
 
-def memberships_due(application: Application[Any], tenant_id: str, day: date) -> list[str]:
-    """Clients of the tenant whose tier may drop, or who are to be warned, by `day`."""
+def memberships_due(
+    application: Application[Any], tenant_id: str, day: date, settings_version: int
+) -> list[str]:
+    """Clients of the tenant to look at on `day`: a drop, a warning or a purchase leaving the
+    window is due, or the tier settings changed since they were last judged."""
     recorder = _recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
         cursor.execute(
-            _over_events(MEMBERSHIPS_DUE, recorder), {"tenant_id": tenant_id, "day": day}
+            _over_events(MEMBERSHIPS_DUE, recorder),
+            {"tenant_id": tenant_id, "day": day, "version": settings_version},
         )
         return [row["client_id"] for row in cursor.fetchall()]
 

@@ -100,7 +100,7 @@ class TierUseCases(SettingsUseCases):
             return
         membership = self._membership_for(unit, tenant_id, client_id)
         for spend in wanted:
-            membership.count(spend, programme.tier_settings_at)
+            membership.count(spend, programme.tier_versions)
 
     def refund_tier_spend(
         self,
@@ -118,7 +118,7 @@ class TierUseCases(SettingsUseCases):
         if not self.tiers_ever_on(unit, tenant_id):
             return
         membership = self._membership_for(unit, tenant_id, client_id)
-        membership.refund(refund_id, list(lines), at, programme.tier_settings_at)
+        membership.refund(refund_id, list(lines), at, programme.tier_versions)
 
     def tiers_tick(self, unit: UnitOfWork, tenant_id: str, day: date, at: datetime) -> None:
         """The tick of `day`: drops that fall due and warnings before them. Only memberships
@@ -126,14 +126,14 @@ class TierUseCases(SettingsUseCases):
         programme = unit.read(programme_id(tenant_id), LoyaltyProgramme)
         if programme is None or not programme.tier_versions.ever(lambda s: s.enabled):
             return
-        due = store_queries.memberships_due(self, tenant_id, day)
+        due = store_queries.memberships_due(self, tenant_id, day, programme.tier_versions.version)
         ids = [membership_id(tenant_id, client) for client in due]
         self.working_set.evict([each for each in ids if each not in unit.aggregates])
         unit.prefetch(ids)
         for client_id in due:
             membership = unit.get(membership_id(tenant_id, client_id), Membership)
             if membership is not None:
-                membership.review(day, at, programme.tier_settings_at)
+                membership.review(day, at, programme.tier_versions)
 
     # -- settings and reading --------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ class TierUseCases(SettingsUseCases):
         tier = settings.tiers[0]
         if settings.enabled:
             standing = self.membership(tenant_id, client_id).standing(
-                self.programme(tenant_id).tier_settings_at, at.date()
+                self.programme(tenant_id).tier_versions, at.date()
             )
             tier = settings.tier(standing.tier_id)
         return tier_checkout(settings, tier, lines, code_discount)

@@ -53,8 +53,8 @@ class TiersStack:
         ]
 
     def tier(self, client: str, tenant: str = CLINIC) -> str:
-        settings = self.loyalty.commands.programme(tenant).tier_settings_at
-        return self.loyalty.commands.membership(tenant, client).standing(settings).tier_id
+        rules = self.loyalty.commands.programme(tenant).tier_versions
+        return self.loyalty.commands.membership(tenant, client).standing(rules).tier_id
 
     async def tick(self, day: date, tenant: str = CLINIC) -> None:
         """Publish the tick of `day` and wait until the service has processed it."""

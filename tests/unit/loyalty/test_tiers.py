@@ -16,16 +16,19 @@ from starcard_loyalty.domain.errors import InvalidTierSettings
 from starcard_loyalty.domain.membership import Membership, Spend, TierChange
 from starcard_loyalty.domain.tier_checkout import CheckoutLine, LineKind, tier_checkout
 from starcard_loyalty.domain.tier_settings import (
+    TIERS_OFF,
     DropMode,
     SpendKind,
     Tier,
     TierSettings,
     months_after,
 )
+from starcard_loyalty.domain.versions import Versions
 
 pytestmark = pytest.mark.unit
 
 T0 = datetime(2026, 3, 10, 10, tzinfo=UTC)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 CLINIC = TierSettings(enabled=True, warn_days=14).check()
 """Regular; VIP from £1,000 in 12 months; Elite from £2,500."""
 
@@ -34,8 +37,9 @@ def at(day: int, hour: int = 10) -> datetime:
     return T0.replace(hour=hour) + timedelta(days=day)
 
 
-def on(settings: TierSettings = CLINIC) -> Any:
-    return lambda _at: settings
+def on(settings: TierSettings = CLINIC) -> Versions[TierSettings]:
+    """The tenant's tier settings: `settings` since long before the feed."""
+    return Versions(TIERS_OFF, [(EPOCH, settings)])
 
 
 def member() -> Membership:
@@ -217,6 +221,113 @@ def test_a_purchase_counts_once_and_only_what_the_settings_count() -> None:
     assert account.standing(on(treatments_only)).spend_minor == 60_000
 
 
+def daily(account: Membership, first: int, last: int, rules: Versions[TierSettings]) -> None:
+    """The clock ticks every day from day `first` to day `last` of the feed."""
+    for day in range(first, last + 1):
+        account.review(at(day).date(), at(day), rules)
+
+
+def test_one_tier_down_at_a_time_with_the_warning_period_to_win_the_lower_tier_back() -> None:
+    account = member()
+    account.count(treatment("b1", 3000, 0), on())  # Elite
+    leaves = (months_after(at(0).date(), 12) - at(0).date()).days
+    daily(account, 1, leaves + 30, on())
+    assert [(c.to_tier, c.reason) for c in account.standing(on()).history] == [
+        ("elite", "spend_reached"),
+        ("vip", "spend_left_window"),
+        ("regular", "keep_period_ended"),  # 14 days on: nothing was spent to keep VIP
+    ]
+    assert account.standing(on()).history[-1].at.date() == at(leaves + 14).date()
+    warnings = recorded(account, "DropWarned")
+    assert [(w.tier_id, w.drops_on) for w in warnings] == [
+        ("elite", at(leaves).date().isoformat()),
+        ("vip", at(leaves + 14).date().isoformat()),
+    ]
+    assert account.review_on is None  # nothing left to look at: never due again
+
+
+def test_a_settings_change_re_judges_the_member_at_its_moment() -> None:
+    rules = on()
+    account = member()
+    account.count(treatment("b1", 500, 0), rules)
+    account.count(treatment("b2", 600, 100), rules)  # VIP at £1,100
+    stricter = replace(
+        CLINIC, tiers=(CLINIC.tiers[0], replace(CLINIC.tiers[1], entry_minor=120_000))
+    )
+    rules.add(at(200), stricter)
+    assert account.settings_version == 1  # judged under the first settings: the tick's query
+    account.review(at(201).date(), at(201), rules)  # finds it, whatever its review_on says
+    history = account.standing(rules).history
+    assert [(c.to_tier, c.reason, c.at) for c in history][-1] == (
+        "regular",
+        "settings_changed",
+        at(200),
+    )
+    assert account.settings_version == 2
+
+
+def test_a_lower_threshold_upgrades_at_the_change() -> None:
+    rules = on()
+    account = member()
+    account.count(treatment("b1", 900, 0), rules)
+    rules.add(
+        at(10),
+        replace(CLINIC, tiers=(CLINIC.tiers[0], replace(CLINIC.tiers[1], entry_minor=80_000))),
+    )
+    account.review(at(11).date(), at(11), rules)
+    assert account.standing(rules).history[-1].reason == "spend_reached"
+    assert account.announced == "vip"
+
+
+def test_what_keeps_the_tier_counts_what_leaves_before_the_keep_period_ends() -> None:
+    keep = on(replace(CLINIC, keep_days=60))
+    account = member()
+    account.count(treatment("b1", 600, 0), keep)
+    account.count(treatment("b2", 500, 330), keep)  # VIP, held to day 389
+    account.refund("r1", [("booking:b2", 20_000)], at(335), keep)  # £900: short, held
+    standing = account.standing(keep)
+    assert standing.drops_on == at(390).date()
+    # The £600 leaves on day 365, inside the hold: £300 is left when it ends, £700 short.
+    assert standing.shortfall_minor == 70_000
+
+
+def test_while_tiers_are_off_nothing_drops_and_no_one_is_warned() -> None:
+    rules = on()
+    account = member()
+    account.count(treatment("b1", 1200, 0), rules)
+    rules.add(at(100), replace(CLINIC, enabled=False))
+    daily(account, 101, 400, rules)
+    assert account.standing(rules).tier_id == "vip"
+    kinds = [type(e).__name__ for e in account.collect_events()]
+    assert "DropWarned" not in kinds
+    assert kinds.count("TierChanged") == 1  # the upgrade, before tiers were switched off
+
+
+def test_every_member_is_looked_at_when_a_purchase_leaves_so_the_spend_shown_is_true() -> None:
+    account = member()
+    account.count(treatment("b1", 900, 0), on())
+    leaves = months_after(at(0).date(), 12)
+    assert account.review_on == leaves.isoformat()  # a Regular client too
+    account.review(leaves, at(0), on())
+    reviewed: list[Any] = recorded(account, "Reviewed")
+    assert [(e.spend_minor, e.review_on) for e in reviewed][-1] == (0, None)
+
+
+def test_a_keep_period_that_ended_with_enough_spend_puts_no_drop_in_the_past() -> None:
+    rules = on(replace(CLINIC, keep_days=30))
+    account = member()
+    account.count(treatment("b1", 1100, 0), rules)
+    daily(account, 1, 60, rules)
+    stricter = replace(
+        CLINIC, keep_days=30, tiers=(CLINIC.tiers[0], replace(CLINIC.tiers[1], entry_minor=150_000))
+    )
+    rules.add(at(61), stricter)
+    account.review(at(61).date(), at(61), rules)
+    assert account.standing(rules).history[-1].reason == "settings_changed"
+    assert not recorded(account, "DropWarned")
+    assert account.review_on is None or account.review_on > at(61).date().isoformat()
+
+
 def test_settings_that_cannot_be_meant_are_refused_with_every_problem_named() -> None:
     bad = replace(
         CLINIC,
@@ -371,3 +482,48 @@ def test_when_the_tenant_lets_them_stack_the_code_applies_to_what_the_tier_left(
 def test_the_first_tier_without_discounts_leaves_the_bill_to_the_code() -> None:
     quote = tier_checkout(CLINIC, CLINIC.tiers[0], BILL, ten_percent)
     assert (quote.applied, quote.total_minor) == ("code", 21_600)
+
+
+@settings(max_examples=100, deadline=None)
+@given(feeds, refund_feeds, st.sampled_from([0, 30]), st.sampled_from(list(DropMode)))
+def test_with_the_clock_ticking_only_when_the_account_says_it_is_due_every_change_is_told_on_time(
+    purchases: list[tuple[str, int, int]],
+    refunds: list[tuple[str, int | None, int]],
+    keep_days: int,
+    drop: DropMode,
+) -> None:
+    """The daily tick looks only at accounts whose ``review_on`` has come (as the store query
+    does): if that day were ever late, a change would be told late or merged with the next."""
+    rules = on(replace(CLINIC, keep_days=keep_days, drop=drop))
+    # Each fact at its own minute: two purchases at the very same instant, reported apart, are
+    # told as two steps (VIP, then Elite) where the history takes them as one.
+    feed: list[tuple[datetime, Any]] = []
+    for n, (b, pounds, day) in enumerate(purchases):
+        moment = at(day) + timedelta(minutes=n)
+        feed.append((moment, Spend(f"booking:{b}", pounds * 100, moment, SpendKind.TREATMENT)))
+    feed += [
+        (at(day) + timedelta(minutes=30 + n), (f"r{n}", f"booking:{b}", amount))
+        for n, (b, amount, day) in enumerate(refunds)
+    ]
+    account = member()
+    today = at(0).date()
+
+    def tick_until(day: date) -> None:
+        nonlocal today
+        while today <= day:
+            if account.review_on is not None and date.fromisoformat(account.review_on) <= today:
+                account.review(today, datetime.combine(today, datetime.min.time(), UTC), rules)
+            today += timedelta(days=1)
+
+    for moment, item in sorted(feed, key=lambda pair: pair[0]):
+        tick_until(moment.date())  # each day's tick comes before that day's visits
+        if isinstance(item, Spend):
+            account.count(item, rules)
+        else:
+            refund_id, target, amount = item
+            account.refund(refund_id, [(target, amount)], moment, rules)
+    tick_until(at(900).date())
+
+    told = [(e.to_tier, e.reason, e.at) for e in recorded(account, "TierChanged")]
+    history = [(c.to_tier, c.reason, c.at) for c in account.standing(rules).history]
+    assert told == history

@@ -2,30 +2,36 @@
 
 The account keeps what it was told: each purchase that counts (its source, amount, moment and
 kind), each refund, and the days the clock reached it. The tier *history* is not stored: it is
-computed from those facts by :func:`standing`, in event time, so a feed replayed, re-delivered or
-arriving in any order gives the same history:
+computed from those facts and the tenant's settings by :func:`standing`, in event time, so a
+feed replayed, re-delivered or arriving in any order gives the same history:
 
 - an upgrade happens at the purchase whose moment takes the spend in the window to a tier's
-  entry threshold;
+  entry threshold (or at a settings change that lowers one);
 - a purchase leaves the window at the start of the day ``window_months`` after it (the clock
-  tick of that day); a drop happens only at such a moment or at a refund, when the spend falls
-  below what the tier needs to stay, and not while the tier is within its keep period (then at
-  the end of it, if the spend is still short);
-- a drop goes one tier down, or straight to the tier the spend matches (a setting).
+  tick of that day); a drop happens only at such a moment, at a refund or at a settings change,
+  when the spend falls below what the tier needs to stay, and not while the tier is held (its
+  keep period after an upgrade; after a one-tier drop, the time to win the lower tier's place):
+  then at the end of the hold, if the spend is still short;
+- a drop goes one tier down, or straight to the tier the spend matches (a setting);
+- nothing moves while the tenant's tiers are switched off.
 
 What the client has been told (`announced`) is recorded as ``TierChanged`` when the computed tier
 of now differs from it, so emails and facts go out once per change. Every event also records the
-next day something may happen to the tier (``review_on``: a warning falls due or the tier drops),
-which is all the daily tick needs to find the clients it must look at.
+outlook after it: the spend in the window, the drop ahead and what keeps the tier, and the next
+day the account must be looked at (``review_on``: a warning or a drop falls due, or a purchase
+leaves the window), with the settings version it was computed under. That is all the daily tick
+needs to find the clients it must look at.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from itertools import groupby
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -33,9 +39,23 @@ from eventsourcing.domain import Aggregate, event
 from starcard_loyalty.domain.ids import membership_id
 from starcard_loyalty.domain.tier_settings import DropMode, SpendKind, TierSettings, months_after
 
-__all__ = ["Membership", "Spend", "Standing", "TierChange", "standing"]
+__all__ = ["Membership", "Spend", "Standing", "TierChange", "TierRules", "standing"]
 
-SettingsAt = Callable[[datetime], TierSettings]
+
+class TierRules(Protocol):
+    """A tenant's tier settings over time (the programme's versions)."""
+
+    def at(self, moment: datetime) -> TierSettings:
+        """The settings in force at `moment`."""
+
+    @property
+    def changes(self) -> Sequence[datetime]:
+        """The moments the settings changed: each re-judges every member."""
+
+    @property
+    def version(self) -> int:
+        """How many times they changed: a member judged under an older version is looked at
+        again by the next tick."""
 
 
 @dataclass(frozen=True)
@@ -92,13 +112,15 @@ class Standing:
     """In the window at the end of `through` (or at the last fact, if later)."""
     history: tuple[TierChange, ...]
     secure_until: date | None
-    """The last day of the current tier's keep period (None: none running)."""
+    """The last day the current tier is held whatever the spend (None: not held)."""
     drops_on: date | None
     """The day the tier drops unless more is spent before it (None: it cannot drop)."""
     shortfall_minor: int
     """What spending before `drops_on` keeps the tier."""
     warn_on: date | None
     """The day the client is told of the drop (None: no warning set)."""
+    next_leave: date | None = None
+    """The next day a purchase leaves the window (the spend shown changes then)."""
 
     def tier_before(self, moment: datetime) -> str | None:
         """The tier the client held just before `moment` (None: the first tier): a purchase
@@ -119,33 +141,44 @@ class _Window:
     """The spend in the window as moments pass in time order, refunds included."""
 
     def __init__(self, refunds: Sequence[RefundLine]) -> None:
-        self.refunds = refunds
         self.counted: dict[str, int] = {}
         """Source -> what it adds to the spend now (in the window, less refunds so far)."""
         self.refunded: dict[str, int] = {}
         self.amounts: dict[str, int] = {}
+        self._refunds_of: dict[str, list[RefundLine]] = defaultdict(list)
+        for line in refunds:
+            self._refunds_of[line.target].append(line)
+        self._sources_of: dict[str, list[str]] = defaultdict(list)
+        """An order's prefix (``order:<id>:``) -> its lines' sources seen."""
 
     @property
     def total(self) -> int:
         return sum(self.counted.values())
 
     def enter(self, spend: Spend, at: datetime) -> None:
-        self.amounts[spend.source] = spend.amount_minor
+        source = spend.source
+        self.amounts[source] = spend.amount_minor
+        order = _order_of(source)
+        if order is not None:
+            self._sources_of[order].append(source)
+        candidates = self._refunds_of[source] + (self._refunds_of[order] if order else [])
+        earlier = [line for line in candidates if line.at < at]  # later ones: their own moments
         taken = sum(
-            spend.amount_minor if r.amount_minor is None else r.amount_minor
-            for r in self.refunds
-            if r.at < at and r.covers(spend.source)  # later ones come as moments of their own
+            spend.amount_minor if r.amount_minor is None else r.amount_minor for r in earlier
         )
-        self.refunded[spend.source] = min(taken, spend.amount_minor)
-        self.counted[spend.source] = spend.amount_minor - self.refunded[spend.source]
+        self.refunded[source] = min(taken, spend.amount_minor)
+        self.counted[source] = spend.amount_minor - self.refunded[source]
 
     def leave(self, source: str) -> None:
         self.counted.pop(source, None)
 
     def refund(self, line: RefundLine) -> None:
-        for source, amount in self.amounts.items():
-            if not line.covers(source):
-                continue
+        if line.target.endswith(":"):
+            sources = self._sources_of[line.target]
+        else:
+            sources = [line.target] if line.target in self.amounts else []
+        for source in sources:
+            amount = self.amounts[source]
             asked = amount if line.amount_minor is None else line.amount_minor
             taken = min(asked, amount - self.refunded[source])
             self.refunded[source] += taken
@@ -153,45 +186,59 @@ class _Window:
                 self.counted[source] -= taken
 
 
+def _order_of(source: str) -> str | None:
+    """``order:<id>:`` for an order line's source (what a whole order's refund names)."""
+    return source[: source.rfind(":") + 1] if source.startswith("order:") else None
+
+
 # Moments of a day-boundary come before what happens during that day; at the same instant a
-# purchase counts before a refund of it is applied.
-_LEAVE, _SPEND, _REFUND, _KEEP_ENDS = range(4)
-_DROP_REASONS = {_LEAVE: "spend_left_window", _REFUND: "refunded", _KEEP_ENDS: "keep_period_ended"}
+# settings change applies first, then a purchase counts, then a refund of it.
+_LEAVE, _SETTINGS, _SPEND, _REFUND, _HOLD_ENDS = range(5)
+_DROP_REASONS = {
+    _LEAVE: "spend_left_window",
+    _SETTINGS: "settings_changed",
+    _REFUND: "refunded",
+    _HOLD_ENDS: "keep_period_ended",
+}
+_Moment = tuple[datetime, int, int, Spend | RefundLine | None]
 
 
 class _Timeline:
     """The tier moved moment by moment, in time order."""
 
     def __init__(
-        self, refunds: Sequence[RefundLine], settings_at: SettingsAt, through: date | None
+        self, refunds: Sequence[RefundLine], rules: TierRules, through: date | None
     ) -> None:
         self.window = _Window(refunds)
         self.through = through
         """Day moments after it have not come yet."""
-        self.settings_at = settings_at
+        self.rules = rules
         self.tier = 0
         self.history: list[TierChange] = []
-        self.secure_until: date | None = None
-        self.moments: list[tuple[datetime, int, int, Spend | RefundLine | None]] = []
+        self.held_until: date | None = None
+        """The last day the current tier is held whatever the spend (None: not held)."""
+        self.moments: list[_Moment] = []
 
     def run(self) -> None:
         heapq.heapify(self.moments)
         while self.moments:
             at, kind, _, fact = heapq.heappop(self.moments)
-            if kind == _KEEP_ENDS and (
-                self.secure_until is None or at.date() != self.secure_until + timedelta(days=1)
-            ):
-                continue  # the end of a keep period since replaced or cut short by a drop
+            if kind == _HOLD_ENDS:
+                if self.held_until is None or at.date() != self.held_until + timedelta(days=1):
+                    continue  # the end of a hold since replaced or cut short by a drop
+                self.held_until = None
             # Facts of the same instant and kind (purchases leaving on the same day) move the
             # spend together, then the tier is judged once: their order in the feed is no order.
             self._apply(at, kind, fact)
             while self.moments and self.moments[0][:2] == (at, kind):
                 self._apply(at, kind, heapq.heappop(self.moments)[3])
-            settings = self.settings_at(at)
+            settings = self.rules.at(at)
+            if not settings.enabled:
+                continue  # tiers switched off: nothing moves
             self.tier = min(self.tier, len(settings.tiers) - 1)
-            if kind == _SPEND:
-                self._upgrade(at, settings)
-            else:
+            if kind in (_SPEND, _SETTINGS) and self._upgrade(at, settings):
+                continue
+            if kind != _SPEND:
                 self._drop(at, kind, settings)
 
     def _apply(self, at: datetime, kind: int, fact: Spend | RefundLine | None) -> None:
@@ -203,33 +250,36 @@ class _Timeline:
         elif isinstance(fact, RefundLine):
             self.window.refund(fact)
 
-    def _upgrade(self, at: datetime, settings: TierSettings) -> None:
-        spend = self.window.total
-        target = settings.tier_for(spend)
+    def _upgrade(self, at: datetime, settings: TierSettings) -> bool:
+        target = settings.tier_for(self.window.total)
         if target <= self.tier:
-            return
-        self.secure_until = None
-        if settings.keep_days:
-            self.secure_until = at.date() + timedelta(days=settings.keep_days - 1)
-            ends = self.secure_until + timedelta(days=1)
-            if self.through is not None and ends <= self.through:
-                heapq.heappush(self.moments, (_start(ends), _KEEP_ENDS, 0, None))
+            return False
         self._move(at, target, "spend_reached", settings)
+        self._hold(at.date(), settings.keep_days)
+        return True
 
     def _drop(self, at: datetime, kind: int, settings: TierSettings) -> None:
         spend = self.window.total
         if self.tier == 0 or spend >= settings.tiers[self.tier].keeps_at:
             return
-        if self.secure_until is not None and at.date() <= self.secure_until:
-            return  # kept: looked at again when the keep period ends
-        self.secure_until = None
-        one_down = settings.drop is DropMode.ONE_TIER
-        self._move(
-            at,
-            self.tier - 1 if one_down else settings.tier_for(spend),
-            _DROP_REASONS[kind],
-            settings,
-        )
+        if self.held_until is not None and at.date() <= self.held_until:
+            return  # held: looked at again when the hold ends
+        if settings.drop is DropMode.TO_SPEND:
+            self._move(at, settings.tier_for(spend), _DROP_REASONS[kind], settings)
+            self.held_until = None
+            return
+        self._move(at, self.tier - 1, _DROP_REASONS[kind], settings)
+        # One tier down at a time: the client has the keep period, and at least the warning
+        # period (a day without either), to win the lower tier's place before the next drop.
+        self._hold(at.date(), max(settings.keep_days, settings.warn_days or 0, 1))
+
+    def _hold(self, day: date, days: int) -> None:
+        """Hold the tier `days` days from `day`, and look at it again when the hold ends."""
+        self.held_until = day + timedelta(days=days - 1) if days else None
+        if self.held_until is not None:
+            ends = self.held_until + timedelta(days=1)
+            if self.through is not None and ends <= self.through:
+                heapq.heappush(self.moments, (_start(ends), _HOLD_ENDS, 0, None))
 
     def _move(self, at: datetime, target: int, reason: str, settings: TierSettings) -> None:
         self.history.append(
@@ -247,7 +297,7 @@ class _Timeline:
 def standing(
     spends: Iterable[Spend],
     refunds: Iterable[RefundLine],
-    settings_at: SettingsAt,
+    rules: TierRules,
     through: date | None,
 ) -> Standing:
     """The tier history and where it leaves the client, from the facts alone (see the module)."""
@@ -256,22 +306,27 @@ def standing(
     if facts_at:
         latest = max(facts_at).date()
         through = latest if through is None else max(through, latest)
-    leaves = {s.source: months_after(s.at.date(), settings_at(s.at).window_months) for s in spends}
-    timeline = _Timeline(refunds, settings_at, through)
+    leaves = {s.source: months_after(s.at.date(), rules.at(s.at).window_months) for s in spends}
+    timeline = _Timeline(refunds, rules, through)
     for n, spend in enumerate(spends):
         timeline.moments.append((spend.at, _SPEND, n, spend))
         if through is not None and leaves[spend.source] <= through:
             timeline.moments.append((_start(leaves[spend.source]), _LEAVE, n, spend))
     timeline.moments += [(line.at, _REFUND, n, line) for n, line in enumerate(refunds)]
+    if through is not None:
+        timeline.moments += [
+            (since, _SETTINGS, n, None)
+            for n, since in enumerate(rules.changes)
+            if since.date() <= through
+        ]
     timeline.run()
 
     starts = [_start(through)] if through is not None else []
     now = max([*starts, *facts_at], default=_start(date.min))
-    settings = settings_at(now)
+    settings = rules.at(now)
     tier = min(timeline.tier, len(settings.tiers) - 1)
-    drops_on, shortfall = _next_drop(
-        _Future(spends, leaves, timeline.window, timeline.secure_until, through), settings, tier
-    )
+    future = _Future(spends, leaves, timeline.window, timeline.held_until, through)
+    drops_on, shortfall = _next_drop(future, settings, tier) if settings.enabled else (None, 0)
     warn_on = (
         drops_on - timedelta(days=settings.warn_days)
         if drops_on is not None and settings.warn_days
@@ -281,10 +336,11 @@ def standing(
         tier_id=settings.tiers[tier].tier_id,
         spend_minor=timeline.window.total,
         history=tuple(timeline.history),
-        secure_until=timeline.secure_until,
+        secure_until=timeline.held_until,
         drops_on=drops_on,
         shortfall_minor=shortfall,
         warn_on=warn_on,
+        next_leave=min((day for day, _ in future.leaving()), default=None),
     )
 
 
@@ -295,31 +351,37 @@ class _Future:
     spends: Sequence[Spend]
     leaves: dict[str, date]
     window: _Window
-    secure_until: date | None
+    held_until: date | None
     through: date | None
+
+    def leaving(self) -> list[tuple[date, str]]:
+        """``(day, source)`` of the purchases still in the window, by the day they leave it."""
+        after = self.through or date.min
+        return sorted(
+            (self.leaves[s.source], s.source)
+            for s in self.spends
+            if s.source in self.window.counted and self.leaves[s.source] > after
+        )
 
 
 def _next_drop(future: _Future, settings: TierSettings, tier: int) -> tuple[date | None, int]:
     """The first day after `through` the tier drops if nothing more is spent, and what spending
-    before it keeps the tier: purchases leave the window one by one; a keep period running
-    holds the tier to its end."""
+    before it (and still in the window on that day) keeps the tier: purchases leave the window
+    day by day; a hold keeps the tier to its end, when the spend it has then decides."""
     if tier == 0:
         return None, 0
     needs = settings.tiers[tier].keeps_at
     spend = future.window.total
-    kept = future.secure_until + timedelta(days=1) if future.secure_until is not None else None
-    if kept is not None and spend < needs:
-        return kept, needs - spend  # held by its keep period until then
     after = future.through or date.min
-    days = sorted(
-        (future.leaves[s.source], s.source)
-        for s in future.spends
-        if s.source in future.window.counted and future.leaves[s.source] > after
-    )
-    for day, source in days:
-        spend -= future.window.counted[source]
-        if spend < needs:
-            return max(day, kept or day), needs - spend
+    held_to = future.held_until if future.held_until and future.held_until >= after else None
+    for day, leaving in groupby(future.leaving(), key=lambda item: item[0]):
+        if held_to is not None and day > held_to + timedelta(days=1) and spend < needs:
+            break  # short when the hold ends, before this day
+        spend -= sum(future.window.counted[source] for _, source in leaving)
+        if spend < needs and (held_to is None or day > held_to):
+            return day, needs - spend
+    if held_to is not None and spend < needs:
+        return held_to + timedelta(days=1), needs - spend
     return None, 0
 
 
@@ -347,18 +409,19 @@ class Membership(Aggregate):
         self.drops_on: str | None = None
         self.shortfall_minor = 0
         self.review_on: str | None = None
+        self.settings_version = 0
 
-    def standing(self, settings_at: SettingsAt, through: date | None = None) -> Standing:
+    def standing(self, rules: TierRules, through: date | None = None) -> Standing:
         """Where the client stands on the facts known (up to `through`, if later)."""
         refunds = [line for lines in self.refunds.values() for line in lines]
         last = max(filter(None, (self.through, through)), default=None)
-        return standing(self.spends.values(), refunds, settings_at, last)
+        return standing(self.spends.values(), refunds, rules, last)
 
     # -- commands --------------------------------------------------------------------------------
 
-    def count(self, spend: Spend, settings_at: SettingsAt) -> None:
+    def count(self, spend: Spend, rules: TierRules) -> None:
         """Count a purchase once (by source), if the settings of its moment count it."""
-        settings = settings_at(spend.at)
+        settings = rules.at(spend.at)
         if (
             spend.source in self.spends
             or not settings.enabled
@@ -367,42 +430,42 @@ class Membership(Aggregate):
         ):
             return
         refunds = [line for lines in self.refunds.values() for line in lines]
-        after = standing([*self.spends.values(), spend], refunds, settings_at, self.through)
+        after = standing([*self.spends.values(), spend], refunds, rules, self.through)
         self._counted(
             source=spend.source,
             amount_minor=spend.amount_minor,
             at=spend.at,
             kind=spend.kind.value,
-            **_outlook(after, self.warned, self.through),
+            **_outlook(after, self.warned, self.through, rules.version),
         )
-        self._announce(after, settings_at, spend.at)
+        self._announce(after, rules, spend.at)
 
     def refund(
         self,
         refund_id: str,
         lines: Sequence[tuple[str, int | None]],
         at: datetime,
-        settings_at: SettingsAt,
+        rules: TierRules,
     ) -> None:
         """Note a refund once (by id): each ``(target, amount or None for all)``."""
         if refund_id in self.refunds:
             return
         noted = [RefundLine(refund_id, target, amount, at) for target, amount in lines]
         refunds = [line for lines_ in self.refunds.values() for line in lines_] + noted
-        after = standing(self.spends.values(), refunds, settings_at, self.through)
+        after = standing(self.spends.values(), refunds, rules, self.through)
         self._refund_noted(
             refund_id=refund_id,
             lines=[[target, amount] for target, amount in lines],
             at=at,
-            **_outlook(after, self.warned, self.through),
+            **_outlook(after, self.warned, self.through, rules.version),
         )
-        self._announce(after, settings_at, at)
+        self._announce(after, rules, at)
 
-    def review(self, day: date, at: datetime, settings_at: SettingsAt) -> None:
+    def review(self, day: date, at: datetime, rules: TierRules) -> None:
         """The clock tick of `day`: drops that fall due, a warning before one."""
         through = max(filter(None, (self.through, day)))
-        after = self.standing(settings_at, through)
-        changed = after.tier_id != self._told(settings_at)
+        after = self.standing(rules, through)
+        changed = after.tier_id != self._told(rules)
         drop = after.drops_on.isoformat() if after.drops_on is not None else None
         warn = (
             drop is not None
@@ -412,13 +475,13 @@ class Membership(Aggregate):
             and (after.tier_id, drop) not in self.warned
         )
         warned = self.warned | ({(after.tier_id, drop)} if warn and drop else set())
-        outlook = _outlook(after, warned, through)
+        outlook = _outlook(after, warned, through, rules.version)
         if warn and drop is not None:
             self._drop_warned(tier_id=after.tier_id, at=at, day=through.isoformat(), **outlook)
             return
         if changed or outlook != self._outlook_now() or through != self.through:
             self._reviewed(day=through.isoformat(), **outlook)
-        self._announce(after, settings_at, at)
+        self._announce(after, rules, at)
 
     def _outlook_now(self) -> dict[str, Any]:
         return {
@@ -426,25 +489,26 @@ class Membership(Aggregate):
             "drops_on": self.drops_on,
             "shortfall_minor": self.shortfall_minor,
             "review_on": self.review_on,
+            "settings_version": self.settings_version,
         }
 
-    def _told(self, settings_at: SettingsAt) -> str:
+    def _told(self, rules: TierRules) -> str:
         """The tier the client knows: the last announced, else the first tier."""
         if self.announced is not None:
             return self.announced
-        return settings_at(datetime.max.replace(tzinfo=UTC)).tiers[0].tier_id
+        return rules.at(datetime.max.replace(tzinfo=UTC)).tiers[0].tier_id
 
-    def _announce(self, after: Standing, settings_at: SettingsAt, at: datetime) -> None:
+    def _announce(self, after: Standing, rules: TierRules, at: datetime) -> None:
         """Tell the client of a tier that differs from the one they know, once: the change from
         what they know to what the history reaches, for the reason of its last step."""
-        told = self._told(settings_at)
+        told = self._told(rules)
         if after.tier_id == told:
             return
         # A fact arriving late can make a tier the client was told of never have happened: the
         # history then has no step to name, and the change is a correction, as of `at`.
         last = after.history[-1] if after.history else None
         moment = last.at if last is not None else at
-        settings = settings_at(moment)
+        settings = rules.at(moment)
         up = settings.index_of(after.tier_id) > settings.index_of(told)
         self._tier_changed(
             from_tier=told,
@@ -460,12 +524,18 @@ class Membership(Aggregate):
     # review): what the read model shows and what the tick's query reads.
 
     def _look_ahead(
-        self, spend_minor: int, drops_on: str | None, shortfall_minor: int, review_on: str | None
+        self,
+        spend_minor: int,
+        drops_on: str | None,
+        shortfall_minor: int,
+        review_on: str | None,
+        settings_version: int,
     ) -> None:
         self.spend_minor = spend_minor
         self.drops_on = drops_on
         self.shortfall_minor = shortfall_minor
         self.review_on = review_on
+        self.settings_version = settings_version
 
     @event("SpendCounted")
     def _counted(
@@ -479,9 +549,10 @@ class Membership(Aggregate):
         drops_on: str | None,
         shortfall_minor: int,
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.spends[source] = Spend(source, amount_minor, at, SpendKind(kind))
-        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on, settings_version)
 
     @event("RefundNoted")
     def _refund_noted(
@@ -494,12 +565,13 @@ class Membership(Aggregate):
         drops_on: str | None,
         shortfall_minor: int,
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.refunds[refund_id] = [
             RefundLine(refund_id, str(target), None if amount is None else int(str(amount)), at)
             for target, amount in lines
         ]
-        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on, settings_version)
 
     @event("TierChanged")
     def _tier_changed(
@@ -514,9 +586,10 @@ class Membership(Aggregate):
         drops_on: str | None,
         shortfall_minor: int,
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.announced = to_tier
-        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on, settings_version)
 
     @event("DropWarned")
     def _drop_warned(
@@ -529,10 +602,11 @@ class Membership(Aggregate):
         drops_on: str | None,
         shortfall_minor: int,
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.warned.add((tier_id, str(drops_on)))
         self.through = date.fromisoformat(day)
-        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on, settings_version)
 
     @event("Reviewed")
     def _reviewed(
@@ -543,28 +617,35 @@ class Membership(Aggregate):
         drops_on: str | None,
         shortfall_minor: int,
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.through = date.fromisoformat(day)
-        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on)
+        self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on, settings_version)
 
 
-def _outlook(after: Standing, warned: set[tuple[str, str]], through: date | None) -> dict[str, Any]:
+def _outlook(
+    after: Standing, warned: set[tuple[str, str]], through: date | None, version: int
+) -> dict[str, Any]:
     """What an event records of the road ahead."""
     return {
         "spend_minor": after.spend_minor,
         "drops_on": after.drops_on.isoformat() if after.drops_on is not None else None,
         "shortfall_minor": after.shortfall_minor,
         "review_on": _review_on(after, warned, through),
+        "settings_version": version,
     }
 
 
 def _review_on(after: Standing, warned: set[tuple[str, str]], through: date | None) -> str | None:
-    """The next day the tick must look at the account: a warning due, else the drop."""
-    if after.drops_on is None:
-        return None
-    day = after.drops_on
-    key = (after.tier_id, after.drops_on.isoformat())
-    if after.warn_on is not None and key not in warned:
-        day = after.warn_on if through is None else max(after.warn_on, through + timedelta(days=1))
-        day = min(day, after.drops_on)
-    return day.isoformat()
+    """The next day the tick must look at the account: a warning or a drop due, or a purchase
+    leaving the window (the spend and what the next tier needs change then)."""
+    days = [day for day in (after.drops_on, after.next_leave) if day is not None]
+    drop = after.drops_on
+    if (
+        drop is not None
+        and after.warn_on is not None
+        and (after.tier_id, drop.isoformat()) not in warned
+    ):
+        soonest = through + timedelta(days=1) if through is not None else after.warn_on
+        days.append(max(after.warn_on, soonest))
+    return min(days).isoformat() if days else None

@@ -40,6 +40,16 @@ class Versions(Generic[T]):
         versions stay in time order."""
         return max(moment, self.history[-1][0]) if self.history else moment
 
+    @property
+    def changes(self) -> list[datetime]:
+        """The moments the settings changed."""
+        return [since for since, _ in self.history]
+
+    @property
+    def version(self) -> int:
+        """How many times they changed."""
+        return len(self.history)
+
     def add(self, since: datetime, settings: T) -> None:
         self.history.append((since, settings))
 

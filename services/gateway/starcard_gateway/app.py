@@ -20,6 +20,7 @@ from starcard_gateway.api import (
     points,
     portal,
     referrals,
+    tiers,
 )
 from starcard_gateway.body_limit import BodyLimit
 from starcard_gateway.errors import install_error_handlers
@@ -30,15 +31,15 @@ from starcard_gateway.resources import open_resources
 from starcard_gateway.settings import GatewaySettings
 
 DESCRIPTION = """
-Starcard turns what a booking platform publishes into loyalty stars, milestone rewards, referral
-credit and discount codes. This API is how a tenant's dashboard (or the platform on its behalf)
-changes the loyalty, points and referral settings, reads who is earning stars and points, each
-client's loyalty card, points and referrals, and quotes and redeems codes, referral credit and
-points at checkout.
+Starcard turns what a booking platform publishes into loyalty stars, milestone rewards, points,
+membership tiers, referral credit and discount codes. This API is how a tenant's dashboard (or the
+platform on its behalf) changes the loyalty, points, tier and referral settings, reads who is
+earning stars and points, each client's loyalty card, points, tier and referrals, and quotes and
+redeems codes, referral credit and points at checkout.
 
-Every `/v1/loyalty`, `/v1/referrals` and `/v1/checkout` call, and minting a portal token, carries
-the tenant's API key as `Authorization: Bearer sc_...`; the tenant is always the key's, never one
-named in the URL or the body.
+Every `/v1/loyalty`, `/v1/tiers`, `/v1/referrals` and `/v1/checkout` call, and minting a portal
+token, carries the tenant's API key as `Authorization: Bearer sc_...`; the tenant is always the
+key's, never one named in the URL or the body.
 
 The client portal's calls (`/v1/portal/...`) carry instead the client's portal token, which the
 tenant mints for one client: a signed, expiring token that names the tenant and the client, so
@@ -61,6 +62,12 @@ TAGS = [
         "balance, lots (with their expiry) and history, and adjustments by hand.",
     },
     {
+        "name": "tiers",
+        "description": "Membership tiers: their settings (names, spend thresholds, benefits, "
+        "the rolling window, how tiers drop), and for the booking platform a client's tier with "
+        "its benefits, their tier history, and the members by tier.",
+    },
+    {
         "name": "referrals",
         "description": "Referral settings, a client's referrals and the referral summary.",
     },
@@ -72,7 +79,7 @@ TAGS = [
     {
         "name": "portal",
         "description": "The client portal: its tokens, and the client's link, referrals, credit, "
-        "card and points.",
+        "card, points and tier.",
     },
     {"name": "operator", "description": "Tenants and API keys; needs the admin key."},
     {"name": "ops", "description": "Health and readiness."},
@@ -107,6 +114,8 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.include_router(loyalty.router)
     app.include_router(attendance.router)
     app.include_router(points.router)
+    app.include_router(tiers.settings_router)
+    app.include_router(tiers.router)
     app.include_router(referrals.router)
     app.include_router(checkout.router)
     app.include_router(points.checkout_router)

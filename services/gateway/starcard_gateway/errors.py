@@ -39,6 +39,7 @@ from starcard_loyalty.api import (
     DuplicateMilestone,
     InvalidMilestone,
     InvalidPointsSettings,
+    InvalidTierSettings,
     MilestoneNotFound,
     PointsRefused,
     UnknownTenant,
@@ -91,6 +92,7 @@ STATUS_OF: dict[type[Exception], int] = {
     InvalidTenant: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidPointsSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidTierSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CurrencyMismatch: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 

@@ -1,5 +1,6 @@
 """The client portal, under ``/v1/portal``: the tenant mints a client's token; the client's
-portal reads that client's referral link, referrals, credit, loyalty card and points with it.
+portal reads that client's referral link, referrals, credit, loyalty card, points and tier with
+it.
 
 The tenant and the client of a portal route come from the token only, so a portal shows its own
 client's data and nothing else.
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, status
 from starcard_projections.points import points_history, points_summary
 from starcard_projections.referrals import client_referrals, credit_banner
+from starcard_projections.tiers import tier_member
 
 from starcard_gateway.api.loyalty import NO_CARD, PageOffset, PageSize, loyalty_card
 from starcard_gateway.deps import (
@@ -34,6 +36,7 @@ from starcard_gateway.models.portal import (
     PortalTokenPublic,
     PortalTokenRequest,
 )
+from starcard_gateway.models.tiers import ClientTierPublic
 
 CLIENT_TOKEN = refusal(
     401, "Missing, expired or invalid portal token (a tenant API key is not one)."
@@ -117,4 +120,21 @@ def read_points(
         points_summary(conn, tenant_id, client_id),
         rows,
         count,
+    )
+
+
+@router.get(
+    "/tier",
+    summary="The client's tier, what it gives, what more reaches the next one and what keeps it",
+    dependencies=[StrictPortalRequest],
+    responses={
+        **CLIENT_TOKEN,
+        **refusal(404, "The business has no loyalty programme open."),
+    },
+)
+def read_tier(client: PortalClientDep, loyalty: LoyaltyDep, conn: ReadConnDep) -> ClientTierPublic:
+    tenant_id, client_id = client.tenant_id, client.client_id
+    settings = loyalty.programme(tenant_id).tiers
+    return ClientTierPublic.from_member(
+        client_id, settings, tier_member(conn, tenant_id, client_id)
     )

@@ -24,6 +24,7 @@ from starcard_gateway.pages import (
     points_settings,
     portal,
     referral_settings,
+    tier_settings,
 )
 from starcard_gateway.pages.auth import LoginRequired, PortalSignedOut
 from starcard_gateway.pages.rendering import PageError, error_page, redirect, render
@@ -84,6 +85,7 @@ def install_pages(app: FastAPI) -> None:
         overview,
         loyalty_settings,
         points_settings,
+        tier_settings,
         referral_settings,
         clients,
         attendance,

@@ -1,6 +1,6 @@
-"""A client's profile on the dashboard: stars, card, points (with the form that adjusts them by
-hand), referrals (the attendance page adds its count and tags), and the overview's form that
-opens one."""
+"""A client's profile on the dashboard: stars, card, tier (with what keeps it and its history),
+points (with the form that adjusts them by hand), referrals (the attendance page adds its count
+and tags), and the overview's form that opens one."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.api import points as points_api
 from starcard_gateway.api import referrals as referrals_api
+from starcard_gateway.api import tiers as tiers_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
 from starcard_gateway.models.points import PointsAdjustment
 from starcard_gateway.models.referrals import ClientReferralsPublic
@@ -27,6 +28,7 @@ T = TypeVar("T")
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 POINTS_PAGE_SIZE = 10
+TIER_PAGE_SIZE = 10
 ADJUSTMENT_LABELS = {"points": "Points", "note": "Note", "adjustment_id": "Adjustment"}
 
 
@@ -63,6 +65,7 @@ def client_profile(
     conn: ReadConnDep,
     done: str | None = None,
     points_page: str | None = None,
+    tier_page: str | None = None,
 ) -> Response:
     return _profile_page(
         request,
@@ -72,6 +75,7 @@ def client_profile(
         conn,
         done=done,
         points_page=page_number(points_page),
+        tier_page=page_number(tier_page),
     )
 
 
@@ -84,6 +88,7 @@ def _profile_page(
     *,
     done: str | None = None,
     points_page: int = 1,
+    tier_page: int = 1,
     adjustment: Mapping[str, str] | None = None,
     adjustment_errors: Mapping[str, str] | None = None,
     status_code: int = 200,
@@ -103,17 +108,28 @@ def _profile_page(
         limit=POINTS_PAGE_SIZE,
         offset=(points_page - 1) * POINTS_PAGE_SIZE,
     )
+    tier = tiers_api.read_client_tier(client_id, tenant_id, conn, loyalty)
+    tier_history = tiers_api.list_client_tier_history(
+        client_id,
+        tenant_id,
+        conn,
+        loyalty,
+        limit=TIER_PAGE_SIZE,
+        offset=(tier_page - 1) * TIER_PAGE_SIZE,
+    )
+    counted = bool(tier.spend.amount_minor or tier_history.count)
     if (
         summary is None
         and not referrals.count
         and referrals.link_code is None
         and not history.count
+        and not counted
     ):
         raise PageError(
             404,
             "No such client",
             f"Starcard has no record of a client {client_id!r}: no completed session, no "
-            "referral, no points. Check the client's id.",
+            "referral, no points, no spend toward a tier. Check the client's id.",
             action=("/dashboard", "Back to the dashboard"),
         )
     return dashboard_page(
@@ -132,6 +148,10 @@ def _profile_page(
         history=history,
         points_page=points_page,
         points_pages=max(1, -(-history.count // POINTS_PAGE_SIZE)),
+        tier=tier if tier.enabled or counted else None,
+        tier_history=tier_history,
+        tier_page=tier_page,
+        tier_pages=max(1, -(-tier_history.count // TIER_PAGE_SIZE)),
         adjustment=adjustment or {"adjustment_id": str(uuid.uuid4())},
         adjustment_errors=adjustment_errors or {},
         done=DONE.get(done or ""),

@@ -1,6 +1,7 @@
 """The therapist's dashboard, under ``/dashboard``: what every page of it shares (the frame each
 page renders in, and the one-line notices forms leave). The pages are their own modules: login,
-overview, loyalty_settings, points_settings, referral_settings, clients and attendance.
+overview, loyalty_settings, points_settings, tier_settings, referral_settings, clients and
+attendance.
 
 Every page reads and every form writes through the JSON API's own route functions
 (``starcard_gateway.api.loyalty`` and ``.referrals``) with the same request models, so a page
@@ -37,6 +38,12 @@ DONE = {
     "bonus-deleted": "Bonus deleted.",
     "points-adjusted": "Points adjusted. The balance and history below show it within moments.",
     "original-saved": "Original milestone saved.",
+    "tiers-saved": "Tier settings saved. They apply from now: a client's tier moves with their "
+    "next purchase, refund or review.",
+    "tier-added": "Tier added.",
+    "tier-saved": "Tier saved. It applies from now: a client's tier moves with their next "
+    "purchase, refund or review.",
+    "tier-removed": "Tier removed.",
 }
 """What a form did, shown once after its redirect; a fixed text, so nothing sent is echoed."""
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from starcard_events.money_format import format_money
 
 from starcard_gateway.errors import STATUS_OF
+from starcard_gateway.models.tiers import benefit_texts
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -57,6 +58,11 @@ def _date(value: date | None) -> str:
 
 def _money(amount: Any) -> str:
     return format_money(amount.amount_minor, amount.currency)
+
+
+def _money_in(amount_minor: int, currency: str) -> str:
+    """An amount kept in minor units beside its currency: ``1000|money_in("GBP")``."""
+    return format_money(amount_minor, currency)
 
 
 def _percent(rate: float | None) -> str:
@@ -92,14 +98,17 @@ environment.globals["read_model_labels"] = {
     "loyalty": "Stars, rewards and the most-loyal list",
     "attendance": "Attendance counts and segments",
     "points": "Points balances and history",
+    "tiers": "Tiers and tier history",
     "referrals": "Referrals and credit",
 }
 environment.filters["date"] = _date
 environment.filters["money"] = _money
+environment.filters["money_in"] = _money_in
 environment.filters["percent"] = _percent
 environment.filters["ordinal"] = _ordinal
 environment.filters["lower_first"] = _lower_first
 environment.filters["points"] = _points
+environment.filters["benefits"] = benefit_texts
 templates = Jinja2Templates(env=environment)
 
 

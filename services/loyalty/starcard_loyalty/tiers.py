@@ -9,6 +9,7 @@ tiers pays nothing for them on the ingest path.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError
@@ -17,6 +18,7 @@ from starcard_kernel.money import check_money
 from starcard_runtime.batching import UnitOfWork
 
 from starcard_loyalty import store_queries
+from starcard_loyalty.domain.errors import InvalidTierSettings
 from starcard_loyalty.domain.ids import membership_id, programme_id
 from starcard_loyalty.domain.membership import Membership, Spend
 from starcard_loyalty.domain.points import booking_source, order_source
@@ -144,12 +146,26 @@ class TierUseCases(SettingsUseCases):
         return self.change_tier_settings(tenant_id, lambda _: settings, at)
 
     def change_tier_settings(
-        self, tenant_id: str, change: Callable[[TierSettings], TierSettings], at: datetime
+        self,
+        tenant_id: str,
+        change: Callable[[TierSettings], TierSettings],
+        at: datetime,
+        *,
+        expected_version: int | None = None,
     ) -> TierSettings:
         """Apply `change` to the settings as stored when it is saved (a concurrent change is
-        reloaded and `change` applied again), so two edits of different fields both land."""
+        reloaded and `change` applied again), so two edits of different fields both land. A
+        form that sends every field says which version it was filled against
+        (`expected_version`): if the settings changed since, it is refused rather than undo
+        someone else's change."""
 
         def apply(programme: LoyaltyProgramme) -> TierSettings:
+            if expected_version is not None and programme.tier_versions.version != expected_version:
+                msg = (
+                    "The tier settings were changed by someone else since this page was "
+                    "opened: reload it and make your change again."
+                )
+                raise InvalidTierSettings([msg])
             programme.set_tiers(change(programme.tiers), at)
             return programme.tiers
 
@@ -171,7 +187,8 @@ class TierUseCases(SettingsUseCases):
         for line in lines:
             check_money(line.amount_minor, currency)
         settings = self.programme(tenant_id).tier_settings_at(at)
-        tier = settings.tiers[0]
+        # Tiers off: no tier discount, whatever the first tier's would be.
+        tier = replace(settings.tiers[0], treatment_discount_percent=0, product_discount_percent=0)
         if settings.enabled:
             standing = self.membership(tenant_id, client_id).standing(
                 self.programme(tenant_id).tier_versions, at.date()

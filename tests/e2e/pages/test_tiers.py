@@ -50,6 +50,18 @@ async def test_the_therapist_runs_tiers_and_the_client_sees_theirs(
     assert notice(browser).startswith("Tier saved.")
     assert browser.text("[data-tier=vip] [data-testid=tier-entry]") == "£800.00"
 
+    # Two people: while this page is open, someone else changes the settings. Saving the page
+    # would undo their change, so it is refused, saying to reload.
+    browser.follow("[data-tier=vip] a[aria-label='Edit the VIP tier']")
+    await site.api(anna, "PATCH", "/v1/loyalty/tiers/settings", {"warn_days": 21})
+    browser.fill("#f-entry", "850")
+    browser.follow("[data-testid=edit-tier] button[type=submit]")
+    assert "changed by someone else" in browser.text("[role=alert]")
+    settings = await site.api(anna, "GET", "/v1/loyalty/tiers/settings")
+    assert settings["warn_days"] == 21
+    assert settings["tiers"][1]["entry_minor"] == 80_000
+    browser.navigating(browser.driver.find_element(By.LINK_TEXT, "Settings → Tiers").click)
+
     # A tier above Elite, with double points.
     add = "[data-testid=add-tier]"
     browser.fill(f"{add} #f-name", "Platinum")

@@ -101,3 +101,21 @@ async def test_a_bill_in_two_currencies_is_refused_naming_the_line(
         QUOTE, json={"client_id": "ada", "lines": lines}, headers=anna.headers
     )
     assert refused_field(response) == "lines[1].amount.currency"
+
+
+async def test_while_tiers_are_off_no_tier_discount_applies(
+    gateway: httpx.AsyncClient, stack: LoyaltyStack, anna: TenantCaller
+) -> None:
+    code = await vip_with_a_code(gateway, stack, anna)
+    generous_first = replace(
+        TierSettings(enabled=False),
+        tiers=(
+            replace(TierSettings().tiers[0], treatment_discount_percent=2),
+            *TierSettings().tiers[1:],
+        ),
+    )
+    stack.commands.set_tier_settings(anna.tenant_id, generous_first, datetime.now(UTC))
+
+    off = await quote(gateway, anna, lines=BILL)
+    assert (off["applied"], off["tier_discount"], off["total"]) == ("none", gbp(0), gbp(23_999))
+    assert (await quote(gateway, anna, lines=BILL, code=code))["applied"] == "code"

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starcard_loyalty.domain.errors import InvalidTierSettings
 from starcard_loyalty.domain.membership import Membership, Spend, TierChange
+from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_loyalty.domain.tier_checkout import CheckoutLine, LineKind, tier_checkout
 from starcard_loyalty.domain.tier_settings import (
     TIERS_OFF,
@@ -279,6 +280,33 @@ def test_a_lower_threshold_upgrades_at_the_change() -> None:
     assert account.announced == "vip"
 
 
+def test_a_tier_added_below_keeps_each_member_in_their_tier() -> None:
+    rules = on(
+        replace(CLINIC, tiers=(*CLINIC.tiers[:2], replace(CLINIC.tiers[2], stay_minor=150_000)))
+    )
+    account = member()
+    account.count(treatment("b1", 2600, 0), rules)
+    account.refund("r1", [("booking:b1", 60_000)], at(1), rules)  # £2,000: kept by the stay
+    silver = Tier("silver", "Silver", 50_000)
+    with_silver = replace(rules.now, tiers=(rules.now.tiers[0], silver, *rules.now.tiers[1:]))
+    rules.add(at(10), with_silver)
+    account.review(at(11).date(), at(11), rules)
+    assert account.standing(rules).tier_id == "elite"
+    assert [e.to_tier for e in recorded(account, "TierChanged")] == ["elite"]
+
+
+def test_a_member_of_a_removed_tier_goes_to_the_tier_the_spend_matches() -> None:
+    for keep_days in (0, 90):
+        rules = on(replace(CLINIC, keep_days=keep_days))
+        account = member()
+        account.count(treatment("b1", 1200, 0), rules)  # VIP
+        without_vip = replace(rules.now, tiers=(rules.now.tiers[0], rules.now.tiers[2]))
+        rules.add(at(10), without_vip)
+        account.review(at(11).date(), at(11), rules)
+        last = account.standing(rules).history[-1]
+        assert (last.from_tier, last.to_tier, last.reason) == ("vip", "regular", "settings_changed")
+
+
 def test_what_keeps_the_tier_counts_what_leaves_before_the_keep_period_ends() -> None:
     keep = on(replace(CLINIC, keep_days=60))
     account = member()
@@ -346,6 +374,13 @@ def test_settings_that_cannot_be_meant_are_refused_with_every_problem_named() ->
 def test_a_year_from_29_february_is_28_february() -> None:
     assert months_after(date(2028, 2, 29), 12) == date(2029, 2, 28)
     assert months_after(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+def test_the_currency_stays_once_tiers_have_counted_spend_in_it() -> None:
+    programme = LoyaltyProgramme(tenant_id="clinic", name="Clinic")
+    programme.set_tiers(replace(CLINIC, currency="EUR"), at(-1))  # chosen before anything counted
+    with pytest.raises(InvalidTierSettings, match="currency: tiers have counted spend in EUR"):
+        programme.set_tiers(replace(CLINIC, currency="GBP"), at(0))
 
 
 def test_settings_survive_their_record() -> None:

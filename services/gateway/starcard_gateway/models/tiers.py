@@ -91,6 +91,7 @@ REASONS = {
     "spend_left_window": "Purchases left the window",
     "refunded": "A refund",
     "keep_period_ended": "The keep period ended",
+    "settings_changed": "The tier settings changed",
     "corrected": "Corrected by a late purchase or refund",
 }
 """Why a tier changed, as a person reads it."""
@@ -461,7 +462,8 @@ class ClientTierPublic(BaseModel):
         """The client's tier from their read-model row; no row: the first tier, no spend."""
         tier_id = member.tier_id if member is not None else None
         spend = member.spend_minor if member is not None else 0
-        drops_on = member.drops_on if member is not None else None
+        # While tiers are off nothing drops: no drop day to show, whatever was recorded before.
+        drops_on = member.drops_on if member is not None and settings.enabled else None
         shortfall = member.shortfall_minor if member is not None else 0
         tier = settings.tier(tier_id)
         currency = settings.currency
@@ -499,8 +501,8 @@ class TierChangePublic(BaseModel):
     to_tier: TierRefPublic = Field(description="The tier after.")
     direction: Literal["up", "down"] = Field(description="Up or down.")
     reason: str = Field(
-        description="Why: spend_reached, spend_left_window, refunded, keep_period_ended, or "
-        "corrected (a late purchase or refund changed the history)."
+        description="Why: spend_reached, spend_left_window, refunded, keep_period_ended, "
+        "settings_changed, or corrected (a late purchase or refund changed the history)."
     )
     reason_text: str = Field(
         description="Why, as a person reads it.", examples=["Spend reached the tier"]

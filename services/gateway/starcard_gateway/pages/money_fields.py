@@ -3,7 +3,7 @@ decimals."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 from starcard_events.money_format import minor_unit_exponent
 
@@ -19,11 +19,11 @@ def minor_units(text: str, currency: str) -> int | None:
     in the currency's decimals ("10", "10.5", "10.50", "1,000")."""
     try:
         amount = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0:
-        return None
-    scaled = amount.scaleb(minor_unit_exponent(currency))
-    if scaled != scaled.to_integral_value():
+        if not amount.is_finite() or amount < 0:
+            return None
+        scaled = amount.scaleb(minor_unit_exponent(currency))
+        if scaled != scaled.to_integral_value():
+            return None
+    except DecimalException:  # not a number, or "1e999999": no amount anyone means
         return None
     return int(scaled)

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
-from starcard_loyalty.api import LoyaltyService, Tier, TierSettings
+from starcard_loyalty.api import InvalidTierSettings, LoyaltyService, Tier, TierSettings
 
 from starcard_gateway.api import tiers as tiers_api
 from starcard_gateway.deps import LoyaltyDep, ReadConnDep
@@ -180,8 +180,22 @@ def with_tier_added(tiers: tuple[Tier, ...], added: Tier) -> tuple[Tier, ...]:
 
 
 def with_tier_replaced(tiers: tuple[Tier, ...], edited: Tier) -> tuple[Tier, ...]:
-    """The tiers with the one of `edited`'s id replaced, where it stands (none if it is gone)."""
+    """The tiers with the one of `edited`'s id replaced, where it stands; refused if it was
+    removed meanwhile."""
+    if all(tier.tier_id != edited.tier_id for tier in tiers):
+        msg = f"No tier {edited.name!r} any more: it was removed meanwhile. Add it again."
+        raise InvalidTierSettings([msg])
     return tuple(edited if tier.tier_id == edited.tier_id else tier for tier in tiers)
+
+
+VERSION_FIELD = "settings_version"
+"""The hidden field carrying which settings a form was shown with."""
+
+
+def shown_version(form: Mapping[str, str]) -> int | None:
+    """The settings version the form was filled against (None: the form did not say)."""
+    text = form.get(VERSION_FIELD, "").strip()
+    return int(text) if text.isdigit() else None
 
 
 def _change_tiers(
@@ -212,9 +226,10 @@ def _tiers_page(
     tenant_id = session.tenant_id
     settings = tiers_api.read_tier_settings(tenant_id, loyalty)
     distribution = tiers_api.read_tier_distribution(tenant_id, conn, loyalty)
+    shown = {VERSION_FIELD: str(loyalty.programme(tenant_id).tier_versions.version)}
     context: dict[str, Any] = {
         "settings": settings,
-        "values": values if values is not None else _values(settings),
+        "values": values if values is not None else _values(settings) | shown,
         "errors": errors or {},
         "new_tier": new_tier or {"points_multiplier": "1"},
         "new_tier_errors": new_tier_errors or {},
@@ -257,7 +272,12 @@ def save_tier_settings(
     conn: ReadConnDep,
 ) -> Response:
     return submit_form(
-        lambda: tiers_api.change_tier_settings(tiers_change(form), session.tenant_id, loyalty),
+        lambda: loyalty.change_tier_settings(
+            session.tenant_id,
+            tiers_change(form).applied_to,
+            datetime.now(UTC),
+            expected_version=shown_version(form),
+        ),
         labels=LABELS,
         show_again=lambda errors, status: _tiers_page(
             request, session, loyalty, conn, values=form, errors=errors, status_code=status
@@ -338,7 +358,9 @@ def _edit_page(
         tier=tier,
         first=first,
         currency=currency,
-        values=values or tier_values(tier, currency),
+        values=values
+        or tier_values(tier, currency)
+        | {VERSION_FIELD: str(loyalty.programme(session.tenant_id).tier_versions.version)},
         errors=errors or {},
         status_code=status_code,
     )
@@ -364,7 +386,12 @@ def edit_tier(
 
     def save() -> None:
         edited = tier_fields(shown, tier_id, currency).to_domain()
-        _change_tiers(loyalty, session.tenant_id, lambda s: with_tier_replaced(s.tiers, edited))
+        loyalty.change_tier_settings(
+            session.tenant_id,
+            lambda s: replace(s, tiers=with_tier_replaced(s.tiers, edited)),
+            datetime.now(UTC),
+            expected_version=shown_version(form),
+        )
 
     return submit_form(
         save,

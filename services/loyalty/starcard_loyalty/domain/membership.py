@@ -133,6 +133,14 @@ class Standing:
         return held
 
 
+def tier_index(settings: TierSettings, tier_id: str | None) -> int | None:
+    """The place of the tier `tier_id` in `settings` (None for the first tier: 0); None if the
+    settings have no such tier."""
+    if tier_id is None:
+        return 0
+    return next((n for n, tier in enumerate(settings.tiers) if tier.tier_id == tier_id), None)
+
+
 def _start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
@@ -213,7 +221,10 @@ class _Timeline:
         self.through = through
         """Day moments after it have not come yet."""
         self.rules = rules
+        self.tier_id: str | None = None
+        """The client's tier, by id (None: the first tier, whatever it is called)."""
         self.tier = 0
+        """Its place in the settings of the moment being judged."""
         self.history: list[TierChange] = []
         self.held_until: date | None = None
         """The last day the current tier is held whatever the spend (None: not held)."""
@@ -235,11 +246,23 @@ class _Timeline:
             settings = self.rules.at(at)
             if not settings.enabled:
                 continue  # tiers switched off: nothing moves
-            self.tier = min(self.tier, len(settings.tiers) - 1)
+            if not self._place(at, settings):
+                continue
             if kind in (_SPEND, _SETTINGS) and self._upgrade(at, settings):
                 continue
             if kind != _SPEND:
                 self._drop(at, kind, settings)
+
+    def _place(self, at: datetime, settings: TierSettings) -> bool:
+        """Find the client's tier in `settings` by its id. A tier the settings removed gives way
+        to the tier the spend matches (False: that move is this moment's judgement)."""
+        index = tier_index(settings, self.tier_id)
+        if index is not None:
+            self.tier = index
+            return True
+        self._move(at, settings.tier_for(self.window.total), "settings_changed", settings)
+        self.held_until = None
+        return False
 
     def _apply(self, at: datetime, kind: int, fact: Spend | RefundLine | None) -> None:
         if isinstance(fact, Spend):
@@ -282,16 +305,10 @@ class _Timeline:
                 heapq.heappush(self.moments, (_start(ends), _HOLD_ENDS, 0, None))
 
     def _move(self, at: datetime, target: int, reason: str, settings: TierSettings) -> None:
-        self.history.append(
-            TierChange(
-                at,
-                settings.tiers[self.tier].tier_id,
-                settings.tiers[target].tier_id,
-                reason,
-                self.window.total,
-            )
-        )
-        self.tier = target
+        was = self.tier_id or settings.tiers[0].tier_id
+        to = settings.tiers[target].tier_id
+        self.history.append(TierChange(at, was, to, reason, self.window.total))
+        self.tier, self.tier_id = target, (to if target else None)
 
 
 def standing(
@@ -324,7 +341,9 @@ def standing(
     starts = [_start(through)] if through is not None else []
     now = max([*starts, *facts_at], default=_start(date.min))
     settings = rules.at(now)
-    tier = min(timeline.tier, len(settings.tiers) - 1)
+    tier = tier_index(settings, timeline.tier_id)
+    if tier is None:  # removed by settings whose moment is yet to be judged
+        tier = settings.tier_for(timeline.window.total)
     future = _Future(spends, leaves, timeline.window, timeline.held_until, through)
     drops_on, shortfall = _next_drop(future, settings, tier) if settings.enabled else (None, 0)
     warn_on = (

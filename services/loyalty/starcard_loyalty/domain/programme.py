@@ -30,7 +30,12 @@ from starcard_loyalty.domain.attendance import (
     in_count_order,
 )
 from starcard_loyalty.domain.counting import CountingRules, Milestone, in_reward_order
-from starcard_loyalty.domain.errors import DuplicateMilestone, InvalidMilestone, MilestoneNotFound
+from starcard_loyalty.domain.errors import (
+    DuplicateMilestone,
+    InvalidMilestone,
+    InvalidTierSettings,
+    MilestoneNotFound,
+)
 from starcard_loyalty.domain.ids import programme_id
 from starcard_loyalty.domain.points_settings import PointsSettings
 from starcard_loyalty.domain.tier_settings import TIERS_OFF, TierSettings
@@ -144,6 +149,12 @@ class LoyaltyProgramme(Aggregate):
     def set_tiers(self, settings: TierSettings, at: datetime) -> None:
         """Settings → Tiers: record the new settings, in force from `at`."""
         checked = settings.check()
+        if self.tier_versions.ever(lambda s: s.enabled) and checked.currency != self.tiers.currency:
+            msg = (
+                f"currency: tiers have counted spend in {self.tiers.currency}; thresholds and "
+                f"spend are amounts of it, so it stays {self.tiers.currency}."
+            )
+            raise InvalidTierSettings([msg])
         if checked != self.tiers:
             self._change_tiers(settings=checked.to_record(), since=self.tier_versions.since_for(at))
 

@@ -24,9 +24,8 @@ TOPICS = (BOOKING_EVENTS, CLOCK)
 
 
 def outbox_relay(service: LoyaltyService, settings: RuntimeSettings) -> OutboxRelay:
-    return OutboxRelay.deployed(
-        "loyalty", service, LoyaltyPublisher(service, settings.topic), settings
-    )
+    publisher = LoyaltyPublisher(service, settings.topic)
+    return OutboxRelay.deployed("loyalty", service, publisher, settings, reads=publisher.reads)
 
 
 def clock_scheduler(service: LoyaltyService, settings: RuntimeSettings) -> ClockScheduler:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 from starcard_events.facts import (
     Milestone,
@@ -81,6 +82,19 @@ class LoyaltyPublisher:
         self._topic = topic
         self._owners: dict[UUID, tuple[str, str]] = {}
         self._tenant_names: dict[str, str] = {}
+        self._reads: dict[str, bool] = {}
+
+    def reads(self, stored_topic: str) -> bool:
+        """Whether events stored under `stored_topic` publish anything or name an owner (the
+        relay decodes no other: a tier's spend counted, a reward queued...)."""
+        if stored_topic not in self._reads:
+            try:
+                kind = resolve_topic(stored_topic).__qualname__
+            except Exception:
+                self._reads[stored_topic] = True
+            else:
+                self._reads[stored_topic] = kind in PUBLISHED or kind in OPENED
+        return self._reads[stored_topic]
 
     def __call__(self, event: Any) -> Sequence[Outbound]:
         kind = type(event).__qualname__

@@ -11,6 +11,7 @@ consumers drop the copies.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -42,10 +43,14 @@ class OutboxRelay:
         bootstrap_servers: str,
         page_size: int = 1000,
         idle_seconds: float = 0.1,
+        reads: Callable[[str], bool] | None = None,
     ) -> None:
         self.name = name
         self.application = application
         self.translate = translate
+        self.reads = reads
+        """Which stored topics `translate` makes anything of (None: every one); the others are
+        never decoded."""
         self.database_url = database_url
         self.idle_seconds = idle_seconds
         self.tailer = LogTailer(
@@ -69,6 +74,7 @@ class OutboxRelay:
         application: Application[Any],
         translate: Translate,
         settings: RuntimeSettings,
+        reads: Callable[[str], bool] | None = None,
     ) -> OutboxRelay:
         """The relay of a service's process, on the database and brokers of its `settings`."""
         return cls(
@@ -77,6 +83,7 @@ class OutboxRelay:
             translate=translate,
             database_url=settings.database_url,
             bootstrap_servers=settings.kafka_bootstrap_servers,
+            reads=reads,
         )
 
     def _connection(self) -> psycopg.Connection[Any]:
@@ -102,6 +109,8 @@ class OutboxRelay:
             return position, []
         outbound: list[Outbound] = []
         for notification in notifications:
+            if self.reads is not None and not self.reads(notification.topic):
+                continue
             event = self.application.mapper.to_domain_event(notification)
             try:
                 outbound += self.translate(event)

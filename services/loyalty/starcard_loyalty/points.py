@@ -108,13 +108,14 @@ class PointsUseCases(SettingsUseCases):
         membership = unit.get(membership_id(programme.tenant_id, client_id), Membership)
         if membership is None:
             return purchases
-        history = membership.standing(programme.tier_versions)
         multiplied = []
         for purchase in purchases:
             settings = programme.tier_settings_at(purchase.occurred_at)
             if not settings.enabled:
                 multiplied.append(purchase)
                 continue
+            # Judged through the purchase's own day: a drop at its start counts, tick or not.
+            history = membership.standing(programme.tier_versions, purchase.occurred_at.date())
             tier = settings.tier(history.tier_before(purchase.occurred_at))
             multiplier = (tier.tier_id, tier.points_multiplier_hundredths)
             multiplied.append(

@@ -97,6 +97,7 @@ def test_without_a_portal_secret_each_process_signs_with_its_own_key() -> None:
         ("NaN", "GBP", None),
         ("", "GBP", None),
         ("1e999999", "GBP", None),
+        ("1e5000", "GBP", None),
     ],
 )
 def test_an_amount_is_typed_in_the_currency_s_own_decimals(

@@ -307,6 +307,52 @@ def test_a_member_of_a_removed_tier_goes_to_the_tier_the_spend_matches() -> None
         assert (last.from_tier, last.to_tier, last.reason) == ("vip", "regular", "settings_changed")
 
 
+def test_a_late_purchase_is_judged_later_under_a_change_dated_after_it() -> None:
+    rules = on()
+    lower_vip = replace(
+        CLINIC, tiers=(CLINIC.tiers[0], replace(CLINIC.tiers[1], entry_minor=50_000))
+    )
+    rules.add(at(10), lower_vip)
+    account = member()
+    account.count(treatment("b1", 600, 0), rules)  # reported late, dated before the change
+    assert account.settings_version < rules.version  # so the next tick looks at it
+    account.review(at(20).date(), at(20), rules)
+    assert account.announced == "vip"
+    assert recorded(account, "TierChanged")[-1].at == at(10)  # reached at the change
+
+
+def test_a_drop_straight_to_the_spend_lands_on_the_tier_its_stay_threshold_keeps() -> None:
+    rules = on(
+        replace(
+            CLINIC,
+            drop=DropMode.TO_SPEND,
+            tiers=(
+                CLINIC.tiers[0],
+                replace(CLINIC.tiers[1], entry_minor=100_000, stay_minor=50_000),
+                replace(CLINIC.tiers[2], entry_minor=150_000),
+            ),
+        )
+    )
+    account = member()
+    account.count(treatment("b1", 1600, 0), rules)  # Elite
+    account.refund("r1", [("booking:b1", 90_000)], at(2), rules)  # £700: VIP keeps at £500
+    assert account.standing(rules).tier_id == "vip"
+
+
+def test_nothing_is_told_while_tiers_are_off_and_the_change_is_told_when_they_are_back() -> None:
+    rules = on()
+    account = member()
+    account.count(treatment("b1", 1200, 0), rules)  # VIP
+    off_without_vip = replace(CLINIC, enabled=False, tiers=(CLINIC.tiers[0], CLINIC.tiers[2]))
+    rules.add(at(10), off_without_vip)
+    account.review(at(11).date(), at(11), rules)
+    assert account.announced == "vip"  # kept, and nothing said
+    rules.add(at(20), replace(off_without_vip, enabled=True))
+    account.review(at(21).date(), at(21), rules)
+    told = recorded(account, "TierChanged")[-1]
+    assert (told.to_tier, told.direction, told.reason) == ("regular", "down", "settings_changed")
+
+
 def test_what_keeps_the_tier_counts_what_leaves_before_the_keep_period_ends() -> None:
     keep = on(replace(CLINIC, keep_days=60))
     account = member()

@@ -19,11 +19,15 @@ def minor_units(text: str, currency: str) -> int | None:
     in the currency's decimals ("10", "10.5", "10.50", "1,000")."""
     try:
         amount = Decimal(text.strip().replace(",", ""))
-        if not amount.is_finite() or amount < 0:
-            return None
+        if not amount.is_finite() or amount < 0 or amount.adjusted() > MAX_DIGITS:
+            return None  # "1e5000" is no amount anyone means
         scaled = amount.scaleb(minor_unit_exponent(currency))
         if scaled != scaled.to_integral_value():
             return None
-    except DecimalException:  # not a number, or "1e999999": no amount anyone means
+    except DecimalException:  # not a number
         return None
     return int(scaled)
+
+
+MAX_DIGITS = 18
+"""Digits before the point an amount may have: far above any bill, far below what breaks."""

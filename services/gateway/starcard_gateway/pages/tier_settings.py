@@ -224,9 +224,11 @@ def _tiers_page(
 ) -> Response:
     """The page; after a refused form, with what was typed and what to fix."""
     tenant_id = session.tenant_id
+    # The version first: a change landing between the two reads makes the form refused, never
+    # lets it undo that change.
+    shown = {VERSION_FIELD: str(loyalty.programme(tenant_id).tier_versions.version)}
     settings = tiers_api.read_tier_settings(tenant_id, loyalty)
     distribution = tiers_api.read_tier_distribution(tenant_id, conn, loyalty)
-    shown = {VERSION_FIELD: str(loyalty.programme(tenant_id).tier_versions.version)}
     context: dict[str, Any] = {
         "settings": settings,
         "values": values if values is not None else _values(settings) | shown,
@@ -347,6 +349,7 @@ def _edit_page(
     errors: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    version = loyalty.programme(session.tenant_id).tier_versions.version  # before the tier
     tier, first, currency = _tier(session, loyalty, tier_id)
     return dashboard_page(
         request,
@@ -358,9 +361,7 @@ def _edit_page(
         tier=tier,
         first=first,
         currency=currency,
-        values=values
-        or tier_values(tier, currency)
-        | {VERSION_FIELD: str(loyalty.programme(session.tenant_id).tier_versions.version)},
+        values=values or tier_values(tier, currency) | {VERSION_FIELD: str(version)},
         errors=errors or {},
         status_code=status_code,
     )

@@ -121,6 +121,8 @@ class Standing:
     """The day the client is told of the drop (None: no warning set)."""
     next_leave: date | None = None
     """The next day a purchase leaves the window (the spend shown changes then)."""
+    settings_judged: int = 0
+    """How many of the settings' changes the history has judged (those by its last day)."""
 
     def tier_before(self, moment: datetime) -> str | None:
         """The tier the client held just before `moment` (None: the first tier): a purchase
@@ -288,7 +290,7 @@ class _Timeline:
         if self.held_until is not None and at.date() <= self.held_until:
             return  # held: looked at again when the hold ends
         if settings.drop is DropMode.TO_SPEND:
-            self._move(at, settings.tier_for(spend), _DROP_REASONS[kind], settings)
+            self._move(at, settings.kept_tier(spend, self.tier), _DROP_REASONS[kind], settings)
             self.held_until = None
             return
         self._move(at, self.tier - 1, _DROP_REASONS[kind], settings)
@@ -330,22 +332,30 @@ def standing(
         if through is not None and leaves[spend.source] <= through:
             timeline.moments.append((_start(leaves[spend.source]), _LEAVE, n, spend))
     timeline.moments += [(line.at, _REFUND, n, line) for n, line in enumerate(refunds)]
-    if through is not None:
-        timeline.moments += [
-            (since, _SETTINGS, n, None)
-            for n, since in enumerate(rules.changes)
-            if since.date() <= through
-        ]
+    judged = [since for since in rules.changes if through is not None and since.date() <= through]
+    timeline.moments += [(since, _SETTINGS, n, None) for n, since in enumerate(judged)]
     timeline.run()
 
+    # Now: the end of what was judged, settings changes of the last day included.
     starts = [_start(through)] if through is not None else []
-    now = max([*starts, *facts_at], default=_start(date.min))
+    now = max([*starts, *facts_at, *judged], default=_start(date.min))
     settings = rules.at(now)
     tier = tier_index(settings, timeline.tier_id)
-    if tier is None:  # removed by settings whose moment is yet to be judged
-        tier = settings.tier_for(timeline.window.total)
     future = _Future(spends, leaves, timeline.window, timeline.held_until, through)
-    drops_on, shortfall = _next_drop(future, settings, tier) if settings.enabled else (None, 0)
+    if tier is None or not settings.enabled:
+        # Tiers off keep every member where they were, even in a tier since removed.
+        return Standing(
+            tier_id=timeline.tier_id or settings.tiers[0].tier_id,
+            spend_minor=timeline.window.total,
+            history=tuple(timeline.history),
+            secure_until=None,
+            drops_on=None,
+            shortfall_minor=0,
+            warn_on=None,
+            next_leave=None,
+            settings_judged=len(judged),
+        )
+    drops_on, shortfall = _next_drop(future, settings, tier)
     warn_on = (
         drops_on - timedelta(days=settings.warn_days)
         if drops_on is not None and settings.warn_days
@@ -360,6 +370,7 @@ def standing(
         shortfall_minor=shortfall,
         warn_on=warn_on,
         next_leave=min((day for day, _ in future.leaving()), default=None),
+        settings_judged=len(judged),
     )
 
 
@@ -455,7 +466,7 @@ class Membership(Aggregate):
             amount_minor=spend.amount_minor,
             at=spend.at,
             kind=spend.kind.value,
-            **_outlook(after, self.warned, self.through, rules.version),
+            **_outlook(after, self.warned, self.through),
         )
         self._announce(after, rules, spend.at)
 
@@ -476,7 +487,7 @@ class Membership(Aggregate):
             refund_id=refund_id,
             lines=[[target, amount] for target, amount in lines],
             at=at,
-            **_outlook(after, self.warned, self.through, rules.version),
+            **_outlook(after, self.warned, self.through),
         )
         self._announce(after, rules, at)
 
@@ -494,7 +505,7 @@ class Membership(Aggregate):
             and (after.tier_id, drop) not in self.warned
         )
         warned = self.warned | ({(after.tier_id, drop)} if warn and drop else set())
-        outlook = _outlook(after, warned, through, rules.version)
+        outlook = _outlook(after, warned, through)
         if warn and drop is not None:
             self._drop_warned(tier_id=after.tier_id, at=at, day=through.isoformat(), **outlook)
             return
@@ -519,20 +530,20 @@ class Membership(Aggregate):
 
     def _announce(self, after: Standing, rules: TierRules, at: datetime) -> None:
         """Tell the client of a tier that differs from the one they know, once: the change from
-        what they know to what the history reaches, for the reason of its last step."""
+        what they know to what the history reaches, for the reason of the step that reached it.
+        A fact arriving late can make a tier the client was told of never have happened: then
+        no step reaches the new tier from it, and the change is a correction, as of `at`."""
         told = self._told(rules)
-        if after.tier_id == told:
-            return
-        # A fact arriving late can make a tier the client was told of never have happened: the
-        # history then has no step to name, and the change is a correction, as of `at`.
+        if after.tier_id == told or not rules.at(at).enabled:
+            return  # while tiers are off no one is told anything; they are once tiers are back
         last = after.history[-1] if after.history else None
+        if last is not None and last.to_tier != after.tier_id:
+            last = None
         moment = last.at if last is not None else at
-        settings = rules.at(moment)
-        up = settings.index_of(after.tier_id) > settings.index_of(told)
         self._tier_changed(
             from_tier=told,
             to_tier=after.tier_id,
-            direction="up" if up else "down",
+            direction=_direction(rules.at(moment), told, after.tier_id, last),
             reason=last.reason if last is not None else "corrected",
             at=moment,
             **self._outlook_now(),
@@ -642,16 +653,23 @@ class Membership(Aggregate):
         self._look_ahead(spend_minor, drops_on, shortfall_minor, review_on, settings_version)
 
 
-def _outlook(
-    after: Standing, warned: set[tuple[str, str]], through: date | None, version: int
-) -> dict[str, Any]:
-    """What an event records of the road ahead."""
+def _direction(settings: TierSettings, told: str, to: str, last: TierChange | None) -> str:
+    """Up or down: by the tiers' places when both still exist, else by the step taken."""
+    was, now = tier_index(settings, told), tier_index(settings, to)
+    if was is not None and now is not None:
+        return "up" if now > was else "down"
+    return "up" if last is not None and last.up else "down"
+
+
+def _outlook(after: Standing, warned: set[tuple[str, str]], through: date | None) -> dict[str, Any]:
+    """What an event records of the road ahead, and which settings it was judged under (a
+    change dated after the history's last day is not judged yet: the tick finds the member)."""
     return {
         "spend_minor": after.spend_minor,
         "drops_on": after.drops_on.isoformat() if after.drops_on is not None else None,
         "shortfall_minor": after.shortfall_minor,
         "review_on": _review_on(after, warned, through),
-        "settings_version": version,
+        "settings_version": after.settings_judged,
     }
 
 

@@ -115,6 +115,13 @@ class TierSettings:
                 reached = index
         return reached
 
+    def kept_tier(self, spend_minor: int, at_most: int) -> int:
+        """The highest tier up to `at_most` that `spend_minor` keeps (by its stay threshold):
+        where a drop straight to the spend's tier lands."""
+        return max(
+            n for n, tier in enumerate(self.tiers[: at_most + 1]) if spend_minor >= tier.keeps_at
+        )
+
     def index_of(self, tier_id: str) -> int:
         """The tier's index; 0 (the first tier) for a tier since removed."""
         for index, tier in enumerate(self.tiers):

@@ -22,7 +22,7 @@ from starcard_runtime.conflicts import retry_on_conflict
 
 from starcard_loyalty import store_queries
 from starcard_loyalty.domain.ids import membership_id, points_account_id, programme_id
-from starcard_loyalty.domain.membership import Membership
+from starcard_loyalty.domain.membership import Membership, Standing
 from starcard_loyalty.domain.points import (
     PointsAccount,
     PointsQuote,
@@ -109,14 +109,17 @@ class PointsUseCases(SettingsUseCases):
         if membership is None:
             return purchases
         multiplied = []
+        histories: dict[date, Standing] = {}  # an order's lines share their day
         for purchase in purchases:
             settings = programme.tier_settings_at(purchase.occurred_at)
             if not settings.enabled:
                 multiplied.append(purchase)
                 continue
             # Judged through the purchase's own day: a drop at its start counts, tick or not.
-            history = membership.standing(programme.tier_versions, purchase.occurred_at.date())
-            tier = settings.tier(history.tier_before(purchase.occurred_at))
+            day = purchase.occurred_at.date()
+            if day not in histories:
+                histories[day] = membership.standing(programme.tier_versions, day)
+            tier = settings.tier(histories[day].tier_before(purchase.occurred_at))
             multiplier = (tier.tier_id, tier.points_multiplier_hundredths)
             multiplied.append(
                 replace(purchase, tier_multiplier=multiplier)

@@ -67,7 +67,7 @@ MAX_POINTS_RULES = 100
 Count = Annotated[int, Field(ge=0, le=MAX_POINTS)]
 
 
-def _decimal_text(pattern: str, what: str) -> Any:
+def decimal_text(pattern: str, what: str) -> Any:
     """A `Decimal` read only from text matching `pattern` (or a `Decimal` already made)."""
     matcher = re.compile(pattern)
 
@@ -84,7 +84,7 @@ def _decimal_text(pattern: str, what: str) -> Any:
 
 Rate = Annotated[
     Decimal,
-    BeforeValidator(_decimal_text(RATE_PATTERN, f"Points per currency unit, 0 to {MAX_RATE}")),
+    BeforeValidator(decimal_text(RATE_PATTERN, f"Points per currency unit, 0 to {MAX_RATE}")),
     WithJsonSchema(
         {
             "type": "string",
@@ -98,7 +98,7 @@ Rate = Annotated[
 
 Multiplier = Annotated[
     Decimal,
-    BeforeValidator(_decimal_text(MULTIPLIER_PATTERN, f"A multiplier above 1, up to {MAX_RATE}")),
+    BeforeValidator(decimal_text(MULTIPLIER_PATTERN, f"A multiplier above 1, up to {MAX_RATE}")),
     WithJsonSchema(
         {
             "type": "string",

@@ -9,7 +9,6 @@ hundredths (``150``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -46,7 +45,7 @@ from starcard_loyalty.api import (
 from starcard_projections.tiers import TierHistoryRow, TierMember
 
 from starcard_gateway.models.common import money, never_null
-from starcard_gateway.models.points import decimal, hundredths
+from starcard_gateway.models.points import decimal, decimal_text, hundredths
 
 MAX_MULTIPLIER = MAX_MULTIPLIER_HUNDREDTHS // 100
 """The highest points multiplier a tier gives (10)."""
@@ -55,25 +54,9 @@ MULTIPLIER_PATTERN = rf"^(?:{MAX_MULTIPLIER}(?:\.0{{1,2}})?|[1-9](?:\.[0-9]{{1,2
 """1 to `MAX_MULTIPLIER` (a one-digit whole part below it) with at most two decimals: "1" (the
 points a visit earns anyway), "1.25", "2" (double points)."""
 
-_MULTIPLIER_TEXT = re.compile(MULTIPLIER_PATTERN)
-
-
-def _multiplier(value: object) -> Decimal:
-    """A `Decimal` read only from text matching `MULTIPLIER_PATTERN` (or a `Decimal` made)."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, str) and _MULTIPLIER_TEXT.fullmatch(value):
-        return Decimal(value)
-    msg = (
-        f"A multiplier from 1 to {MAX_MULTIPLIER}, with at most 2 decimals, given as a string "
-        'such as "1.5"'
-    )
-    raise ValueError(msg)
-
-
 TierMultiplier = Annotated[
     Decimal,
-    BeforeValidator(_multiplier),
+    BeforeValidator(decimal_text(MULTIPLIER_PATTERN, f"A multiplier from 1 to {MAX_MULTIPLIER}")),
     WithJsonSchema(
         {
             "type": "string",

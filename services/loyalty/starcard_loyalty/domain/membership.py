@@ -443,9 +443,11 @@ class Membership(Aggregate):
 
     def standing(self, rules: TierRules, through: date | None = None) -> Standing:
         """Where the client stands on the facts known (up to `through`, if later)."""
-        refunds = [line for lines in self.refunds.values() for line in lines]
         last = max(filter(None, (self.through, through)), default=None)
-        return standing(self.spends.values(), refunds, rules, last)
+        return standing(self.spends.values(), self._refund_lines(), rules, last)
+
+    def _refund_lines(self) -> list[RefundLine]:
+        return [line for lines in self.refunds.values() for line in lines]
 
     # -- commands --------------------------------------------------------------------------------
 
@@ -459,8 +461,7 @@ class Membership(Aggregate):
             or spend.amount_minor <= 0
         ):
             return
-        refunds = [line for lines in self.refunds.values() for line in lines]
-        after = standing([*self.spends.values(), spend], refunds, rules, self.through)
+        after = standing([*self.spends.values(), spend], self._refund_lines(), rules, self.through)
         self._counted(
             source=spend.source,
             amount_minor=spend.amount_minor,
@@ -481,8 +482,7 @@ class Membership(Aggregate):
         if refund_id in self.refunds:
             return
         noted = [RefundLine(refund_id, target, amount, at) for target, amount in lines]
-        refunds = [line for lines_ in self.refunds.values() for line in lines_] + noted
-        after = standing(self.spends.values(), refunds, rules, self.through)
+        after = standing(self.spends.values(), self._refund_lines() + noted, rules, self.through)
         self._refund_noted(
             refund_id=refund_id,
             lines=[[target, amount] for target, amount in lines],

@@ -35,6 +35,13 @@ from starcard_events.orders import (
     ProductPurchased,
     RefundedLine,
 )
+from starcard_events.packages import (
+    PackagePurchase,
+    PackagePurchased,
+    PackageRefund,
+    PackageRefunded,
+    PackageTerms,
+)
 from starcard_events.parsing import (
     BookingTopicEvent,
     InvalidEvent,
@@ -93,6 +100,11 @@ __all__ = [
     "OrderLine",
     "OrderRefund",
     "OrderRefunded",
+    "PackagePurchase",
+    "PackagePurchased",
+    "PackageRefund",
+    "PackageRefunded",
+    "PackageTerms",
     "PaymentMethod",
     "Percentage",
     "ProductPurchased",

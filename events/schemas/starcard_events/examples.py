@@ -216,5 +216,64 @@ def order_refunded(
     return _envelope("OrderRefunded", tenant_id, occurred_at, data)
 
 
+def package_terms(
+    name: str = "Facial x3",
+    *,
+    sessions: int = 3,
+    service_ids: list[str] | None = None,
+    categories: list[str] | None = None,
+    single_session_minor: int | None = None,
+    validity_days: int | None = None,
+    valid_from: str = "purchase",
+    bonus_points: int | None = None,
+    currency: str = "GBP",
+) -> dict[str, Any]:
+    """An ad-hoc package's terms (``PackagePurchased.data.terms``)."""
+    return {
+        "name": name,
+        "service_ids": service_ids or [],
+        "categories": categories if categories is not None or service_ids else ["facials"],
+        "sessions": sessions,
+        "single_session_price": None
+        if single_session_minor is None
+        else money(single_session_minor, currency),
+        "validity_days": validity_days,
+        "valid_from": valid_from,
+        "bonus_points": bonus_points,
+    }
+
+
+def package_purchased(
+    tenant_id: str,
+    occurred_at: datetime,
+    *,
+    purchase_id: str,
+    client_id: str,
+    price_minor: int,
+    package_id: str | None = None,
+    terms: dict[str, Any] | None = None,
+    payment_method: str = "card",
+    currency: str = "GBP",
+) -> dict[str, Any]:
+    """A ``PackagePurchased``: a catalogue package (`package_id`) or ad-hoc `terms`."""
+    data = {
+        "purchase_id": purchase_id,
+        "client_id": client_id,
+        "package_id": package_id,
+        "terms": terms,
+        "price_paid": money(price_minor, currency),
+        "payment_method": payment_method,
+    }
+    return _envelope("PackagePurchased", tenant_id, occurred_at, data)
+
+
+def package_refunded(
+    tenant_id: str, occurred_at: datetime, *, refund_id: str, purchase_id: str, client_id: str
+) -> dict[str, Any]:
+    """A ``PackageRefunded``: the purchase's unused sessions close."""
+    data = {"refund_id": refund_id, "purchase_id": purchase_id, "client_id": client_id}
+    return _envelope("PackageRefunded", tenant_id, occurred_at, data)
+
+
 def encode(event: dict[str, Any]) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()

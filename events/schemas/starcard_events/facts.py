@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import BookingId, ClientId, Envelope, ExternalId
 from starcard_events.limits import MAX_COUNT, MAX_PERCENT, MIN_PERCENT
+from starcard_events.package_facts import PackageFact
 from starcard_events.points_facts import PointsFact
 from starcard_events.tier_facts import TierChanged
 from starcard_events.wire import WireModel
@@ -70,7 +71,13 @@ class RewardRedeemed(Envelope[Redemption]):
 
 
 LoyaltyFact = (
-    StarEarned | MilestoneReached | RewardIssued | RewardRedeemed | PointsFact | TierChanged
+    StarEarned
+    | MilestoneReached
+    | RewardIssued
+    | RewardRedeemed
+    | PointsFact
+    | TierChanged
+    | PackageFact
 )
-"""Everything on ``starcard.loyalty.v1``: stars, milestones, rewards, points movements and tier
-changes."""
+"""Everything on ``starcard.loyalty.v1``: stars, milestones, rewards, points movements, tier
+changes and package balances."""

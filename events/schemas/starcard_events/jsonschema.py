@@ -24,6 +24,14 @@ from starcard_events.clock import ClockTicked
 from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
 from starcard_events.notifications import NotificationRequested
 from starcard_events.orders import OrderRefunded, ProductPurchased
+from starcard_events.package_facts import (
+    PackageActivated,
+    PackageExpired,
+    PackageRefundSettled,
+    PackageSessionRestored,
+    PackageSessionUsed,
+)
+from starcard_events.packages import PackagePurchased, PackageRefunded
 from starcard_events.parsing import BookingTopicEvent
 from starcard_events.points_facts import (
     PointsAdjusted,
@@ -58,6 +66,8 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     AppointmentRefunded,
     ProductPurchased,
     OrderRefunded,
+    PackagePurchased,
+    PackageRefunded,
     LinkVisited,
     ClockTicked,
     NotificationRequested,
@@ -71,6 +81,11 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     PointsReversed,
     PointsAdjusted,
     TierChanged,
+    PackageActivated,
+    PackageSessionUsed,
+    PackageSessionRestored,
+    PackageExpired,
+    PackageRefundSettled,
     ReferralStageChanged,
     ReferralRefused,
     CreditIssued,

@@ -79,3 +79,6 @@ MAX_RATE_HUNDREDTHS: Final = 100_000
 
 MAX_DAYS: Final = 3660
 """The longest window in days (points expiry, a rebooking window, a notice): ten years."""
+
+MAX_PACKAGE_SESSIONS: Final = 1000
+"""The most sessions one pre-paid package holds (a session a week for nearly twenty years)."""

@@ -31,6 +31,7 @@ NoticeKind = Literal[
     "points_expiring",
     "tier_changed",
     "tier_ending",
+    "package_expiring",
 ]
 """Which message it is, and so which template renders it:
 
@@ -41,7 +42,9 @@ NoticeKind = Literal[
 - ``points_expiring``: points of the client expire soon (``expires_at``: the day they do);
 - ``tier_changed``: the client's membership tier went up or down;
 - ``tier_ending``: the client's tier drops on a day unless they spend an amount before it
-  (``expires_at``: the day it drops).
+  (``expires_at``: the day it drops);
+- ``package_expiring``: unused sessions of the client's pre-paid package expire soon
+  (``expires_at``: the day they do).
 """
 
 BusinessEmail = Annotated[

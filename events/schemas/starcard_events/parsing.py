@@ -18,6 +18,7 @@ from starcard_events.bookings import (
 )
 from starcard_events.clients import ClientRegistered, ClientUpdated
 from starcard_events.orders import OrderRefunded, ProductPurchased
+from starcard_events.packages import PackagePurchased, PackageRefunded
 from starcard_events.referrals import LinkVisited
 
 BookingTopicEvent: TypeAlias = Annotated[
@@ -29,7 +30,9 @@ BookingTopicEvent: TypeAlias = Annotated[
     | ClientCheckedIn
     | AppointmentRefunded
     | ProductPurchased
-    | OrderRefunded,
+    | OrderRefunded
+    | PackagePurchased
+    | PackageRefunded,
     Field(discriminator="type"),
 ]
 """Any event on `booking.events.v1`, told apart by its `type`."""

@@ -42,6 +42,15 @@ def percent_of(amount_minor: int, percent: int) -> int:
     return min(amount_minor, (amount_minor * percent + 50) // 100)
 
 
+def share_of(amount_minor: int, part: int, whole: int) -> int:
+    """`part` / `whole` of `amount_minor`, rounded half up to the minor unit (2 of 3 sessions of
+    a 10,000 package is 6,667): the whole of it when `part` is `whole`, nothing when 0."""
+    if amount_minor < 0 or whole <= 0 or not 0 <= part <= whole:
+        msg = f"A share needs 0 <= part <= whole and a positive whole (got {part}/{whole})."
+        raise InvalidAmount(msg)
+    return (2 * amount_minor * part + whole) // (2 * whole)
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount of one currency; adding, subtracting or comparing two currencies is refused."""

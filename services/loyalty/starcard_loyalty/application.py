@@ -39,18 +39,22 @@ from starcard_loyalty import store_queries
 from starcard_loyalty.checkout import CheckoutUseCases
 from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.counting import Appointment
-from starcard_loyalty.domain.ids import client_loyalty_id, membership_id, points_account_id
+from starcard_loyalty.domain.ids import (
+    client_loyalty_id,
+    membership_id,
+    package_holdings_id,
+    points_account_id,
+)
 from starcard_loyalty.domain.rewards import IssuedReward
 from starcard_loyalty.handlers import handle_record
-from starcard_loyalty.points import PointsUseCases
-from starcard_loyalty.tiers import TierUseCases
+from starcard_loyalty.packages import PackageUseCases
 
 __all__ = ["LoyaltyService"]
 
 
-class LoyaltyService(CheckoutUseCases, PointsUseCases, TierUseCases):
-    """Stars, milestones, rewards and codes, points, tiers, and the tenant's programme
-    settings."""
+class LoyaltyService(CheckoutUseCases, PackageUseCases):
+    """Stars, milestones, rewards and codes, points, tiers, packages, and the tenant's
+    programme settings."""
 
     name = "loyalty"
     service_name: ClassVar[str] = "loyalty"
@@ -66,6 +70,7 @@ class LoyaltyService(CheckoutUseCases, PointsUseCases, TierUseCases):
                 yield client_loyalty_id(tenant_id, client_id)
                 yield points_account_id(tenant_id, client_id)
                 yield membership_id(tenant_id, client_id)
+                yield package_holdings_id(tenant_id, client_id)
 
     def record_appointment(
         self, unit: UnitOfWork, tenant_id: str, appointment: Appointment

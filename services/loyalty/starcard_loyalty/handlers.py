@@ -16,6 +16,8 @@ from starcard_events import (
     ClientUpdated,
     DiscountKind,
     OrderRefunded,
+    PackagePurchased,
+    PackageRefunded,
     ProductPurchased,
 )
 from starcard_events.clock import ClockTicked
@@ -28,8 +30,9 @@ from starcard_runtime.records import InboundRecord
 
 from starcard_loyalty.domain.codes import is_loyalty_code
 from starcard_loyalty.domain.counting import Appointment
-from starcard_loyalty.domain.errors import PointsRefused, UnknownTenant
+from starcard_loyalty.domain.errors import PackageRefused, PointsRefused, UnknownTenant
 from starcard_loyalty.domain.points import booking_source
+from starcard_loyalty.packages import is_package_paid, package_use
 from starcard_loyalty.points import retail_purchases, treatment_purchase
 from starcard_loyalty.tiers import order_refund_lines, retail_spend, treatment_spend
 
@@ -64,6 +67,7 @@ def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: Un
     when_a_day_begins_expire_the_codes_that_ran_out(service, tick, unit)
     when_a_day_begins_expire_points_and_give_notice(service, tick, unit)
     when_a_day_begins_review_tiers(service, tick, unit)
+    when_a_day_begins_expire_packages_and_remind(service, tick, unit)
 
 
 def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork) -> None:
@@ -74,17 +78,23 @@ def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork
             when_appointment_completed_count_it(service, event, unit)
             when_appointment_completed_earn_points(service, event, unit)
             when_money_is_spent_count_it_toward_a_tier(service, event, unit)
+            when_a_visit_was_paid_from_a_package_use_a_session(service, event, unit)
         case ProductPurchased():
             when_products_bought_earn_points(service, event, unit)
             when_money_is_spent_count_it_toward_a_tier(service, event, unit)
         case AppointmentRefunded():
             when_appointment_refunded_reverse_it(service, event, unit)
             when_money_is_refunded_take_it_off_the_tier_spend(service, event, unit)
+            when_a_visit_is_refunded_whole_give_its_session_back(service, event, unit)
         case OrderRefunded():
             when_order_refunded_reverse_its_points(service, event, unit)
             when_money_is_refunded_take_it_off_the_tier_spend(service, event, unit)
         case BookingCancelled():
             when_booking_cancelled_stop_counting_it(service, event, unit)
+        case PackagePurchased():
+            when_a_package_is_bought_hold_its_sessions(service, event, unit)
+        case PackageRefunded():
+            when_a_package_is_refunded_close_it(service, event, unit)
         case ClientRegistered() | ClientUpdated():
             when_client_changed_note_label_discounts(service, event, unit)
         case BookingCreated():
@@ -261,6 +271,9 @@ def when_booking_cancelled_stop_counting_it(
     service.give_back_points_of_cancelled_booking(
         unit, event.tenant_id, data.client_id, data.booking_id, event.occurred_at
     )
+    service.give_back_package_session(
+        unit, event.tenant_id, data.client_id, data.booking_id, event.occurred_at
+    )
 
 
 def when_client_changed_note_label_discounts(
@@ -325,3 +338,58 @@ def when_a_day_begins_review_tiers(
     """Tiers whose spend aged out drop on the tick of that day; clients whose tier drops within
     the warning period are told what would keep it, once."""
     service.tiers_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)
+
+
+def when_a_visit_was_paid_from_a_package_use_a_session(
+    service: LoyaltyService, event: AppointmentCompleted, unit: UnitOfWork
+) -> None:
+    """One session of the matching package that expires soonest, once per booking; a visit no
+    package can pay for is kept as needing attention on the dashboard."""
+    if not is_package_paid(event):
+        return
+    purchase_id = service.use_package(
+        unit, event.tenant_id, event.data.client_id, package_use(event)
+    )
+    if purchase_id is None:
+        log.warning(
+            "package-paid visit with no package to pay for it",
+            event_id=str(event.event_id),
+            tenant_id=event.tenant_id,
+            booking_id=event.data.booking_id,
+        )
+
+
+def when_a_visit_is_refunded_whole_give_its_session_back(
+    service: LoyaltyService, event: AppointmentRefunded, unit: UnitOfWork
+) -> None:
+    """A whole refund undoes the visit, and so gives its package session back; a partial one
+    gives money back for a visit that took place."""
+    data = event.data
+    if data.amount is None:
+        service.give_back_package_session(
+            unit, event.tenant_id, data.client_id, data.booking_id, event.occurred_at
+        )
+
+
+def when_a_package_is_bought_hold_its_sessions(
+    service: LoyaltyService, event: PackagePurchased, unit: UnitOfWork
+) -> None:
+    """A package not in the catalogue, or priced in another currency, is refused with a reason
+    (the operator adds it and replays)."""
+    with rejecting(PackageRefused):
+        service.buy_package(unit, event)
+
+
+def when_a_package_is_refunded_close_it(
+    service: LoyaltyService, event: PackageRefunded, unit: UnitOfWork
+) -> None:
+    with rejecting(PointsRefused):
+        service.refund_package(unit, event)
+
+
+def when_a_day_begins_expire_packages_and_remind(
+    service: LoyaltyService, tick: ClockTicked, unit: UnitOfWork
+) -> None:
+    """Unused sessions expire on the tick of their expiry day; clients are reminded the set
+    number of days before, once per package."""
+    service.packages_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)

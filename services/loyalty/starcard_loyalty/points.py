@@ -281,18 +281,14 @@ class PointsUseCases(SettingsUseCases):
     def grant_points(
         self, tenant_id: str, client_id: str, *, grant_id: str, rule: str, at: datetime
     ) -> int:
-        """A fixed bonus of another programme (``rule`` 'package', 'referral', 'birthday'...):
-        the package bonus for 'package', the granted bonus otherwise; once per grant id."""
+        """A fixed bonus of another programme (``rule`` 'referral', 'birthday'...): the
+        programme's granted bonus, once per grant id. (A package's bonus is earned with its
+        purchase.)"""
 
         def grant(unit: UnitOfWork) -> int:
             settings = self.programme_for(unit, tenant_id).points_settings_at(at)
-            points = (
-                settings.package_bonus_points
-                if rule == "package"
-                else settings.granted_bonus_points
-            )
             account = self.points_account_for(unit, tenant_id, client_id, fresh=True)
-            account.grant(grant_id, rule, points, at, settings)
+            account.grant(grant_id, rule, settings.granted_bonus_points, at, settings)
             return account.balance()
 
         return retry_on_conflict(self, grant)

@@ -19,6 +19,7 @@ from psycopg.sql import SQL, Composed, Identifier
 __all__ = [
     "memberships_due",
     "outstanding_codes_due",
+    "package_holdings_due",
     "points_account_owners",
     "points_accounts_due",
     "tenant_ids",
@@ -96,18 +97,18 @@ ORDER BY 1
 """)
 """Clients of a tenant with a lot that expires by ``horizon`` and is not closed yet."""
 
-MEMBERSHIPS_DUE = SQL("""
+REVIEWS_DUE = SQL("""
 WITH opened AS (
     SELECT originator_id, convert_from(state, 'UTF8')::jsonb ->> 'client_id' AS client_id
     FROM {events}
-    WHERE topic LIKE '%%:Membership.Opened'
+    WHERE topic LIKE %(opened)s
       AND convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' = %(tenant_id)s
 ),
 latest AS (
     SELECT DISTINCT ON (e.originator_id) e.originator_id,
            convert_from(e.state, 'UTF8')::jsonb AS outlook
     FROM {events} AS e JOIN opened USING (originator_id)
-    WHERE e.topic NOT LIKE '%%:Membership.Opened'
+    WHERE e.topic NOT LIKE %(opened)s
     ORDER BY e.originator_id, e.originator_version DESC
 )
 SELECT opened.client_id FROM latest JOIN opened USING (originator_id)
@@ -115,9 +116,9 @@ WHERE (latest.outlook ->> 'review_on')::date <= %(day)s
    OR coalesce((latest.outlook ->> 'settings_version')::int, 0) < %(version)s
 ORDER BY 1
 """)
-"""Clients of a tenant whose membership's next review (``review_on``, on every event after the
-first) has come by ``day``, or that were last judged under older tier settings than
-``version``."""
+"""Clients of a tenant whose aggregate of one kind (a membership, package holdings) is due a
+look by ``day``: its next review (``review_on``, on every event after the first) has come, or it
+was last judged under older settings than ``version``."""
 
 POINTS_ACCOUNT_OWNERS = SQL("""
 SELECT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id,
@@ -145,11 +146,27 @@ def memberships_due(
 ) -> list[str]:
     """Clients of the tenant to look at on `day`: a drop, a warning or a purchase leaving the
     window is due, or the tier settings changed since they were last judged."""
+    return _reviews_due(application, "Membership", tenant_id, day, settings_version)
+
+
+def package_holdings_due(application: Application[Any], tenant_id: str, day: date) -> list[str]:
+    """Clients of the tenant whose packages expire, or must be reminded of it, by `day`."""
+    return _reviews_due(application, "PackageHoldings", tenant_id, day, 0)
+
+
+def _reviews_due(
+    application: Application[Any], kind: str, tenant_id: str, day: date, settings_version: int
+) -> list[str]:
     recorder = _recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
         cursor.execute(
-            _over_events(MEMBERSHIPS_DUE, recorder),
-            {"tenant_id": tenant_id, "day": day, "version": settings_version},
+            _over_events(REVIEWS_DUE, recorder),
+            {
+                "opened": f"%:{kind}.Opened",
+                "tenant_id": tenant_id,
+                "day": day,
+                "version": settings_version,
+            },
         )
         return [row["client_id"] for row in cursor.fetchall()]
 

@@ -22,9 +22,11 @@ __all__ = [
     "DuplicateMilestone",
     "InvalidAmount",
     "InvalidMilestone",
+    "InvalidPackageSettings",
     "InvalidPointsSettings",
     "LoyaltyError",
     "MilestoneNotFound",
+    "PackageRefused",
     "PointsRefused",
     "UnknownTenant",
 ]
@@ -93,3 +95,15 @@ class InvalidTierSettings(LoyaltyError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems))
         self.problems = tuple(problems)
+
+
+class InvalidPackageSettings(LoyaltyError):
+    """Package settings that break a rule; `problems` says what to fix, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = tuple(problems)
+
+
+class PackageRefused(LoyaltyError):
+    """A package use asked at checkout that cannot be made; the message says why."""

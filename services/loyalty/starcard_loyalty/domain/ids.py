@@ -38,3 +38,9 @@ def points_account_id(tenant_id: str, client_id: str) -> UUID:
 def membership_id(tenant_id: str, client_id: str) -> UUID:
     """Id of the `Membership` (tier) of one client of one tenant."""
     return IDS.id_of("membership", tenant_id, client_id)
+
+
+@lru_cache(maxsize=65536)
+def package_holdings_id(tenant_id: str, client_id: str) -> UUID:
+    """Id of the `PackageHoldings` of one client of one tenant."""
+    return IDS.id_of("package-holdings", tenant_id, client_id)

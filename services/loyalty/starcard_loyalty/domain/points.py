@@ -107,6 +107,10 @@ class Purchase:
     tier_multiplier: tuple[str, int] | None = None
     """``(tier id, multiplier in hundredths)`` of the client's membership tier before the
     purchase, when it multiplies points (150: half as many again, as a bonus of its own)."""
+    package: bool = False
+    """A pre-paid package bought: it earns the package bonus, not the service bonuses."""
+    package_bonus: int | None = None
+    """The package's own bonus points; None: the programme's package bonus."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,18 @@ class PointsAccount(Aggregate):
             detail=detail,
             opens=purchase,
         )
-        if paid and not purchase.retail:
+        if paid and purchase.package:
+            bonus = purchase.package_bonus
+            self._credit(
+                purchase.source,
+                "bonus",
+                "bonus:package",
+                settings.package_bonus_points if bonus is None else bonus,
+                at=when,
+                settings=settings,
+                detail=detail,
+            )
+        if paid and not purchase.retail and not purchase.package:
             for bonus_id, extra in settings.service_bonus_points(
                 base, purchase.service_id, purchase.category
             ):

@@ -37,6 +37,7 @@ from starcard_loyalty.domain.errors import (
     MilestoneNotFound,
 )
 from starcard_loyalty.domain.ids import programme_id
+from starcard_loyalty.domain.package_settings import PACKAGES_OFF, PackageSettings
 from starcard_loyalty.domain.points_settings import PointsSettings
 from starcard_loyalty.domain.tier_settings import TIERS_OFF, TierSettings
 from starcard_loyalty.domain.versions import Versions
@@ -118,6 +119,7 @@ class LoyaltyProgramme(Aggregate):
         self.attendance_milestones: dict[str, AttendanceMilestone] = {}
         self.points_versions = Versions(POINTS_OFF)
         self.tier_versions = Versions(TIERS_OFF)
+        self.package_versions = Versions(PACKAGES_OFF)
 
     @property
     def points(self) -> PointsSettings:
@@ -157,6 +159,23 @@ class LoyaltyProgramme(Aggregate):
             raise InvalidTierSettings([msg])
         if checked != self.tiers:
             self._change_tiers(settings=checked.to_record(), since=self.tier_versions.since_for(at))
+
+    @property
+    def packages(self) -> PackageSettings:
+        """The package settings in force now (an empty catalogue until a tenant sets them)."""
+        return self.package_versions.now
+
+    def package_settings_at(self, at: datetime) -> PackageSettings:
+        """The package settings in force at `at`: a purchase takes the catalogue of its moment,
+        a refund the policy of its own."""
+        return self.package_versions.at(at)
+
+    def set_packages(self, settings: PackageSettings, at: datetime) -> None:
+        """Settings → Packages: record the new settings, in force from `at`."""
+        checked = settings.check()
+        if checked != self.packages:
+            since = self.package_versions.since_for(at)
+            self._change_packages(settings=checked.to_record(), since=since)
 
     def get_milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id, or `MilestoneNotFound`."""
@@ -426,3 +445,7 @@ class LoyaltyProgramme(Aggregate):
     @event("TierSettingsChanged")
     def _change_tiers(self, *, settings: dict[str, Any], since: datetime) -> None:
         self.tier_versions.add(since, TierSettings.from_record(settings))
+
+    @event("PackageSettingsChanged")
+    def _change_packages(self, *, settings: dict[str, Any], since: datetime) -> None:
+        self.package_versions.add(since, PackageSettings.from_record(settings))

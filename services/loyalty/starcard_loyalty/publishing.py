@@ -27,6 +27,14 @@ from starcard_events.facts import (
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
 from starcard_events.notifications import Notice, NoticeKind
+from starcard_events.package_facts import (
+    PackageActivated,
+    PackageBalance,
+    PackageExpired,
+    PackageRefundSettled,
+    PackageSessionRestored,
+    PackageSessionUsed,
+)
 from starcard_events.points_facts import (
     PointsAdjusted,
     PointsEarned,
@@ -67,10 +75,22 @@ PUBLISHED = frozenset(
         "PointsAccount.ExpiryNoticed",
         "Membership.TierChanged",
         "Membership.DropWarned",
+        "PackageHoldings.Bought",
+        "PackageHoldings.SessionUsed",
+        "PackageHoldings.SessionRestored",
+        "PackageHoldings.Closed",
+        "PackageHoldings.ExpiryReminded",
     }
 )
 
-OPENED = frozenset({"ClientLoyalty.Started", "PointsAccount.Opened", "Membership.Opened"})
+OPENED = frozenset(
+    {
+        "ClientLoyalty.Started",
+        "PointsAccount.Opened",
+        "Membership.Opened",
+        "PackageHoldings.Opened",
+    }
+)
 """Creation events: they name the aggregate's tenant and client."""
 
 
@@ -108,6 +128,8 @@ class LoyaltyPublisher:
             return self._points(kind, event, owner)
         if kind.startswith("Membership."):
             return self._tiers(kind, event, owner)
+        if kind.startswith("PackageHoldings."):
+            return self._packages(kind, event, owner)
         client_id = owner[1]
         records: list[Outbound] = []
         match kind:
@@ -193,6 +215,30 @@ class LoyaltyPublisher:
             self._fact(TierChanged, event, change, owner),
             self._tier_notice("tier_changed", event, owner, message, None),
         ]
+
+    def _packages(self, kind: str, event: Any, owner: tuple[str, str]) -> list[Outbound]:
+        """A change of a package's balance is a fact; a reminder of its expiry is an email."""
+        balance = package_balance(event, owner[1])
+        if kind == "PackageHoldings.ExpiryReminded":
+            expires_on = date.fromisoformat(event.expires_on)
+            left = event.left
+            notice = Notice(
+                notification_id=notification_id(event),
+                client_id=owner[1],
+                kind="package_expiring",
+                tenant_name=self._tenant_name(owner[0]),
+                message=(
+                    f"{left} {'session' if left == 1 else 'sessions'} of your {balance.name} "
+                    f"package expire{'s' if left == 1 else ''} on {_day(expires_on)}. Book "
+                    "before then to use them."
+                ),
+                expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),
+            )
+            return [
+                notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
+            ]
+        fact: type[BaseModel] = PACKAGE_FACTS.get(kind) or CLOSING_FACTS[event.status]
+        return [self._fact(fact, event, balance, owner)]
 
     def _tier_notice(
         self,
@@ -289,6 +335,40 @@ def points_movement(
         source=movement.source,
         note=movement.note,
         expires_on=movement.expires_on if movement.points > 0 else None,
+    )
+
+
+PACKAGE_FACTS: dict[str, type[BaseModel]] = {
+    "PackageHoldings.Bought": PackageActivated,
+    "PackageHoldings.SessionUsed": PackageSessionUsed,
+    "PackageHoldings.SessionRestored": PackageSessionRestored,
+}
+CLOSING_FACTS: dict[str, type[BaseModel]] = {
+    "expired": PackageExpired,
+    "refunded": PackageRefundSettled,
+}
+"""A package closed (or its closing figures corrected), by the status it was told of."""
+
+
+def package_balance(event: Any, client_id: str) -> PackageBalance:
+    """The balance of the package an event names, from the holdings it left behind."""
+    record = next(
+        each for each in event.snapshot["packages"] if each["purchase_id"] == event.purchase_id
+    )
+    refund = record["refund_minor"]
+    return PackageBalance(
+        client_id=client_id,
+        purchase_id=event.purchase_id,
+        name=record["name"],
+        sessions=record["sessions"],
+        sessions_used=record["used"],
+        sessions_left=record["left"],
+        status=record["status"],
+        expires_on=date.fromisoformat(record["expires_on"]) if record["expires_on"] else None,
+        booking_id=getattr(event, "booking_id", None),
+        sessions_closed=record["closed"],
+        refund=None if refund is None else Money(amount_minor=refund, currency=record["currency"]),
+        corrected=getattr(event, "corrected", False),
     )
 
 

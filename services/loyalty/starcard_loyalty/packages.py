@@ -172,8 +172,9 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         balance = holdings_.holdings().balances.get(purchase_id)
         if balance is None or balance.refund_minor is None:
             return
-        refund = next(
-            each for each in holdings_.refunds.values() if each.purchase_id == purchase_id
+        refund = min(  # the refund that closed it: the first in time, as the holdings judge
+            (each for each in holdings_.refunds.values() if each.purchase_id == purchase_id),
+            key=lambda each: (each.at, each.refund_id),
         )
         tenant_id, client_id = holdings_.tenant_id, holdings_.client_id
         source, currency = package_source(purchase_id), balance.bought.terms.currency

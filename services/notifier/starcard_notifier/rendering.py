@@ -33,6 +33,7 @@ SUBJECTS = {
     "points_expiring": "Your points at {tenant_name} expire soon",
     "tier_changed": "Your membership at {tenant_name}",
     "tier_ending": "Your membership status at {tenant_name}",
+    "package_expiring": "Your package sessions at {tenant_name} expire soon",
 }
 """The subject of each kind; the keys are also the template names."""
 

@@ -28,12 +28,21 @@ __all__ = [
     "MilestoneNotFound",
     "PackageRefused",
     "PointsRefused",
+    "Problems",
     "UnknownTenant",
 ]
 
 
 class LoyaltyError(Exception):
     """Base of every refusal raised by the loyalty domain."""
+
+
+class Problems(LoyaltyError):
+    """Fields that break rules; `problems` says what to fix, one line each (a 422 lists them)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = tuple(problems)
 
 
 class MilestoneNotFound(LoyaltyError):
@@ -44,12 +53,8 @@ class MilestoneNotFound(LoyaltyError):
         self.milestone_id = milestone_id
 
 
-class InvalidMilestone(LoyaltyError):
-    """A milestone's fields break a rule; `problems` says what to fix, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = tuple(problems)
+class InvalidMilestone(Problems):
+    """A milestone's fields break a rule."""
 
 
 class DuplicateMilestone(LoyaltyError):
@@ -76,12 +81,8 @@ class UnknownTenant(LoyaltyError, LookupError):
         self.tenant_id = tenant_id
 
 
-class InvalidPointsSettings(LoyaltyError):
-    """Points settings that break a rule; `problems` says what to fix, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = tuple(problems)
+class InvalidPointsSettings(Problems):
+    """Points settings that break a rule."""
 
 
 class PointsRefused(LoyaltyError):
@@ -89,20 +90,12 @@ class PointsRefused(LoyaltyError):
     client's balance, above the share of the bill points may pay, or no points programme on."""
 
 
-class InvalidTierSettings(LoyaltyError):
-    """Tier settings that break a rule; `problems` says what to fix, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = tuple(problems)
+class InvalidTierSettings(Problems):
+    """Tier settings that break a rule."""
 
 
-class InvalidPackageSettings(LoyaltyError):
-    """Package settings that break a rule; `problems` says what to fix, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = tuple(problems)
+class InvalidPackageSettings(Problems):
+    """Package settings that break a rule."""
 
 
 class PackageRefused(LoyaltyError):

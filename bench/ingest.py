@@ -6,14 +6,17 @@ Prints, from one run on one machine:
 - the raw limit: aiokafka consuming the same records, and psycopg COPY of the same rows;
 - the event store's own ceiling: batched ``save`` of the same number of aggregate events;
 - the ratios of the pipeline to each;
-- for each mechanic on the ingest path (``--points``, ``--tiers``, both by default), the same
-  pipeline again on the same feed for a tenant with that mechanic on, in a scratch database of its
-  own, and the ratio to the run without: what the mechanic costs in percent. That run waits until
-  every completion's mark of the mechanic is in the event store too (``PointsAccount.Earned``,
-  ``Membership.SpendCounted``), as well as its stars in the read model.
+- for each mechanic on the ingest path (``--points``, ``--tiers``, ``--packages``, all by
+  default), the same pipeline again on the same feed for a tenant with that mechanic on, in a
+  scratch database of its own, and the ratio to the run without: what the mechanic costs in
+  percent. That run waits until every completion's mark of the mechanic is in the event store too
+  (``PointsAccount.Earned``, ``Membership.SpendCounted``, ``PackageHoldings.SessionUsed``), as
+  well as its stars in the read model. With packages, each client first buys a package holding
+  all their visits, and every completion is paid from it (the tenant counts package sessions
+  toward stars, so the stars are the same): the purchases are part of the time measured.
 
 Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000] [--no-points]
-[--no-tiers]``; it creates and drops its own databases and topics, and needs the servers of
+[--no-tiers] [--no-packages]``; it creates and drops its own databases and topics, and needs the servers of
 ``make infra``.
 """
 
@@ -28,7 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -38,7 +41,14 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from starcard_events import examples
 from starcard_events.topics import BOOKING_EVENTS, booking_key
-from starcard_loyalty.api import Expiry, LoyaltyService, PointsSettings, TierSettings
+from starcard_loyalty.api import (
+    Expiry,
+    LoyaltyService,
+    Package,
+    PackageTerms,
+    PointsSettings,
+    TierSettings,
+)
 from starcard_runtime.eventstore import open_event_store
 from starcard_runtime.settings import RuntimeSettings
 
@@ -62,27 +72,18 @@ TIERS = TierSettings(enabled=True)
 once toward the client's tier (one ``SpendCounted``), and clients reach VIP along the feed."""
 
 
-@dataclass(frozen=True)
-class Mechanic:
-    """A mechanic a tenant can switch on, what switches it on, and the stored event that marks
-    each completion it handled."""
-
-    name: str
-    switch_on: Callable[[LoyaltyService, str, datetime], object]
-    marked_by: str
-
-
-MECHANICS = (
-    Mechanic(
-        "points", lambda s, t, at: s.set_points_settings(t, POINTS, at), "PointsAccount.Earned"
-    ),
-    Mechanic(
-        "tiers", lambda s, t, at: s.set_tier_settings(t, TIERS, at), "Membership.SpendCounted"
-    ),
+PACKAGE = Package(
+    package_id="massage-pack",
+    terms=PackageTerms(name="Massage pack", sessions=1000, categories=("massage",)),
+    price_minor=5_000_000,
 )
+"""A package of massages large enough for every visit of a client in the feed."""
 
 
-def feed(events: int, clients: int, tenant: str = TENANT) -> list[tuple[bytes, bytes]]:
+def feed(
+    events: int, clients: int, tenant: str = TENANT, *, payment: str = "card"
+) -> list[tuple[bytes, bytes]]:
+    """`events` completions, round-robin over `clients` clients, a day apart per client."""
     records = []
     for i in range(events):
         client = f"client-{i % clients:05d}"
@@ -93,9 +94,55 @@ def feed(events: int, clients: int, tenant: str = TENANT) -> list[tuple[bytes, b
             booking_id=f"{client}-v{visit}",
             client_id=client,
             minutes=60,
+            payment_method=payment,
         )
         records.append((booking_key(tenant, client), examples.encode(completed)))
     return records
+
+
+def package_feed(events: int, clients: int, tenant: str) -> list[tuple[bytes, bytes]]:
+    """Each client buys the package the day before the feed, then every visit is paid from it."""
+    purchases = []
+    for i in range(clients):
+        client = f"client-{i:05d}"
+        bought = examples.package_purchased(
+            tenant,
+            FEED_STARTS - timedelta(days=1),
+            purchase_id=f"{client}-pack",
+            client_id=client,
+            package_id=PACKAGE.package_id,
+            price_minor=PACKAGE.price_minor,
+        )
+        purchases.append((booking_key(tenant, client), examples.encode(bought)))
+    return purchases + feed(events, clients, tenant, payment="package")
+
+
+def sell_packages(service: LoyaltyService, tenant: str, at: datetime) -> None:
+    """The package catalogue, and package sessions counted toward stars like any visit."""
+    service.change_package_settings(tenant, lambda s: replace(s, catalogue=(PACKAGE,)), at)
+    service.set_count_discounted_sessions(tenant, enabled=True)
+
+
+@dataclass(frozen=True)
+class Mechanic:
+    """A mechanic a tenant can switch on, what switches it on, the stored event that marks each
+    completion it handled, and the feed it runs on."""
+
+    name: str
+    switch_on: Callable[[LoyaltyService, str, datetime], object]
+    marked_by: str
+    feed: Callable[[int, int, str], list[tuple[bytes, bytes]]] = feed
+
+
+MECHANICS = (
+    Mechanic(
+        "points", lambda s, t, at: s.set_points_settings(t, POINTS, at), "PointsAccount.Earned"
+    ),
+    Mechanic(
+        "tiers", lambda s, t, at: s.set_tier_settings(t, TIERS, at), "Membership.SpendCounted"
+    ),
+    Mechanic("packages", sell_packages, "PackageHoldings.SessionUsed", package_feed),
+)
 
 
 @contextmanager
@@ -219,9 +266,12 @@ async def pipeline(
     *,
     tenant: str = TENANT,
     mechanic: Mechanic | None = None,
+    completions: int | None = None,
 ) -> float:
     """Seconds from the first publish until every star is visible (and, with a `mechanic`, every
-    completion's mark of it is in the event store)."""
+    completion's mark of it is in the event store); `completions`: how many of the records are
+    completions (all, by default)."""
+    expected = len(records) if completions is None else completions
     topic = settings.topic(BOOKING_EVENTS)
     await create_topic(settings.kafka_bootstrap_servers, topic)
     commands = open_event_store(LoyaltyService, settings.database_url, "loyalty")
@@ -244,8 +294,8 @@ async def pipeline(
         recorded_at = None
         # One connection for every poll: a connection each time would take the CPU measured.
         with psycopg.connect(settings.database_url, autocommit=True) as conn:
-            while visible_sessions(conn, tenant) < len(records) or (
-                mechanic is not None and marked(conn, mechanic.marked_by) < len(records)
+            while visible_sessions(conn, tenant) < expected or (
+                mechanic is not None and marked(conn, mechanic.marked_by) < expected
             ):
                 if recorded_at is None and recorded(conn) >= len(records):
                     recorded_at = time.perf_counter() - began
@@ -338,7 +388,12 @@ def mechanic_pipeline(
         print(f"{mechanic.name} on:")
         elapsed = asyncio.run(
             pipeline(
-                settings, feed(events, clients, tenant), instances, tenant=tenant, mechanic=mechanic
+                settings,
+                mechanic.feed(events, clients, tenant),
+                instances,
+                tenant=tenant,
+                mechanic=mechanic,
+                completions=events,
             )
         )
     rate = events / elapsed
@@ -371,7 +426,7 @@ def main() -> None:
         f" {args.instances} loyalty service process(es), {PARTITIONS} partitions"
     )
     with scratch_settings(base) as settings:
-        print("stars only (no points, no tiers):")
+        print("stars only (no points, no tiers, no packages):")
         elapsed = asyncio.run(pipeline(settings, records, args.instances))
         pipeline_rate = args.events / elapsed
         print(

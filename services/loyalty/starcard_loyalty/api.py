@@ -9,6 +9,7 @@ are what its use cases take and return, and the errors are what they refuse with
 from starcard_loyalty.app import SCHEMA
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.checkout import Quote, Redemption
+from starcard_loyalty.packages import PackageRedemption
 from starcard_loyalty.domain.attendance import (
     KINDS,
     TAG,
@@ -20,12 +21,23 @@ from starcard_loyalty.domain.counting import CountingRules, Milestone
 from starcard_loyalty.domain.errors import (
     DuplicateMilestone,
     InvalidMilestone,
+    InvalidPackageSettings,
     InvalidPointsSettings,
     InvalidTierSettings,
     MilestoneNotFound,
+    PackageRefused,
     PointsRefused,
     UnknownTenant,
 )
+from starcard_loyalty.domain.package_settings import (
+    MAX_CATALOGUE,
+    Package,
+    PackageSettings,
+    PackageTerms,
+    RefundPolicy,
+    ValidFrom,
+)
+from starcard_loyalty.domain.packages import Balance, PackageHoldings, package_source
 from starcard_loyalty.domain.points import Movement, PointsQuote, movement_of
 from starcard_loyalty.domain.points import Redemption as PointsRedemption
 from starcard_loyalty.domain.points_settings import Expiry, PointsSettings, ServiceBonus
@@ -44,6 +56,7 @@ from starcard_loyalty.domain.tier_settings import (
 
 __all__ = [
     "KINDS",
+    "MAX_CATALOGUE",
     "MAX_MULTIPLIER_HUNDREDTHS",
     "MAX_TIERS",
     "MAX_WINDOW_MONTHS",
@@ -51,12 +64,14 @@ __all__ = [
     "TAG",
     "AttendanceMilestone",
     "AttendanceSettings",
+    "Balance",
     "CheckoutLine",
     "CountingRules",
     "DropMode",
     "DuplicateMilestone",
     "Expiry",
     "InvalidMilestone",
+    "InvalidPackageSettings",
     "InvalidPointsSettings",
     "InvalidTierSettings",
     "IssuedReward",
@@ -66,12 +81,19 @@ __all__ = [
     "Milestone",
     "MilestoneNotFound",
     "Movement",
+    "Package",
+    "PackageHoldings",
+    "PackageRedemption",
+    "PackageRefused",
+    "PackageSettings",
+    "PackageTerms",
     "PointsQuote",
     "PointsRedemption",
     "PointsRefused",
     "PointsSettings",
     "Quote",
     "Redemption",
+    "RefundPolicy",
     "ServiceBonus",
     "Source",
     "SpendKind",
@@ -79,5 +101,7 @@ __all__ = [
     "TierCheckout",
     "TierSettings",
     "UnknownTenant",
+    "ValidFrom",
     "movement_of",
+    "package_source",
 ]

@@ -16,8 +16,8 @@ Prints, from one run on one machine:
   toward stars, so the stars are the same): the purchases are part of the time measured.
 
 Usage: ``uv run python bench/ingest.py [--events 100000] [--clients 10000] [--no-points]
-[--no-tiers] [--no-packages]``; it creates and drops its own databases and topics, and needs the servers of
-``make infra``.
+[--no-tiers] [--no-packages]``; it creates and drops its own databases and topics, and needs the
+servers of ``make infra``.
 """
 
 from __future__ import annotations

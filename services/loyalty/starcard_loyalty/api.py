@@ -9,7 +9,6 @@ are what its use cases take and return, and the errors are what they refuse with
 from starcard_loyalty.app import SCHEMA
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.checkout import Quote, Redemption
-from starcard_loyalty.packages import PackageRedemption
 from starcard_loyalty.domain.attendance import (
     KINDS,
     TAG,
@@ -53,6 +52,7 @@ from starcard_loyalty.domain.tier_settings import (
     Tier,
     TierSettings,
 )
+from starcard_loyalty.packages import PackageRedemption
 
 __all__ = [
     "KINDS",

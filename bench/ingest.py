@@ -10,7 +10,7 @@ Prints, from one run on one machine:
   default), the same pipeline again on the same feed for a tenant with that mechanic on, in a
   scratch database of its own, and the ratio to the run without: what the mechanic costs in
   percent. That run waits until every completion's mark of the mechanic is in the event store too
-  (``PointsAccount.Earned``, ``Membership.SpendCounted``, ``PackageHoldings.SessionUsed``), as
+  (``PointsAccount.Earned``, ``Membership.SpendCounted``, ``PackageHoldings.UseNoted``), as
   well as its stars in the read model. With packages, each client first buys a package holding
   all their visits, and every completion is paid from it (the tenant counts package sessions
   toward stars, so the stars are the same): the purchases are part of the time measured.
@@ -141,7 +141,7 @@ MECHANICS = (
     Mechanic(
         "tiers", lambda s, t, at: s.set_tier_settings(t, TIERS, at), "Membership.SpendCounted"
     ),
-    Mechanic("packages", sell_packages, "PackageHoldings.SessionUsed", package_feed),
+    Mechanic("packages", sell_packages, "PackageHoldings.UseNoted", package_feed),
 )
 
 

@@ -20,8 +20,9 @@ from starcard_runtime.batching import UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
 
 from starcard_loyalty import store_queries
+from starcard_loyalty.domain.client import ClientLoyalty
 from starcard_loyalty.domain.errors import InvalidPackageSettings, PackageRefused
-from starcard_loyalty.domain.ids import package_holdings_id, programme_id
+from starcard_loyalty.domain.ids import client_loyalty_id, package_holdings_id, programme_id
 from starcard_loyalty.domain.membership import Spend
 from starcard_loyalty.domain.package_settings import PackageSettings, PackageTerms, ValidFrom
 from starcard_loyalty.domain.packages import (
@@ -119,8 +120,15 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         """A completed visit paid from a package uses a session (the purchase's id), once per
         booking; None: no package can pay for it, and it is kept as needing attention."""
         programme = self.programme_for(unit, tenant_id)
+        reminder_days = programme.package_settings_at(use.at).reminder_days
         holdings_ = self._holdings_for(unit, tenant_id, client_id)
-        return holdings_.use(use, programme.package_settings_at(use.at).reminder_days)
+        # A cancellation that came before the client had holdings was noted by their loyalty
+        # record only: the holdings learn of it now, whatever the order the two arrived in.
+        client = unit.get(client_loyalty_id(tenant_id, client_id), ClientLoyalty)
+        cancelled_at = client.cancelled.get(use.booking_id) if client is not None else None
+        if cancelled_at is not None:
+            holdings_.withdraw(use.booking_id, cancelled_at, reminder_days)
+        return holdings_.use(use, reminder_days)
 
     def give_back_package_session(
         self, unit: UnitOfWork, tenant_id: str, client_id: str, booking_id: str, at: datetime
@@ -277,7 +285,10 @@ class PackageUseCases(PointsUseCases, TierUseCases):
             use = PackageUse(booking_id, service_id, category, service_name, at)
             purchase_id = holdings_.use(use, settings.reminder_days)
             if purchase_id is None:
-                msg = f"Booking {booking_id!r} was cancelled or paid by no package."
+                msg = (
+                    f"Booking {booking_id!r} has no package session: it was cancelled, or a "
+                    "visit reported earlier took the package's last session."
+                )
                 raise PackageRefused(msg)
             return PackageRedemption(booking_id, holdings_.holdings().balances[purchase_id])
 
@@ -302,8 +313,8 @@ class PackageUseCases(PointsUseCases, TierUseCases):
                 and programme.package_versions.version != expected_version
             ):
                 msg = (
-                    "The package settings were changed by someone else since this page was "
-                    "opened: reload it and make your change again."
+                    "The package settings were changed by someone else since they were read: "
+                    "reload them and make your change again."
                 )
                 raise InvalidPackageSettings([msg])
             programme.set_packages(change(programme.packages), at)

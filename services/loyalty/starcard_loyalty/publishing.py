@@ -76,6 +76,7 @@ PUBLISHED = frozenset(
         "Membership.TierChanged",
         "Membership.DropWarned",
         "PackageHoldings.Bought",
+        "PackageHoldings.UseNoted",
         "PackageHoldings.SessionUsed",
         "PackageHoldings.SessionRestored",
         "PackageHoldings.Closed",
@@ -218,6 +219,8 @@ class LoyaltyPublisher:
 
     def _packages(self, kind: str, event: Any, owner: tuple[str, str]) -> list[Outbound]:
         """A change of a package's balance is a fact; a reminder of its expiry is an email."""
+        if kind == "PackageHoldings.UseNoted" and event.purchase_id is None:
+            return []  # no package could pay for it: shown as needing attention, no fact
         balance = package_balance(event, owner[1])
         if kind == "PackageHoldings.ExpiryReminded":
             expires_on = date.fromisoformat(event.expires_on)
@@ -230,7 +233,7 @@ class LoyaltyPublisher:
                 message=(
                     f"{left} {'session' if left == 1 else 'sessions'} of your {balance.name} "
                     f"package expire{'s' if left == 1 else ''} on {_day(expires_on)}. Book "
-                    "before then to use them."
+                    f"before then to use {'it' if left == 1 else 'them'}."
                 ),
                 expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),
             )
@@ -340,6 +343,7 @@ def points_movement(
 
 PACKAGE_FACTS: dict[str, type[BaseModel]] = {
     "PackageHoldings.Bought": PackageActivated,
+    "PackageHoldings.UseNoted": PackageSessionUsed,
     "PackageHoldings.SessionUsed": PackageSessionUsed,
     "PackageHoldings.SessionRestored": PackageSessionRestored,
 }

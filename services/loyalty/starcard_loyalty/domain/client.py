@@ -75,7 +75,8 @@ class ClientLoyalty(ClientAttendance, RewardQueue, Aggregate):
         self.tenant_id = tenant_id
         self.client_id = client_id
         self.parts: dict[str, Part] = {}
-        self.cancelled: set[str] = set()
+        self.cancelled: dict[str, datetime] = {}
+        """Cancelled (or wholly refunded) bookings, and when."""
         self.label_discount = False
         self.labels_as_of: datetime | None = None
         self.reached: dict[str, datetime] = {}
@@ -268,7 +269,7 @@ class ClientLoyalty(ClientAttendance, RewardQueue, Aggregate):
 
     @event("BookingCancelled")
     def _cancel_booking(self, *, booking_id: str, occurred_at: datetime) -> None:
-        self.cancelled.add(booking_id)
+        self.cancelled[booking_id] = occurred_at
 
     @event("LabelsChanged")
     def _change_labels(self, *, has_label_discount: bool, occurred_at: datetime) -> None:

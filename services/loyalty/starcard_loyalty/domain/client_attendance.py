@@ -29,7 +29,7 @@ class ClientAttendance(RewardQueue):
     and changed by `ClientLoyalty`'s events)."""
 
     parts: dict[str, Part]
-    cancelled: set[str]
+    cancelled: dict[str, datetime]
     booked: dict[str, Booked]
     checked_in: dict[str, datetime]
     original_count: int

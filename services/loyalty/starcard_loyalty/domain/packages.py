@@ -16,7 +16,10 @@ feed replayed, re-delivered or arriving in any order gives the same balances:
 - unused sessions expire at the start of the expiry day (the clock tick of that day); a package
   valid from first use has no expiry until a session is used;
 - a refund closes the package: its unused sessions' share of the price (or the price less the
-  used sessions at the single price, by the tenant's policy) is owed back.
+  used sessions at the single price, by the tenant's policy) is owed back; on or after the
+  expiry day nothing is (the unused sessions had expired);
+- a booking reported twice (a checkout redemption, then its completion; a cancellation, then a
+  refund) takes its earliest moment.
 
 What the client and the platform have been told (a session used on which package, a package
 expired or refunded and its figures) is recorded as events when the computed holdings differ
@@ -294,11 +297,13 @@ def _balance(package: _Package, through: date | None) -> Balance:
         "deferred_minor": share_of(bought.price_minor, unused, terms.sessions),
     }
     if package.refund is not None:
+        lapsed = expires is not None and package.refund.at.date() >= expires
         figures |= {
             "status": "refunded",
             "left": 0,
             "closed": unused,
-            "refund_minor": refund_owed(package.refund.policy, bought, used),
+            # Refunded on or after its expiry day: the unused sessions had expired, nothing is owed.
+            "refund_minor": 0 if lapsed else refund_owed(package.refund.policy, bought, used),
             "deferred_minor": 0,
         }
     elif unused and expires is not None and through is not None and through >= expires:
@@ -352,6 +357,9 @@ class PackageHoldings(Aggregate):
             self.bought.values(), self.uses.values(), self.withdrawn, self.refunds.values(), last
         )
 
+    def _other_uses(self, booking_id: str) -> list[PackageUse]:
+        return [use for key, use in self.uses.items() if key != booking_id]
+
     def payer(self, service_id: str | None, category: str | None, at: datetime) -> str | None:
         """The purchase whose session a visit to the service at `at` would use (None: none)."""
         asked = PackageUse("", service_id, category, "", at)
@@ -383,14 +391,23 @@ class PackageHoldings(Aggregate):
     def use(self, use: PackageUse, reminder_days: int | None) -> str | None:
         """Note a visit paid from a package, once per booking; returns the purchase whose session
         it used (None: no package could pay for it, or the booking was cancelled)."""
-        if use.booking_id not in self.uses:
+        known = self.uses.get(use.booking_id)
+        if known is None or use.at < known.at:
+            after = holdings(
+                self.bought.values(),
+                [*self._other_uses(use.booking_id), use],
+                self.withdrawn,
+                self.refunds.values(),
+                self.through,
+            )
             self._used(
                 booking_id=use.booking_id,
                 service_id=use.service_id,
                 category=use.category,
                 service_name=use.service_name,
                 at=use.at,
-                **self._after(reminder_days, uses=[use]),
+                purchase_id=after.allocation.get(use.booking_id),
+                **self._outlook(after, reminder_days, self.through),
             )
             self._tell(use.at, reminder_days)
         return self.told_allocation.get(use.booking_id)
@@ -398,7 +415,7 @@ class PackageHoldings(Aggregate):
     def withdraw(self, booking_id: str, at: datetime, reminder_days: int | None) -> None:
         """A booking cancelled or wholly refunded: its session, if it used one, goes back; one
         reported later uses none. Noted once per booking."""
-        if booking_id in self.withdrawn:
+        if booking_id in self.withdrawn and self.withdrawn[booking_id] <= at:
             return
         self._withdrawn(
             booking_id=booking_id,
@@ -422,8 +439,11 @@ class PackageHoldings(Aggregate):
 
     def review(self, day: date, at: datetime, reminder_days: int | None) -> None:
         """The clock tick of `day`: packages whose expiry day came expire; clients with sessions
-        expiring within `reminder_days` are reminded, once per package and expiry day."""
-        through = max(filter(None, (self.through, day)))
+        expiring within `reminder_days` are reminded, once per package and expiry day. A tick
+        of a day already reached changes nothing (what came since waits for the next)."""
+        if self.through is not None and day <= self.through:
+            return
+        through = day
         after = self.holdings(through)
         for balance in after.balances.values():
             due = _reminder_due(balance, reminder_days, through)
@@ -436,8 +456,7 @@ class PackageHoldings(Aggregate):
                     at=at,
                     **self._after(reminder_days, through=through, reminded={key}),
                 )
-        if through != self.through:
-            self._reviewed(day=through.isoformat(), **self._after(reminder_days, through=through))
+        self._reviewed(day=through.isoformat(), **self._after(reminder_days, through=through))
         self._tell(at, reminder_days)
 
     # -- what was told ---------------------------------------------------------------------------
@@ -465,11 +484,12 @@ class PackageHoldings(Aggregate):
         closing = after.closing()
         for purchase_id in sorted(closing.keys() | self.told_closing.keys()):
             if closing.get(purchase_id) != self.told_closing.get(purchase_id):
+                told = self.told_closing.get(purchase_id)
                 status = (closing.get(purchase_id) or self.told_closing[purchase_id])[0]
                 self._closed(
                     purchase_id=purchase_id,
                     status=status,
-                    corrected=purchase_id in self.told_closing,
+                    corrected=told is not None and told[0] == status,
                     at=at,
                     **self._after(reminder_days),
                 )
@@ -489,12 +509,21 @@ class PackageHoldings(Aggregate):
         last = max(filter(None, (self.through, through)), default=None)
         after = holdings(
             [*self.bought.values(), *bought],
-            [*self.uses.values(), *uses],
+            [*{**self.uses, **{use.booking_id: use for use in uses}}.values()],
             {**self.withdrawn, **(withdrawn or {})},
             [*self.refunds.values(), *refunds],
             last,
         )
-        review_on = _review_on(after, self.reminded | (reminded or set()), reminder_days, last)
+        return self._outlook(after, reminder_days, last, reminded)
+
+    def _outlook(
+        self,
+        after: Holdings,
+        reminder_days: int | None,
+        through: date | None,
+        reminded: set[tuple[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        review_on = _review_on(after, self.reminded | (reminded or set()), reminder_days, through)
         return {
             "snapshot": after.snapshot(),
             "review_on": review_on.isoformat() if review_on else None,
@@ -533,9 +562,12 @@ class PackageHoldings(Aggregate):
         service_name: str,
         at: datetime,
         snapshot: dict[str, Any],
+        purchase_id: str | None = None,
         review_on: str | None,
     ) -> None:
         self.uses[booking_id] = PackageUse(booking_id, service_id, category, service_name, at)
+        if purchase_id is not None:  # the session it used, told with the visit: one event
+            self.told_allocation[booking_id] = purchase_id
         self._keep(snapshot, review_on)
 
     @event("Withdrawn")

@@ -39,6 +39,7 @@ from starcard_runtime.eventstore import open_event_store
 from starcard_projections import failures, health
 from starcard_projections.attendance import AttendanceProjection
 from starcard_projections.loyalty import LoyaltyProjection
+from starcard_projections.packages import PackagesProjection
 from starcard_projections.points import PointsProjection
 from starcard_projections.referrals import ReferralsProjection
 from starcard_projections.tenancy import TenantIndex, declared_tenant
@@ -93,6 +94,7 @@ PROJECTIONS: dict[str, tuple[Callable[[], Projection], Source]] = {
     "attendance": (AttendanceProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "points": (PointsProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "tiers": (TiersProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
+    "packages": (PackagesProjection, Source(LoyaltyService, LOYALTY_SCHEMA)),
     "referrals": (ReferralsProjection, Source(ReferralsService, REFERRALS_SCHEMA)),
 }
 PROJECTION_NAMES = list(PROJECTIONS)

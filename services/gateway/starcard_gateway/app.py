@@ -17,6 +17,8 @@ from starcard_gateway.api import (
     loyalty,
     operator,
     ops,
+    package_settings,
+    packages,
     points,
     portal,
     referrals,
@@ -37,9 +39,10 @@ platform on its behalf) changes the loyalty, points, tier and referral settings,
 earning stars and points, each client's loyalty card, points, tier and referrals, and quotes and
 redeems codes, referral credit and points at checkout.
 
-Every `/v1/loyalty`, `/v1/tiers`, `/v1/referrals` and `/v1/checkout` call, and minting a portal
-token, carries the tenant's API key as `Authorization: Bearer sc_...`; the tenant is always the
-key's, never one named in the URL or the body.
+Every `/v1/loyalty`, `/v1/tiers`, `/v1/packages`, `/v1/clients`, `/v1/settings`, `/v1/referrals`
+and `/v1/checkout` call, and minting a portal token, carries the tenant's API key as
+`Authorization: Bearer sc_...`; the tenant is always the key's, never one named in the URL or the
+body.
 
 The client portal's calls (`/v1/portal/...`) carry instead the client's portal token, which the
 tenant mints for one client: a signed, expiring token that names the tenant and the client, so
@@ -68,18 +71,24 @@ TAGS = [
         "its benefits, their tier history, and the members by tier.",
     },
     {
+        "name": "packages",
+        "description": "Pre-paid packages: the catalogue, the refund policy and the expiry "
+        "reminder (`/v1/settings/packages`), a client's packages (sessions used and left, expiry), "
+        "the visits paid from a package that none could pay for, and the outstanding liability.",
+    },
+    {
         "name": "referrals",
         "description": "Referral settings, a client's referrals and the referral summary.",
     },
     {
         "name": "checkout",
-        "description": "Quote and redeem a client's code (loyalty or welcome), referral credit "
-        "and points.",
+        "description": "Quote and redeem a client's code (loyalty or welcome), referral credit, "
+        "points and package sessions.",
     },
     {
         "name": "portal",
         "description": "The client portal: its tokens, and the client's link, referrals, credit, "
-        "card, points and tier.",
+        "card, points, tier and packages.",
     },
     {"name": "operator", "description": "Tenants and API keys; needs the admin key."},
     {"name": "ops", "description": "Health and readiness."},
@@ -116,6 +125,9 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.include_router(points.router)
     app.include_router(tiers.settings_router)
     app.include_router(tiers.router)
+    app.include_router(package_settings.router)
+    app.include_router(packages.clients_router)
+    app.include_router(packages.router)
     app.include_router(referrals.router)
     app.include_router(checkout.router)
     app.include_router(points.checkout_router)

@@ -8,7 +8,8 @@ as a code already used. The message names neither that client nor anything about
 Points refused (`PointsRefused`) are 409 Conflict too: the request is well formed, but the
 client's points or the programme as they stand do not allow it (below the minimum, above the
 balance, above the share of the bill points may pay, no programme on); the message gives the
-figures to correct it.
+figures to correct it. So is a package that cannot pay at checkout (`PackageRefused`): none of
+the client's covers the service then.
 
 Every error body has one shape, ``{"detail": "<what went wrong, and what to change>"}`` (the
 documented ``ErrorPublic``): a domain refusal's own message, an ``HTTPException``'s detail, and a
@@ -38,9 +39,11 @@ from starcard_kernel.refusals import (
 from starcard_loyalty.api import (
     DuplicateMilestone,
     InvalidMilestone,
+    InvalidPackageSettings,
     InvalidPointsSettings,
     InvalidTierSettings,
     MilestoneNotFound,
+    PackageRefused,
     PointsRefused,
     UnknownTenant,
 )
@@ -86,6 +89,7 @@ STATUS_OF: dict[type[Exception], int] = {
     CodeAlreadyRedeemed: status.HTTP_409_CONFLICT,
     CodeOfAnotherClient: status.HTTP_409_CONFLICT,
     PointsRefused: status.HTTP_409_CONFLICT,
+    PackageRefused: status.HTTP_409_CONFLICT,
     CodeExpired: status.HTTP_410_GONE,
     InvalidAmount: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidMilestone: status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -93,6 +97,7 @@ STATUS_OF: dict[type[Exception], int] = {
     InvalidSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidPointsSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidTierSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidPackageSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CurrencyMismatch: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 

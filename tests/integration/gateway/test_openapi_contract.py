@@ -142,6 +142,19 @@ CONFIG = SchemathesisConfig.from_dict(
                 },
             },
             {
+                # And the package settings: a package must cover a service or a category and
+                # cost less than its sessions bought singly, ids must be the catalogue's own, and
+                # a replacement against a version since changed is refused; the refusal names
+                # every problem.
+                "include-path-regex": "^/v1/settings/packages",
+                "include-method": "PUT",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "401", "404", "409", "422"]
+                    }
+                },
+            },
+            {
                 # A bill's lines must share one currency, which a schema of each line cannot
                 # say; a code offered with it may be refused as /quote refuses it.
                 "include-path": "/v1/checkout/tier/quote",

@@ -1,9 +1,13 @@
 """Discounts at checkout, under ``/v1/checkout``: codes and referral credit, quoted and used;
-a bill quoted under the client's membership tier.
+a bill quoted under the client's membership tier; a service paid from a pre-paid package.
 
 A code is a loyalty reward (``LOYAL-...``) or a referred client's welcome code (``REF-...``); the
 prefix says which programme answers, and both answer alike. Only the tenant's own codes are ever
 found: another tenant's code is answered exactly like a code that was never issued.
+
+A package pays for a service with one session of the client's package that covers it and expires
+soonest, once per booking: the same booking redeemed again uses nothing more and answers the
+same, and the booking platform's later report of the visit uses nothing more either.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from starcard_loyalty.api import CheckoutLine, LineKind
 from starcard_referrals.api import is_welcome_code
 
 from starcard_gateway.api.referrals import NO_PROGRAMME
+from starcard_gateway.api.tiers import NO_PROGRAMME as NO_LOYALTY_PROGRAMME
 from starcard_gateway.deps import LoyaltyDep, ReferralsDep, TenantDep, tenant_router
 from starcard_gateway.errors import Responses, refusal
 from starcard_gateway.models.checkout import (
@@ -26,6 +31,10 @@ from starcard_gateway.models.checkout import (
     CreditQuoteRequest,
     CreditRedeemRequest,
     CreditRedemptionPublic,
+    PackageQuotePublic,
+    PackageQuoteRequest,
+    PackageRedeemRequest,
+    PackageRedemptionPublic,
     TierQuotePublic,
     TierQuoteRequest,
 )
@@ -40,6 +49,12 @@ REFUSED_CODE: Responses = {
     **refusal(410, "The code expired; the detail says when."),
     **refusal(422, "A bad amount, or a welcome code worth an amount in another currency."),
 }
+
+NO_PACKAGE: Responses = refusal(
+    409,
+    "No package of the client's covers the service at that moment (none bought, all used up, "
+    "expired or refunded), or the booking was cancelled; nothing is used.",
+)
 
 router = tenant_router("/v1/checkout", "checkout")
 
@@ -189,3 +204,43 @@ def quote_tier(
         at=datetime.now(UTC),
     )
     return TierQuotePublic.of(quote, body, currency)
+
+
+@router.post(
+    "/package/quote",
+    summary="Whether a package of the client's can pay for this service now, which, and what it "
+    "has left; nothing is used",
+    responses=NO_LOYALTY_PROGRAMME,
+)
+def quote_package(
+    body: PackageQuoteRequest, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> PackageQuotePublic:
+    balance = loyalty.quote_package(
+        tenant_id,
+        body.client_id,
+        service_id=body.service.id,
+        category=body.service.category,
+        at=body.at or datetime.now(UTC),
+    )
+    return PackageQuotePublic.of(balance)
+
+
+@router.post(
+    "/package/redeem",
+    summary="Pay for a booking with one session of the client's package that covers it and "
+    "expires soonest; the same booking again answers the same",
+    responses={**NO_LOYALTY_PROGRAMME, **NO_PACKAGE},
+)
+def redeem_package(
+    body: PackageRedeemRequest, tenant_id: TenantDep, loyalty: LoyaltyDep
+) -> PackageRedemptionPublic:
+    redemption = loyalty.redeem_package(
+        tenant_id,
+        body.client_id,
+        booking_id=body.booking_id,
+        service_id=body.service.id,
+        category=body.service.category,
+        service_name=body.service.name,
+        at=body.at or datetime.now(UTC),
+    )
+    return PackageRedemptionPublic.of(redemption)

@@ -1,6 +1,6 @@
 """The client portal, under ``/v1/portal``: the tenant mints a client's token; the client's
-portal reads that client's referral link, referrals, credit, loyalty card, points and tier with
-it.
+portal reads that client's referral link, referrals, credit, loyalty card, points, tier and
+packages with it.
 
 The tenant and the client of a portal route come from the token only, so a portal shows its own
 client's data and nothing else.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, status
+from starcard_projections.packages import client_holdings
 from starcard_projections.points import points_history, points_summary
 from starcard_projections.referrals import client_referrals, credit_banner
 from starcard_projections.tiers import tier_member
@@ -30,6 +31,7 @@ from starcard_gateway.deps import (
 from starcard_gateway.errors import MISSING_KEY, REFUSED_REQUEST, refusal
 from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.models.loyalty import LoyaltyCardPublic
+from starcard_gateway.models.packages import PortalPackagesPublic
 from starcard_gateway.models.portal import (
     PortalPointsPublic,
     PortalReferralsPublic,
@@ -137,4 +139,16 @@ def read_tier(client: PortalClientDep, loyalty: LoyaltyDep, conn: ReadConnDep) -
     settings = loyalty.programme(tenant_id).tiers
     return ClientTierPublic.from_member(
         client_id, settings, tier_member(conn, tenant_id, client_id)
+    )
+
+
+@router.get(
+    "/packages",
+    summary="The client's pre-paid packages: sessions used and left, and until when",
+    dependencies=[StrictPortalRequest],
+    responses=CLIENT_TOKEN,
+)
+def read_packages(client: PortalClientDep, conn: ReadConnDep) -> PortalPackagesPublic:
+    return PortalPackagesPublic.from_holdings(
+        client_holdings(conn, client.tenant_id, client.client_id)
     )

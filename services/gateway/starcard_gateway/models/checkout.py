@@ -1,16 +1,25 @@
 """The checkout router's models: quoting and redeeming a code (a loyalty reward code or a
-referral welcome code), a client's referral credit, and a bill under the client's tier."""
+referral welcome code), a client's referral credit, a bill under the client's tier, and a
+service paid from a client's pre-paid package."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from starcard_events.envelope import BookingId, ClientId
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starcard_events.bookings import CatalogueName, Category
+from starcard_events.envelope import BookingId, ClientId, ExternalId
 from starcard_events.limits import MAX_CODE_LENGTH, MAX_ORDER_LINES
 from starcard_events.money import Money
-from starcard_loyalty.api import IssuedReward, Quote, Redemption, TierCheckout
+from starcard_loyalty.api import (
+    Balance,
+    IssuedReward,
+    PackageRedemption,
+    Quote,
+    Redemption,
+    TierCheckout,
+)
 from starcard_referrals.api import CodeQuote, CreditUse, WelcomeRedemption
 
 from starcard_gateway.models.common import money
@@ -246,4 +255,106 @@ class TierQuotePublic(BaseModel):
             applied=quote.applied,
             discount=money(quote.discount_minor, currency),
             total=money(quote.total_minor, currency),
+        )
+
+
+# -- packages ------------------------------------------------------------------------------------
+
+
+class PackageServiceAsked(BaseModel):
+    """The service to pay for, as the booking platform's catalogue names it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: ExternalId = Field(description="The platform's id of the service.")
+    category: Category | None = Field(
+        default=None, description="The service's category, if it has one (packages may cover it)."
+    )
+
+
+class PackageServiceBooked(PackageServiceAsked):
+    name: CatalogueName = Field(
+        description="The service's name, shown on the client's packages (e.g. 'Hydrafacial')."
+    )
+
+
+AT_DESCRIPTION = (
+    "When the session is taken (with its offset); left out: now. A package bought after it, or "
+    "expired by then, does not pay."
+)
+
+
+class PackageQuoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: ClientId = Field(description="The client paying.")
+    service: PackageServiceAsked = Field(description="The service to pay for.")
+    at: AwareDatetime | None = Field(default=None, description=AT_DESCRIPTION)
+
+
+class PackageRedeemRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: ClientId = Field(description="The client paying.")
+    booking_id: BookingId = Field(
+        description="The booking the session pays for; redeeming again for it uses nothing more "
+        "and answers the same."
+    )
+    service: PackageServiceBooked = Field(description="The service booked.")
+    at: AwareDatetime | None = Field(default=None, description=AT_DESCRIPTION)
+
+
+class PackageBalancePublic(BaseModel):
+    purchase_id: str = Field(description="The platform's id of the package's purchase.")
+    package_id: str | None = Field(
+        description="The catalogue package it was bought as; null for an ad-hoc package."
+    )
+    name: str = Field(description="The package's name.")
+    sessions: int = Field(description="The sessions it holds.")
+    sessions_used: int = Field(description="Sessions used so far.")
+    sessions_left: int = Field(description="Sessions still usable.")
+    expires_on: date | None = Field(
+        description="The day its unused sessions expire (they are usable the day before); null: "
+        "no expiry, or a package valid from its first use that has none yet."
+    )
+
+    @classmethod
+    def from_balance(cls, balance: Balance) -> PackageBalancePublic:
+        return cls(
+            purchase_id=balance.purchase_id,
+            package_id=balance.bought.package_id,
+            name=balance.bought.terms.name,
+            sessions=balance.bought.terms.sessions,
+            sessions_used=len(balance.used),
+            sessions_left=balance.left,
+            expires_on=balance.expires_on,
+        )
+
+
+class PackageQuotePublic(BaseModel):
+    payable: bool = Field(description="Whether a package of the client's pays for the service.")
+    package: PackageBalancePublic | None = Field(
+        description="The package whose session it would use (of those that can, the one "
+        "expiring soonest) as it stands now; null when none can."
+    )
+
+    @classmethod
+    def of(cls, balance: Balance | None) -> PackageQuotePublic:
+        return cls(
+            payable=balance is not None,
+            package=None if balance is None else PackageBalancePublic.from_balance(balance),
+        )
+
+
+class PackageRedemptionPublic(BaseModel):
+    booking_id: str = Field(description="The booking the session paid for.")
+    package: PackageBalancePublic = Field(
+        description="The package whose session it used, with that session counted."
+    )
+
+    @classmethod
+    def of(cls, redemption: PackageRedemption) -> PackageRedemptionPublic:
+        return cls(
+            booking_id=redemption.booking_id,
+            package=PackageBalancePublic.from_balance(redemption.balance),
         )

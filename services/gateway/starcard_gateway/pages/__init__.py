@@ -21,6 +21,8 @@ from starcard_gateway.pages import (
     login,
     loyalty_settings,
     overview,
+    package_settings,
+    packages,
     points_settings,
     portal,
     referral_settings,
@@ -86,7 +88,9 @@ def install_pages(app: FastAPI) -> None:
         loyalty_settings,
         points_settings,
         tier_settings,
+        package_settings,
         referral_settings,
+        packages,
         clients,
         attendance,
     ):

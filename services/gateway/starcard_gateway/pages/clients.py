@@ -1,6 +1,7 @@
 """A client's profile on the dashboard: stars, card, tier (with what keeps it and its history),
-points (with the form that adjusts them by hand), referrals (the attendance page adds its count
-and tags), and the overview's form that opens one."""
+packages (with their visits needing attention), points (with the form that adjusts them by hand),
+referrals (the attendance page adds its count and tags), and the overview's form that opens
+one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from starcard_gateway.api import loyalty as loyalty_api
+from starcard_gateway.api import packages as packages_api
 from starcard_gateway.api import points as points_api
 from starcard_gateway.api import referrals as referrals_api
 from starcard_gateway.api import tiers as tiers_api
@@ -118,18 +120,20 @@ def _profile_page(
         offset=(tier_page - 1) * TIER_PAGE_SIZE,
     )
     counted = bool(tier.spend.amount_minor or tier_history.count)
+    packages = _found(lambda: packages_api.read_client_packages(client_id, tenant_id, conn))
     if (
         summary is None
         and not referrals.count
         and referrals.link_code is None
         and not history.count
         and not counted
+        and packages is None
     ):
         raise PageError(
             404,
             "No such client",
             f"Starcard has no record of a client {client_id!r}: no completed session, no "
-            "referral, no points, no spend toward a tier. Check the client's id.",
+            "referral, no points, no spend toward a tier, no package. Check the client's id.",
             action=("/dashboard", "Back to the dashboard"),
         )
     return dashboard_page(
@@ -152,6 +156,7 @@ def _profile_page(
         tier_history=tier_history,
         tier_page=tier_page,
         tier_pages=max(1, -(-tier_history.count // TIER_PAGE_SIZE)),
+        packages=packages,
         adjustment=adjustment or {"adjustment_id": str(uuid.uuid4())},
         adjustment_errors=adjustment_errors or {},
         done=DONE.get(done or ""),

@@ -3,9 +3,12 @@ decimals."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, DecimalException
 
 from starcard_events.money_format import minor_unit_exponent
+
+from starcard_gateway.pages.rendering import FormProblems
 
 
 def major_units(amount_minor: int, currency: str) -> str:
@@ -31,3 +34,16 @@ def minor_units(text: str, currency: str) -> int | None:
 
 MAX_DIGITS = 18
 """Digits before the point an amount may have: far above any bill, far below what breaks."""
+
+
+def typed_amount(form: Mapping[str, str], name: str, currency: str, label: str) -> int | None:
+    """The amount typed in the field `name`, in minor units (None when blank); refused as
+    ``FormProblems`` naming the field (its `label`) when it is not an amount in `currency`."""
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    amount = minor_units(text, currency)
+    if amount is None:
+        example = major_units(100_000, currency)
+        raise FormProblems({name: f"{label}: an amount in {currency}, such as {example}."})
+    return amount

@@ -1,14 +1,15 @@
-"""The client portal, at ``/portal``: the client's tier, the loyalty card, points and Refer a
-friend, for one client.
+"""The client portal, at ``/portal``: the client's tier, the loyalty card, packages, points and
+Refer a friend, for one client.
 
 The business sends the client a link, ``/portal?token=<portal token>`` (``POST
 /v1/portal/tokens``). Opening it keeps the token in a cookie and redirects to ``/portal``, so the
 token leaves the address bar and the browser's history. A link with the token in the fragment
 (``STARCARD_PORTAL_URL``'s ``#token=``) is turned into that link by the page's script.
 
-The tier, the card, the points and the referrals come from the JSON API's own functions
-(``api.portal.read_tier``, ``api.loyalty.loyalty_card``, ``api.portal.read_points`` and
-``api.portal.read_referrals``), with the tenant and the client taken from the token only.
+The tier, the card, the packages, the points and the referrals come from the JSON API's own
+functions (``api.portal.read_tier``, ``api.loyalty.loyalty_card``, ``api.portal.read_packages``,
+``api.portal.read_points`` and ``api.portal.read_referrals``), with the tenant and the client
+taken from the token only.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def portal(
         client, loyalty, conn, limit=POINTS_PAGE_SIZE, offset=(page - 1) * POINTS_PAGE_SIZE
     )
     tier = portal_api.read_tier(client, loyalty, conn)
+    packages = portal_api.read_packages(client, conn)
     shared: PortalReferralsPublic | None
     try:
         shared = portal_api.read_referrals(client, referrals, conn)
@@ -88,6 +90,7 @@ def portal(
             "business": business,
             "tier": tier if tier.enabled else None,
             "card": card,
+            "packages": packages.data,
             "referrals": shared,
             "stage_text": STAGE_TEXT,
             "points": points if points.enabled or points.balance or points.count else None,

@@ -99,6 +99,7 @@ environment.globals["read_model_labels"] = {
     "attendance": "Attendance counts and segments",
     "points": "Points balances and history",
     "tiers": "Tiers and tier history",
+    "packages": "Packages, their liability and the visits needing attention",
     "referrals": "Referrals and credit",
 }
 environment.filters["date"] = _date

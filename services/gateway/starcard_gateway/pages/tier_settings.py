@@ -9,7 +9,6 @@ their edit. Amounts are typed in the programme's currency ("1,000.00"), kept in 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,7 +28,8 @@ from starcard_gateway.models.tiers import (
 )
 from starcard_gateway.pages.auth import CheckedFormDep, SessionDep
 from starcard_gateway.pages.dashboard import DONE, dashboard_page
-from starcard_gateway.pages.money_fields import major_units, minor_units
+from starcard_gateway.pages.form_values import VERSION_FIELD, id_from_name, shown_version
+from starcard_gateway.pages.money_fields import major_units, typed_amount
 from starcard_gateway.pages.rendering import FormProblems, PageError, field_errors, submit_form
 from starcard_gateway.pages.sessions import Session
 
@@ -120,15 +120,7 @@ def tier_values(tier: TierPublic, currency: str) -> dict[str, str]:
 
 def _amount(form: Mapping[str, str], name: str, currency: str) -> int | None:
     """The amount typed in `name`, in minor units (None when blank); raises `FormProblems`."""
-    text = form.get(name, "").strip()
-    if not text:
-        return None
-    amount = minor_units(text, currency)
-    if amount is None:
-        example = major_units(100_000, currency)
-        message = f"{LABELS[name]}: an amount in {currency}, such as {example}."
-        raise FormProblems({name: message})
-    return amount
+    return typed_amount(form, name, currency, LABELS[name])
 
 
 def tier_fields(form: Mapping[str, str], tier_id: str, currency: str) -> TierFields:
@@ -164,12 +156,7 @@ def tier_fields(form: Mapping[str, str], tier_id: str, currency: str) -> TierFie
 
 def tier_id_for(name: str, taken: set[str]) -> str:
     """A new tier's id from its name: "Gold Plus" -> "gold-plus", "gold-plus-2" when taken."""
-    base = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:90] or "tier"
-    found, n = base, 1
-    while found in taken:
-        n += 1
-        found = f"{base}-{n}"
-    return found
+    return id_from_name(name, taken, "tier")
 
 
 def with_tier_added(tiers: tuple[Tier, ...], added: Tier) -> tuple[Tier, ...]:
@@ -186,16 +173,6 @@ def with_tier_replaced(tiers: tuple[Tier, ...], edited: Tier) -> tuple[Tier, ...
         msg = f"No tier {edited.name!r} any more: it was removed meanwhile. Add it again."
         raise InvalidTierSettings([msg])
     return tuple(edited if tier.tier_id == edited.tier_id else tier for tier in tiers)
-
-
-VERSION_FIELD = "settings_version"
-"""The hidden field carrying which settings a form was shown with."""
-
-
-def shown_version(form: Mapping[str, str]) -> int | None:
-    """The settings version the form was filled against (None: the form did not say)."""
-    text = form.get(VERSION_FIELD, "").strip()
-    return int(text) if text.isdigit() else None
 
 
 def _change_tiers(

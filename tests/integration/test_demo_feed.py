@@ -2,7 +2,9 @@
 
 The most-loyal list the services build must be the one the loyalty domain's own rules compute
 from the feed, each client's points balance the one the programme's rules give (treatments by
-category, retail, rebooking bonuses, refunds), and publishing the same feed again (same event
+category, retail, packages, rebooking bonuses, refunds), each client's packages the sessions
+used and left the catalogue's rules give, with the clock tick the demo publishes reminding the
+client whose package nears its expiry; and publishing the same feed and tick again (same event
 and booking ids) must change nothing: no new events in the store, the same list and balances.
 """
 
@@ -18,18 +20,26 @@ from starcard_cli.demo import (
     LABELLED,
     POINTS_SINCE,
     SHORT,
+    TICK_DAY,
     DemoFeed,
     add_demo_milestones,
     build_feed,
     publish_feed,
+    publish_tick,
+    recorded_through,
 )
+from starcard_cli.packages_demo import DEMO_PACKAGES, add_demo_packages
 from starcard_cli.points_demo import DEMO_POINTS, add_demo_points
 from starcard_cli.tiers_demo import DEMO_TIERS, add_demo_tiers
+from starcard_events.topics import CLOCK
 from starcard_runtime.dead_letters import DeadLetterStore
 
 from tests.support.demo_oracle import (
     ExpectedClient,
+    ExpectedHoldings,
+    ExpectedPackage,
     expected_loyalty,
+    expected_packages,
     expected_points,
     expected_tiers,
 )
@@ -74,16 +84,34 @@ def standings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, str]:
     return {client: held[client].tier_id for client in held if held[client].tier_id != "regular"}
 
 
+def holdings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, ExpectedHoldings]:
+    """Each client's packages as the event store has them (clients with none left out)."""
+    held = {}
+    for client_id in feed.clients:
+        stored = stack.commands.package_holdings(DEMO_TENANT_ID, client_id)
+        packages = [
+            ExpectedPackage(
+                each["name"], each["used"], each["left"], each["status"], each["deferred_minor"]
+            )
+            for each in stored.snapshot["packages"]
+        ]
+        unmatched = [each["booking_id"] for each in stored.snapshot["unmatched"]]
+        if packages or unmatched:
+            held[client_id] = ExpectedHoldings(packages, unmatched, set(stored.reminded))
+    return held
+
+
 def without_refunds(feed: DemoFeed) -> DemoFeed:
     return replace(feed, events=[e for e in feed.events if not e["type"].endswith("Refunded")])
 
 
-def tracked_through(stack: LoyaltyStack, last_offsets: dict[int, int]) -> None:
+def tracked_through(
+    stack: LoyaltyStack, last_offsets: dict[int, int], topic: str | None = None
+) -> None:
     """The loyalty service has recorded every partition up to the given offsets."""
-    for partition, offset in last_offsets.items():
-        tracked = stack.commands.tracked_offset(stack.booking_topic, partition)
-        assert tracked is not None
-        assert tracked >= offset, f"partition {partition}: tracked {tracked} < {offset}"
+    assert recorded_through(stack.commands, topic or stack.booking_topic, last_offsets), (
+        last_offsets
+    )
 
 
 async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothing(
@@ -102,6 +130,10 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert add_demo_tiers(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
         assert not add_demo_tiers(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
         assert stack.commands.programme(DEMO_TENANT_ID).tiers == DEMO_TIERS
+        assert add_demo_packages(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
+        assert not add_demo_packages(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
+        catalogue = stack.commands.programme(DEMO_TENANT_ID).packages
+        assert catalogue == DEMO_PACKAGES.check()
 
         feed = build_feed()
         assert feed.records() == build_feed().records(), "the same seed must give the same feed"
@@ -119,8 +151,8 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         types = feed.event_types()
         assert types["ProductPurchased"] > 0
         assert types["OrderRefunded"] == types["AppointmentRefunded"] == 1
-        points = expected_points(feed, settings)
-        unrefunded = expected_points(without_refunds(feed), settings)
+        points = expected_points(feed, settings, catalogue)
+        unrefunded = expected_points(without_refunds(feed), settings, catalogue)
         refunded = {e["data"]["client_id"] for e in feed.events if e["type"].endswith("Refunded")}
         assert len(refunded) == 2
         assert all(points.get(client, 0) < unrefunded[client] for client in refunded)
@@ -129,6 +161,18 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         # Tiers: some clients reach VIP, the most loyal Elite.
         tiers = expected_tiers(feed, DEMO_TIERS)
         assert set(tiers.values()) == {"vip", "elite"}
+        # Packages: clients whose sessions were used, one reminded of sessions about to expire,
+        # one package-paid visit no package pays for.
+        packages = expected_packages(feed, catalogue, TICK_DAY)
+        sessions = [each for held in packages.values() for each in held.packages]
+        assert any(each.used >= 2 for each in sessions)
+        assert [client for client, held in packages.items() if held.reminded] == [
+            feed.packages.expiring_client
+        ]
+        assert [client for client, held in packages.items() if held.unmatched] == [
+            client for client, _ in feed.packages.unmatched
+        ]
+        assert all(each.status == "active" for each in sessions)
 
         first = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert sum(offset + 1 for offset in first.values()) == len(feed.events)
@@ -140,14 +184,21 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         await eventually(lambda: tracked_through(stack, first), within=60)
         assert balances(stack, feed) == points
         assert standings(stack, feed) == tiers
+        ticked = await publish_tick(stack.settings)
+        clock = stack.settings.topic(CLOCK)
+        await eventually(lambda: tracked_through(stack, ticked, clock), within=60)
+        assert holdings(stack, feed) == packages
         head = stack.commands.recorder.max_notification_id()
 
         second = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert all(second[partition] > first[partition] for partition in first)
         await eventually(lambda: tracked_through(stack, second), within=60)
+        again = await publish_tick(stack.settings)
+        await eventually(lambda: tracked_through(stack, again, clock), within=60)
 
         assert stack.commands.recorder.max_notification_id() == head
         assert listed(stack) == expected
         assert balances(stack, feed) == points
         assert standings(stack, feed) == tiers
+        assert holdings(stack, feed) == packages
         assert DeadLetterStore(stack.settings.database_url).list(service="loyalty") == []

@@ -1,18 +1,19 @@
-"""What the demo feed should make of the loyalty list and of the clients' points.
+"""What the demo feed should make of the loyalty list, the clients' points, tiers and packages.
 
 The oracle of the demo tests: it replays ``starcard demo``'s feed through ``ClientLoyalty`` in
 memory, validating each record against the event contract first as the service does, so the
-pipeline's list can be compared with what the domain's own rules say. The points are computed
-apart from ``PointsAccount``, from the programme's rules as a clinic reads them, so that the
-pipeline's balances are checked against arithmetic the points code does not share.
+pipeline's list can be compared with what the domain's own rules say. The points, tiers and
+package balances are computed apart from ``PointsAccount``, ``Membership`` and
+``PackageHoldings``, from the programme's rules as a clinic reads them, so that the pipeline's
+figures are checked against arithmetic the domain code does not share.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 from starcard_cli.demo import DemoFeed
@@ -25,10 +26,11 @@ from starcard_events import (
     ClientUpdated,
     Money,
     OrderRefunded,
+    PackagePurchased,
     ProductPurchased,
     parse_booking_event,
 )
-from starcard_loyalty.api import PointsSettings, TierSettings
+from starcard_loyalty.api import PackageSettings, PointsSettings, TierSettings
 from starcard_loyalty.domain import ClientLoyalty, CountingRules
 from starcard_loyalty.domain.codes import loyalty_code
 from starcard_loyalty.domain.tier_settings import months_after
@@ -106,13 +108,17 @@ class _Line:
         return self.earned - self.earned * refunded // self.paid_minor
 
 
-def expected_points(feed: DemoFeed, settings: PointsSettings) -> dict[str, int]:
+def expected_points(
+    feed: DemoFeed, settings: PointsSettings, packages: PackageSettings
+) -> dict[str, int]:
     """Each client's points balance once the feed is processed (clients with no points left
     out), from the rules as the clinic sets them, for a feed in pounds:
 
     - a treatment paid by an earning method earns its price at its category's rate (the
       treatment rate for any other), and a retail line its amount at the retail rate, each
       rounded down to whole points;
+    - a catalogue package (of `packages`) bought by an earning method earns its price at the
+      rate of the first category it covers, and the package bonus;
     - a completion that earned points, within ``rebook_within_days`` after another visit of the
       client (not a back-to-back part of its own visit), earns the rebooking bonus on the same
       booking, once per visit (its first part that earned);
@@ -121,15 +127,16 @@ def expected_points(feed: DemoFeed, settings: PointsSettings) -> dict[str, int]:
 
     Nothing expires within the feed: it is shorter than the programme's expiry.
     """
-    ledger = _Ledger(settings)
+    ledger = _Ledger(settings, packages)
     for _, value in feed.records():
         ledger.apply(parse_booking_event(value))
     return ledger.balances()
 
 
 class _Ledger:
-    def __init__(self, settings: PointsSettings) -> None:
+    def __init__(self, settings: PointsSettings, packages: PackageSettings) -> None:
         self.settings = settings
+        self.packages = packages
         self.lines: dict[str, _Line] = {}
         self.visits: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
 
@@ -158,6 +165,8 @@ class _Ledger:
                         event.data.payment_method.value,
                         self.settings.retail_rate,
                     )
+            case PackagePurchased():
+                self.buy(event)
             case AppointmentRefunded():
                 self.refund(f"booking:{event.data.booking_id}", event.data.amount)
             case OrderRefunded():
@@ -175,6 +184,21 @@ class _Ledger:
     ) -> None:
         paid = amount_minor if payment_method in self.settings.earning_payment_methods else 0
         self.lines[source] = _Line(client_id, amount_minor, paid * rate // (100 * 100))
+
+    def buy(self, event: PackagePurchased) -> None:
+        data = event.data
+        package = self.packages.package(str(data.package_id))
+        assert package is not None, "the demo sells catalogue packages only"
+        category = package.terms.categories[0] if package.terms.categories else ""
+        source = f"package:{data.purchase_id}"
+        method = data.payment_method.value
+        rate = self.settings.category_rates.get(category, self.settings.treatment_rate)
+        self.earn(source, data.client_id, data.price_paid.amount_minor, method, rate)
+        if self.lines[source].earned:
+            bonus = package.terms.bonus_points
+            self.lines[source].earned += (
+                self.settings.package_bonus_points if bonus is None else bonus
+            )
 
     def refund(self, source: str, amount: Money | None) -> None:
         line = self.lines[source]
@@ -211,8 +235,8 @@ def expected_tiers(feed: DemoFeed, settings: TierSettings) -> dict[str, str]:
     tiers that drop straight to the tier the spend matches, keep no tier longer than the spend
     does and need their entry threshold to stay: the tier whose threshold the client's spend in
     the 12 months before their last event reaches. Spend is what the client paid for treatments
-    (not from a package, points or referral credit) and retail, less what was refunded; a
-    purchase leaves the window on the same day a year on."""
+    (not from a package, points or referral credit), retail and packages, less what was
+    refunded; a purchase leaves the window on the same day a year on."""
     paid: dict[str, tuple[str, int, datetime]] = {}
     refunded: dict[str, int] = defaultdict(int)
     last: dict[str, datetime] = {}
@@ -232,6 +256,9 @@ def expected_tiers(feed: DemoFeed, settings: TierSettings) -> dict[str, str]:
                 for line in event.data.lines:
                     source = f"order:{event.data.order_id}:{line.sku}"
                     paid[source] = (client, line.amount_paid.amount_minor, event.occurred_at)
+            case PackagePurchased():
+                source = f"package:{event.data.purchase_id}"
+                paid[source] = (client, event.data.price_paid.amount_minor, event.occurred_at)
             case AppointmentRefunded():
                 source = f"booking:{event.data.booking_id}"
                 amount = event.data.amount
@@ -255,3 +282,127 @@ def expected_tiers(feed: DemoFeed, settings: TierSettings) -> dict[str, str]:
         client: settings.tiers[settings.tier_for(total)].tier_id for client, total in spend.items()
     }
     return {client: tier for client, tier in tiers.items() if tier != settings.tiers[0].tier_id}
+
+
+@dataclass(frozen=True)
+class ExpectedPackage:
+    """One package of a client as the clinic should see it."""
+
+    name: str
+    used: int
+    left: int
+    status: str
+    deferred_minor: int
+    """The price received for the sessions not delivered: price x left / sessions, half up."""
+
+
+@dataclass
+class ExpectedHoldings:
+    """A client's packages, the package-paid visits none paid for, the expiry reminders."""
+
+    packages: list[ExpectedPackage] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    """Booking ids."""
+    reminded: set[tuple[str, str]] = field(default_factory=set)
+    """``(purchase id, expiry day)``."""
+
+
+@dataclass
+class _Held:
+    purchase_id: str
+    name: str
+    covers: frozenset[str]
+    sessions: int
+    price_minor: int
+    bought_on: date
+    expires_on: date | None
+    used: list[str] = field(default_factory=list)
+
+
+def expected_packages(
+    feed: DemoFeed, packages: PackageSettings, through: date
+) -> dict[str, ExpectedHoldings]:
+    """Each client's packages once the feed is processed and the clock has ticked `through`
+    (clients with no package and no package-paid visit left out), from the rules as a clinic
+    reads them, for catalogue packages that cover categories and are valid from purchase:
+
+    - a package is on hand from the start of the day it is bought;
+    - a completion paid from a package uses a session of the client's package that covers its
+      category, is on hand, has not expired and has a session left, the one expiring soonest
+      first; with none, it needs attention;
+    - sessions left expire on their expiry day; from `reminder_days` before it, the clock's tick
+      reminds the client of a package that has sessions left.
+    """
+    moments: list[tuple[datetime, int, BookingTopicEvent]] = []
+    for _, value in feed.records():
+        event = parse_booking_event(value)
+        match event:
+            case PackagePurchased():
+                start = datetime.combine(event.occurred_at.date(), time(0), tzinfo=UTC)
+                moments.append((start, 0, event))
+            case AppointmentCompleted() if event.data.payment_method.value == "package":
+                moments.append((event.occurred_at, 1, event))
+            case _:
+                pass
+    moments.sort(key=lambda moment: (moment[0], moment[1]))
+    held: dict[str, list[_Held]] = defaultdict(list)
+    result: dict[str, ExpectedHoldings] = defaultdict(ExpectedHoldings)
+    for at, _, event in moments:
+        client = event.data.client_id
+        match event:
+            case PackagePurchased():
+                package = packages.package(str(event.data.package_id))
+                assert package is not None, "the demo sells catalogue packages only"
+                terms, day = package.terms, at.date()
+                days = terms.validity_days
+                held[client].append(
+                    _Held(
+                        event.data.purchase_id,
+                        terms.name,
+                        frozenset(each.casefold() for each in terms.categories),
+                        terms.sessions,
+                        event.data.price_paid.amount_minor,
+                        day,
+                        None if days is None else day + timedelta(days=days),
+                    )
+                )
+            case AppointmentCompleted():
+                day = at.date()
+                category = (event.data.service.category or "").casefold()
+                usable = [
+                    each
+                    for each in held[client]
+                    if category in each.covers
+                    and each.bought_on <= day
+                    and len(each.used) < each.sessions
+                    and (each.expires_on is None or day < each.expires_on)
+                ]
+                if not usable:
+                    result[client].unmatched.append(event.data.booking_id)
+                    continue
+                chosen = min(usable, key=lambda each: (each.expires_on or date.max, each.bought_on))
+                chosen.used.append(event.data.booking_id)
+            case _:
+                pass
+    for client, packages_held in held.items():
+        for each in packages_held:
+            left = each.sessions - len(each.used)
+            expired = left and each.expires_on is not None and through >= each.expires_on
+            status = "expired" if expired else "active" if left else "used_up"
+            deferred = 0 if expired else _half_up(each.price_minor * left, each.sessions)
+            result[client].packages.append(
+                ExpectedPackage(each.name, len(each.used), 0 if expired else left, status, deferred)
+            )
+            reminder = packages.reminder_days
+            if (
+                status == "active"
+                and each.expires_on is not None
+                and reminder is not None
+                and each.expires_on - timedelta(days=reminder) <= through
+            ):
+                result[client].reminded.add((each.purchase_id, each.expires_on.isoformat()))
+    return dict(result)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    return (2 * numerator + denominator) // (2 * denominator)

@@ -6,9 +6,10 @@ few months: clients registering (a few with a VIP / Friend / Staff label discoun
 mostly completed at full price, some discounted, paid from a membership or a package, priced down
 by hand, booked back to back, or cancelled; some visits are facials, injectables or laser
 sessions, some clients buy products on the way out, and a product and a treatment are refunded
-(``points_demo``). Everything in it follows from ``--seed``: the booking ids, the event ids and
-the times, so a second run publishes the very same records again, and the services count each of
-them once.
+(``points_demo``); the clients paying from a package bought one, one package nears its expiry
+and one package-paid visit has no package (``packages_demo``). Everything in it follows from
+``--seed``: the booking ids, the event ids and the times, so a second run publishes the very same
+records again, and the services count each of them once.
 
 The pieces are separate so that the tests can use them without the command: :func:`build_feed`
 makes the records and :func:`publish_feed` sends them; what the loyalty domain's own rules make
@@ -37,23 +38,33 @@ from rich.table import Table
 from starcard_events import (
     examples,
 )
-from starcard_events.topics import BOOKING_EVENTS, booking_key
+from starcard_events.topics import BOOKING_EVENTS, CLOCK, booking_key
 from starcard_gateway.resources import open_resources
 from starcard_gateway.settings import GatewaySettings
 from starcard_gateway.tenants import TenantError, TenantExists
+from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.api import (
     CountingRules,
     DuplicateMilestone,
     LoyaltyService,
     Milestone,
+    PackageSettings,
     PointsSettings,
     TierSettings,
 )
 from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.api import ReferralsService
+from starcard_runtime.clock import tick
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
+from starcard_cli.packages_demo import (
+    PackageFeed,
+    PackageSummary,
+    add_demo_packages,
+    package_feed_lines,
+    package_lines,
+)
 from starcard_cli.points_demo import (
     ClinicFeed,
     ClinicSummary,
@@ -75,7 +86,14 @@ MAX_MONTHS = 36
 FEED_ENDS = datetime(2026, 11, 2, tzinfo=UTC)
 """The feed's last day. Fixed, not today, so that a re-run publishes the same times as well."""
 POINTS_SINCE = FEED_ENDS - timedelta(days=round(MAX_MONTHS * 365.25 / 12) + 31)
-"""When the demo's points programme takes effect: before the longest feed's first record."""
+"""When the demo's points programme (and its tiers and packages) take effect: before the longest
+feed's first record."""
+TICK_DAY = FEED_ENDS.date()
+"""The day whose clock tick the demo publishes once the feed is in: it reminds the client whose
+package expires soon (nothing else falls due that day). Fixed, so the mailbox holds the same
+emails whatever today is."""
+TICK_WAIT_SECONDS = 180
+"""How long the demo waits for the loyalty service to take in the feed before it ticks."""
 
 EVENT_ID_NAMESPACE = UUID("4b0c6f3e-8a52-4d0e-9c3b-5f1e7d2a9c61")
 """Event ids are uuid5 of this and what the event is about: a re-sent event keeps its id."""
@@ -172,6 +190,8 @@ class DemoFeed:
     """Visits per category (a back-to-back pair is one visit; a cancellation is a booking)."""
     clinic: ClinicSummary = field(default_factory=ClinicSummary)
     """The treatments by category, the retail orders and the refunds."""
+    packages: PackageSummary = field(default_factory=PackageSummary)
+    """Who bought which package, the one expiring soon, the visits no package pays for."""
 
     def records(self) -> list[tuple[bytes, bytes]]:
         """``(key, value)`` of each record, keyed ``tenant_id:client_id`` as the contract asks."""
@@ -205,6 +225,7 @@ class _FeedBuilder:
         self.timed: list[tuple[datetime, int, dict[str, Any]]] = []
         self.visits: Counter[Category] = Counter()
         self.clinic = ClinicFeed(tenant_id, seed, CURRENCY)
+        self.packages = PackageFeed(tenant_id, seed, CURRENCY)
 
     def add(self, occurred_at: datetime, event: dict[str, Any], about: str) -> None:
         event["event_id"] = str(
@@ -221,6 +242,7 @@ class _FeedBuilder:
             self.client(index, client_id, label=labels.get(index), member=index in members)
         for occurred_at, event, about in self.clinic.refunds(FEED_ENDS):
             self.add(occurred_at, event, about)
+        self.add_packages(clients)
         self.timed.sort(key=lambda timed: (timed[0], timed[1]))
         return DemoFeed(
             tenant_id=self.tenant_id,
@@ -230,7 +252,20 @@ class _FeedBuilder:
             events=[event for _, _, event in self.timed],
             visits=self.visits,
             clinic=self.clinic.summary,
+            packages=self.packages.summary,
         )
+
+    def add_packages(self, clients: list[str]) -> None:
+        """The packages the package-paid visits came from, and a Facial x3 nearing its expiry
+        (its two visits are package visits of the feed, and facials of the clinic's)."""
+        events = [event for _, _, event in self.timed]
+        timed = self.packages.purchases(events)
+        timed += self.packages.expiring(events, clients, FEED_ENDS)
+        for occurred_at, event, about in timed:
+            self.add(occurred_at, event, about)
+        facials = self.packages.summary.facial_visits
+        self.visits[PACKAGE] += facials
+        self.clinic.summary.treatments["facials"] += facials
 
     def client(
         self, index: int, client_id: str, *, label: dict[str, Any] | None, member: bool
@@ -494,11 +529,13 @@ class DemoTenant:
     points: PointsSettings
     tiers_added: bool
     tiers: TierSettings
+    packages_added: bool
+    packages: PackageSettings
 
 
 def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
-    """Create the demo tenant (or issue it a new key), add milestones if it has none and switch
-    points on if it never set them."""
+    """Create the demo tenant (or issue it a new key), add milestones if it has none, and switch
+    points and tiers on and set the package catalogue if it never set them."""
     with open_resources(settings, pool_size=1) as resources:
         try:
             _, api_key = resources.tenants.create_tenant(DEMO_TENANT_NAME, DEMO_TENANT_ID)
@@ -509,6 +546,7 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
         added = add_demo_milestones(resources.loyalty, DEMO_TENANT_ID)
         points_added = add_demo_points(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
         tiers_added = add_demo_tiers(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
+        packages_added = add_demo_packages(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
         programme = resources.loyalty.programme(DEMO_TENANT_ID)
         return DemoTenant(
             api_key=api_key,
@@ -520,6 +558,8 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             points=programme.points,
             tiers_added=tiers_added,
             tiers=programme.tiers,
+            packages_added=packages_added,
+            packages=programme.packages,
         )
 
 
@@ -544,6 +584,50 @@ def run_referral_demo(settings: RuntimeSettings, seed: int) -> ReferralFeed:
     return feed
 
 
+def recorded_through(loyalty: LoyaltyService, topic: str, last_offsets: dict[int, int]) -> bool:
+    """Whether the loyalty service has recorded every partition of `topic` up to the offsets."""
+    for partition, offset in last_offsets.items():
+        tracked = loyalty.tracked_offset(topic, partition)
+        if tracked is None or tracked < offset:
+            return False
+    return True
+
+
+async def tick_once_the_feed_is_in(
+    settings: RuntimeSettings, topic: str, last_offsets: dict[int, int]
+) -> bool:
+    """Wait (up to :data:`TICK_WAIT_SECONDS`) until the loyalty service has recorded the feed,
+    then publish the demo tenant's clock tick of :data:`TICK_DAY`; False if it had not caught
+    up in time (the tick is published all the same, and may find packages not yet bought).
+
+    The tick goes on another topic than the feed, so published at once it could be taken in
+    before the purchases it is meant to find.
+    """
+    loyalty = build_application(LoyaltyService, settings, LOYALTY_SCHEMA)
+    try:
+        caught_up = False
+        for _ in range(TICK_WAIT_SECONDS):
+            caught_up = await asyncio.to_thread(recorded_through, loyalty, topic, last_offsets)
+            if caught_up:
+                break
+            await asyncio.sleep(1)
+    finally:
+        loyalty.close()
+    await publish_tick(settings)
+    return caught_up
+
+
+async def publish_tick(settings: RuntimeSettings) -> dict[int, int]:
+    """Publish the demo tenant's clock tick of :data:`TICK_DAY`; returns its offset by
+    partition."""
+    record = tick(DEMO_TENANT_ID, TICK_DAY).model_dump_json().encode()
+    last = await publish(
+        [(settings.topic(CLOCK), DEMO_TENANT_ID.encode(), record)],
+        settings.kafka_bootstrap_servers,
+    )
+    return {partition: offset for (_, partition), offset in last.items()}
+
+
 def _milestone_line(milestone: Milestone) -> str:
     length = f" of {milestone.min_minutes}+ min" if milestone.min_minutes else ""
     reward = f", {milestone.discount_percent}% off" if milestone.discount_percent else ""
@@ -563,22 +647,43 @@ def feed_table(feed: DemoFeed, rules: CountingRules) -> Table:
     return table
 
 
-def print_points_settings(tenant: DemoTenant) -> None:
-    if not tenant.points.enabled:
-        console.print("Points: switched off by the clinic (kept as they were).")
+def print_settings(
+    name: str,
+    lines: list[str] | None,
+    *,
+    added: bool,
+    on: str = "switched on",
+    off: str = "switched off by the clinic (kept as they were)",
+) -> None:
+    """A capability's settings as the demo leaves them, a line each; `lines` None: the clinic
+    has it off (`off` says how)."""
+    if lines is None:
+        console.print(f"{name}: {off}.")
         return
-    console.print("Points " + ("switched on:" if tenant.points_added else "(kept as they were):"))
-    for line in points_lines(tenant.points):
+    console.print(f"{name} " + (f"{on}:" if added else "(kept as they were):"))
+    for line in lines:
         console.print(f"  {line}", highlight=False)
 
 
-def print_tier_settings(tenant: DemoTenant) -> None:
-    if not tenant.tiers.enabled:
-        console.print("Tiers: switched off by the clinic (kept as they were).")
-        return
-    console.print("Tiers " + ("switched on:" if tenant.tiers_added else "(kept as they were):"))
-    for line in tier_lines(tenant.tiers):
-        console.print(f"  {line}", highlight=False)
+def print_tenant_settings(tenant: DemoTenant) -> None:
+    """The points, tiers and packages of the demo tenant."""
+    print_settings(
+        "Points",
+        points_lines(tenant.points) if tenant.points.enabled else None,
+        added=tenant.points_added,
+    )
+    print_settings(
+        "Tiers",
+        tier_lines(tenant.tiers) if tenant.tiers.enabled else None,
+        added=tenant.tiers_added,
+    )
+    print_settings(
+        "Packages",
+        package_lines(tenant.packages) if tenant.packages.catalogue else None,
+        added=tenant.packages_added,
+        on="on sale",
+        off="none on sale (kept as the clinic set them)",
+    )
 
 
 def print_points_feed(feed: DemoFeed, settings: PointsSettings) -> None:
@@ -629,10 +734,12 @@ def demo(
 
     The tenant is made as `starcard tenants create` makes one; if it exists, it gets a new key.
 
-    Milestones are added if it has none; its points programme and its tiers are switched on if
-    it never set them.
+    Milestones are added if it has none; its points programme and its tiers are switched on, and
+    its package catalogue set, if it never set them.
 
-    The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service.
+    The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service;
+    once the service has taken it in, the clock tick of the feed's last day goes to
+    starcard.clock.v1.
     """
     settings = RuntimeSettings()
     try:
@@ -644,7 +751,7 @@ def demo(
     feed = build_feed(DEMO_TENANT_ID, clients=clients, months=months, seed=seed)
     topic = settings.topic(BOOKING_EVENTS)
     try:
-        asyncio.run(publish_feed(feed, settings.kafka_bootstrap_servers, topic))
+        last_offsets = asyncio.run(publish_feed(feed, settings.kafka_bootstrap_servers, topic))
     except KafkaError as exc:
         errors.print(
             f"[red]error:[/red] could not publish to Kafka at {settings.kafka_bootstrap_servers}:"
@@ -659,6 +766,20 @@ def demo(
         errors.print(f"[red]error:[/red] could not publish the referral feed: {exc!r}")
         raise typer.Exit(1) from exc
 
+    console.print(f"Waiting for the loyalty service to take in the feed, to tick {TICK_DAY}...")
+    try:
+        caught_up = asyncio.run(tick_once_the_feed_is_in(settings, topic, last_offsets))
+    except (KafkaError, psycopg.Error) as exc:
+        errors.print(f"[red]error:[/red] could not publish the clock tick: {exc!r}")
+        raise typer.Exit(1) from exc
+    if not caught_up:
+        errors.print(
+            f"[yellow]note:[/yellow] the loyalty service had not taken in the feed after"
+            f" {TICK_WAIT_SECONDS}s (is it running? `make up`): the tick of {TICK_DAY} may"
+            " come before the packages it should remind of.",
+            highlight=False,
+        )
+
     if tenant.created:
         console.print(f"Created tenant [bold]{DEMO_TENANT_ID}[/bold] ({DEMO_TENANT_NAME}).")
     else:
@@ -668,8 +789,7 @@ def demo(
     console.print("Milestones " + ("added:" if tenant.milestones_added else "(kept as they were):"))
     for milestone in tenant.milestones:
         console.print(_milestone_line(milestone), highlight=False)
-    print_points_settings(tenant)
-    print_tier_settings(tenant)
+    print_tenant_settings(tenant)
 
     types = feed.event_types()
     console.print(
@@ -686,6 +806,8 @@ def demo(
     )
     if tenant.points.enabled:
         print_points_feed(feed, tenant.points)
+    for line in package_feed_lines(feed.packages, TICK_DAY):
+        console.print(f"Packages: {line}.", highlight=False)
     console.print(
         f"Referrals: {len(referrals.links)} clients shared their links"
         f" ({', '.join(referrals.links)}); once processed, {referrals.invited} visitors stay"

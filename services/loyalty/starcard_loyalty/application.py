@@ -167,16 +167,11 @@ class LoyaltyService(CheckoutUseCases, PackageUseCases):
         self, unit: UnitOfWork, at: datetime, tenant_id: str | None = None
     ) -> list[IssuedReward]:
         """The daily clock tick: expire every outstanding code that ran out by `at` (of one
-        tenant, when the tick is a tenant's), and fire the rewards queued behind them.
-
-        Those clients' records are written by the partitions their keys hash to, so their cached
-        copies may be stale: they are loaded fresh. A write that races one of those partitions
-        is a version conflict, and the batch is re-run.
-        """
+        tenant, when the tick is a tenant's), and fire the rewards queued behind them (the
+        clients' records loaded fresh: see `load_fresh`)."""
         due = self.outstanding_codes_due(at, tenant_id)
         ids = [client_loyalty_id(tenant, client) for tenant, client in due]
-        self.working_set.evict([each for each in ids if each not in unit.aggregates])
-        unit.prefetch(ids)
+        self.load_fresh(unit, ids)
         issued: list[IssuedReward] = []
         for tenant, client in due:
             issued += self.expire_due_rewards(unit, tenant, client, at)

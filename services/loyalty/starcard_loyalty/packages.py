@@ -36,6 +36,7 @@ from starcard_loyalty.domain.packages import (
 from starcard_loyalty.domain.points import Purchase
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_loyalty.domain.tier_settings import SpendKind
+from starcard_loyalty.domain.versions import STALE_SETTINGS
 from starcard_loyalty.points import PointsUseCases
 from starcard_loyalty.tiers import NOT_SPEND, TierUseCases
 
@@ -165,8 +166,7 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         settings = programme.package_settings_at(at)
         due = store_queries.package_holdings_due(self, tenant_id, day)
         ids = [package_holdings_id(tenant_id, client) for client in due]
-        self.working_set.evict([each for each in ids if each not in unit.aggregates])
-        unit.prefetch(ids)
+        self.load_fresh(unit, ids)
         for client_id in due:
             holdings_ = unit.get(package_holdings_id(tenant_id, client_id), PackageHoldings)
             if holdings_ is not None:
@@ -308,15 +308,8 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         older version (`expected_version`) is refused rather than undo someone else's change."""
 
         def apply(programme: LoyaltyProgramme) -> PackageSettings:
-            if (
-                expected_version is not None
-                and programme.package_versions.version != expected_version
-            ):
-                msg = (
-                    "The package settings were changed by someone else since they were read: "
-                    "reload them and make your change again."
-                )
-                raise InvalidPackageSettings([msg])
+            if programme.package_versions.is_stale(expected_version):
+                raise InvalidPackageSettings([f"The package settings were {STALE_SETTINGS}"])
             programme.set_packages(change(programme.packages), at)
             return programme.packages
 

@@ -213,8 +213,7 @@ class PointsUseCases(SettingsUseCases):
         notice_days = programme.points.expiry_notice_days
         due = store_queries.points_accounts_due(self, tenant_id, day, notice_days or 0)
         ids = [points_account_id(tenant_id, client) for client in due]
-        self.working_set.evict([each for each in ids if each not in unit.aggregates])
-        unit.prefetch(ids)
+        self.load_fresh(unit, ids)
         for client_id in due:
             account = unit.get(points_account_id(tenant_id, client_id), PointsAccount)
             if account is not None:

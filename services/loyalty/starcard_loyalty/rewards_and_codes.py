@@ -11,8 +11,9 @@ drawn with `secrets.choice` (:meth:`RewardsAndCodes.new_code`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 
@@ -38,6 +39,13 @@ class RewardsAndCodes(BatchApplication):
         if programme is None:
             raise UnknownTenant(tenant_id)
         return programme
+
+    def load_fresh(self, unit: UnitOfWork, aggregate_ids: Sequence[UUID]) -> None:
+        """Load aggregates the daily tick reaches across every partition: the partitions their
+        keys hash to write them, so a cached copy may be stale. A write that races one of those
+        partitions is a version conflict, and the batch is re-run."""
+        self.working_set.evict([each for each in aggregate_ids if each not in unit.aggregates])
+        unit.prefetch(aggregate_ids)
 
     def client_for(self, unit: UnitOfWork, tenant_id: str, client_id: str) -> ClientLoyalty:
         client = unit.get(client_loyalty_id(tenant_id, client_id), ClientLoyalty)

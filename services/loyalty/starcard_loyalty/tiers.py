@@ -25,6 +25,7 @@ from starcard_loyalty.domain.points import booking_source, order_source
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 from starcard_loyalty.domain.tier_checkout import CheckoutLine, TierCheckout, tier_checkout
 from starcard_loyalty.domain.tier_settings import SpendKind, TierSettings
+from starcard_loyalty.domain.versions import STALE_SETTINGS
 from starcard_loyalty.programme_settings import SettingsUseCases
 
 __all__ = ["TierUseCases", "retail_spend", "treatment_spend"]
@@ -130,8 +131,7 @@ class TierUseCases(SettingsUseCases):
             return
         due = store_queries.memberships_due(self, tenant_id, day, programme.tier_versions.version)
         ids = [membership_id(tenant_id, client) for client in due]
-        self.working_set.evict([each for each in ids if each not in unit.aggregates])
-        unit.prefetch(ids)
+        self.load_fresh(unit, ids)
         for client_id in due:
             membership = unit.get(membership_id(tenant_id, client_id), Membership)
             if membership is not None:
@@ -160,12 +160,8 @@ class TierUseCases(SettingsUseCases):
         someone else's change."""
 
         def apply(programme: LoyaltyProgramme) -> TierSettings:
-            if expected_version is not None and programme.tier_versions.version != expected_version:
-                msg = (
-                    "The tier settings were changed by someone else since this page was "
-                    "opened: reload it and make your change again."
-                )
-                raise InvalidTierSettings([msg])
+            if programme.tier_versions.is_stale(expected_version):
+                raise InvalidTierSettings([f"The tier settings were {STALE_SETTINGS}"])
             programme.set_tiers(change(programme.tiers), at)
             return programme.tiers
 

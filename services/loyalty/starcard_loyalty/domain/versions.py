@@ -50,8 +50,20 @@ class Versions(Generic[T]):
         """How many times they changed."""
         return len(self.history)
 
+    def is_stale(self, expected_version: int | None) -> bool:
+        """Whether a change made against `expected_version` (None: not said) would undo a
+        change made since."""
+        return expected_version is not None and expected_version != self.version
+
     def add(self, since: datetime, settings: T) -> None:
         self.history.append((since, settings))
 
     def ever(self, test: Callable[[T], bool]) -> bool:
         return any(test(settings) for _, settings in self.history)
+
+
+STALE_SETTINGS = (
+    "changed by someone else since they were read: reload them and make your change again."
+)
+"""Why a settings change made against an older version is refused (after 'The tier settings
+were ...')."""

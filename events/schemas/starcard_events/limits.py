@@ -10,6 +10,7 @@ or reader on the way (PostgreSQL ``integer`` columns, JavaScript numbers) can ho
 """
 
 import re
+from datetime import UTC, datetime
 from typing import Final
 
 MAX_AMOUNT_MINOR: Final = 2**53 - 1
@@ -82,3 +83,8 @@ MAX_DAYS: Final = 3660
 
 MAX_PACKAGE_SESSIONS: Final = 1000
 """The most sessions one pre-paid package holds (a session a week for nearly twenty years)."""
+
+EARLIEST_MOMENT: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_MOMENT: Final = datetime(2999, 12, 31, tzinfo=UTC)
+"""The moments an event or a request may name: a typo of a year is refused before any rule adds
+days or months to it (and before date arithmetic near year 9999 could overflow)."""

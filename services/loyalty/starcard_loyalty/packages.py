@@ -277,13 +277,13 @@ class PackageUseCases(PointsUseCases, TierUseCases):
             )
             if holdings_ is None:
                 raise PackageRefused(_NO_PACKAGE)
-            if (
-                booking_id not in holdings_.uses
-                and holdings_.payer(service_id, category, at) is None
-            ):
+            if booking_id in holdings_.uses:  # asked again: the same answer, nothing moved
+                purchase_id = holdings_.told_allocation.get(booking_id)
+            elif holdings_.payer(service_id, category, at) is None:
                 raise PackageRefused(_NO_PACKAGE)
-            use = PackageUse(booking_id, service_id, category, service_name, at)
-            purchase_id = holdings_.use(use, settings.reminder_days)
+            else:
+                use = PackageUse(booking_id, service_id, category, service_name, at)
+                purchase_id = holdings_.use(use, settings.reminder_days)
             if purchase_id is None:
                 msg = (
                     f"Booking {booking_id!r} has no package session: it was cancelled, or a "

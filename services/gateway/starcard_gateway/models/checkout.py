@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starcard_events.bookings import CatalogueName, Category
-from starcard_events.envelope import BookingId, ClientId, ExternalId
+from starcard_events.envelope import BookingId, ClientId, ExternalId, Moment
 from starcard_events.limits import MAX_CODE_LENGTH, MAX_ORDER_LINES
 from starcard_events.money import Money
 from starcard_loyalty.api import (
@@ -279,8 +279,9 @@ class PackageServiceBooked(PackageServiceAsked):
 
 
 AT_DESCRIPTION = (
-    "When the session is taken (with its offset); left out: now. A package bought after it, or "
-    "expired by then, does not pay."
+    "When the session is taken (with its offset; the rules read it as UTC); left out: now. A "
+    "package bought after that day (UTC), refunded before it, or expired by that day, does not "
+    "pay."
 )
 
 
@@ -289,7 +290,7 @@ class PackageQuoteRequest(BaseModel):
 
     client_id: ClientId = Field(description="The client paying.")
     service: PackageServiceAsked = Field(description="The service to pay for.")
-    at: AwareDatetime | None = Field(default=None, description=AT_DESCRIPTION)
+    at: Moment | None = Field(default=None, description=AT_DESCRIPTION)
 
 
 class PackageRedeemRequest(BaseModel):
@@ -301,7 +302,7 @@ class PackageRedeemRequest(BaseModel):
         "and answers the same."
     )
     service: PackageServiceBooked = Field(description="The service booked.")
-    at: AwareDatetime | None = Field(default=None, description=AT_DESCRIPTION)
+    at: Moment | None = Field(default=None, description=AT_DESCRIPTION)
 
 
 class PackageBalancePublic(BaseModel):

@@ -129,7 +129,7 @@ class Package:
         if not 0 < self.price_minor <= MAX_AMOUNT_MINOR:
             found.append(f"Package {self.package_id!r}: price must be more than 0.")
         single = self.terms.single_session_minor
-        if single is not None and self.price_minor > single * self.terms.sessions:
+        if single is not None and single > 0 and self.price_minor > single * self.terms.sessions:
             found.append(
                 f"Package {self.package_id!r}: its price is more than {self.terms.sessions} "
                 "single sessions: a package sells sessions for less."
@@ -162,6 +162,12 @@ class PackageSettings:
         ids = [each.package_id for each in self.catalogue]
         if len(set(ids)) != len(ids):
             problems.append("Each package needs its own package_id.")
+        on_sale = [each.terms.name.strip().casefold() for each in self.catalogue if each.active]
+        if len(set(on_sale)) != len(on_sale):
+            problems.append(
+                "Each package on sale needs its own name: the till and the client tell them "
+                "apart by it."
+            )
         if len(self.catalogue) > MAX_CATALOGUE:
             problems.append(f"A catalogue holds at most {MAX_CATALOGUE} packages.")
         if not (len(self.currency) == 3 and self.currency.isascii() and self.currency.isupper()):

@@ -33,6 +33,7 @@ from starcard_loyalty.domain.counting import CountingRules, Milestone, in_reward
 from starcard_loyalty.domain.errors import (
     DuplicateMilestone,
     InvalidMilestone,
+    InvalidPackageSettings,
     InvalidTierSettings,
     MilestoneNotFound,
 )
@@ -173,7 +174,15 @@ class LoyaltyProgramme(Aggregate):
     def set_packages(self, settings: PackageSettings, at: datetime) -> None:
         """Settings → Packages: record the new settings, in force from `at`."""
         checked = settings.check()
-        if checked != self.packages:
+        current = self.packages
+        if current.catalogue and checked.catalogue and checked.currency != current.currency:
+            msg = (
+                f"currency: the catalogue's prices are amounts of {current.currency}; remove its "
+                "packages first to sell them in another currency (packages already bought keep "
+                "theirs)."
+            )
+            raise InvalidPackageSettings([msg])
+        if checked != current:
             since = self.package_versions.since_for(at)
             self._change_packages(settings=checked.to_record(), since=since)
 

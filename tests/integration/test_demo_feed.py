@@ -3,13 +3,15 @@
 The most-loyal list the services build must be the one the loyalty domain's own rules compute
 from the feed, each client's points balance the one the programme's rules give (treatments by
 category, retail, packages, rebooking bonuses, refunds), each client's packages the sessions
-used and left the catalogue's rules give, with the clock tick the demo publishes reminding the
-client whose package nears its expiry; and publishing the same feed and tick again (same event
-and booking ids) must change nothing: no new events in the store, the same list and balances.
+used and left the catalogue's rules give, with the clock ticks the demo publishes reminding the
+client whose package nears its expiry, then expiring its unused session, and nothing else falling
+due on them; and publishing the same feed and ticks again (same event and booking ids) must
+change nothing: no new events in the store, the same list and balances.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -20,12 +22,12 @@ from starcard_cli.demo import (
     LABELLED,
     POINTS_SINCE,
     SHORT,
-    TICK_DAY,
+    TICK_DAYS,
     DemoFeed,
     add_demo_milestones,
     build_feed,
     publish_feed,
-    publish_tick,
+    publish_ticks,
     recorded_through,
 )
 from starcard_cli.packages_demo import DEMO_PACKAGES, add_demo_packages
@@ -91,7 +93,12 @@ def holdings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, ExpectedHoldings]
         stored = stack.commands.package_holdings(DEMO_TENANT_ID, client_id)
         packages = [
             ExpectedPackage(
-                each["name"], each["used"], each["left"], each["status"], each["deferred_minor"]
+                each["name"],
+                each["used"],
+                each["left"],
+                each["closed"],
+                each["status"],
+                each["deferred_minor"],
             )
             for each in stored.snapshot["packages"]
         ]
@@ -99,6 +106,15 @@ def holdings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, ExpectedHoldings]
         if packages or unmatched:
             held[client_id] = ExpectedHoldings(packages, unmatched, set(stored.reminded))
     return held
+
+
+def recorded_kinds(stack: LoyaltyStack, after: int | None, through: int | None) -> list[str]:
+    """What the loyalty service recorded after notification `after`, through `through`, each
+    as ``Aggregate.Event``."""
+    notifications = stack.commands.recorder.select_notifications(
+        after, limit=10_000, stop=through, inclusive_of_start=False
+    )
+    return [notification.topic.rpartition(":")[2] for notification in notifications]
 
 
 def without_refunds(feed: DemoFeed) -> DemoFeed:
@@ -161,18 +177,31 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         # Tiers: some clients reach VIP, the most loyal Elite.
         tiers = expected_tiers(feed, DEMO_TIERS)
         assert set(tiers.values()) == {"vip", "elite"}
-        # Packages: clients whose sessions were used, one reminded of sessions about to expire,
-        # one package-paid visit no package pays for.
-        packages = expected_packages(feed, catalogue, TICK_DAY)
+        # Packages: clients whose sessions were used, one reminded of sessions about to expire
+        # and then expired (once, closed unused, owing nothing), one package-paid visit no
+        # package pays for.
+        assert feed.packages.expiring_on == TICK_DAYS[-1]
+        packages = expected_packages(feed, catalogue, TICK_DAYS)
         sessions = [each for held in packages.values() for each in held.packages]
         assert any(each.used >= 2 for each in sessions)
-        assert [client for client, held in packages.items() if held.reminded] == [
-            feed.packages.expiring_client
+        expiring = feed.packages.expiring_client
+        assert expiring is not None
+        assert [client for client, held in packages.items() if held.reminded] == [expiring]
+        assert len(packages[expiring].reminded) == 1
+        assert packages[expiring].packages == [
+            ExpectedPackage(
+                "Facial x3", used=2, left=0, closed=1, status="expired", deferred_minor=0
+            )
         ]
         assert [client for client, held in packages.items() if held.unmatched] == [
             client for client, _ in feed.packages.unmatched
         ]
-        assert all(each.status == "active" for each in sessions)
+        assert all(
+            each.status == "active"
+            for client, held in packages.items()
+            if client != expiring
+            for each in held.packages
+        )
 
         first = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert sum(offset + 1 for offset in first.values()) == len(feed.events)
@@ -184,16 +213,24 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         await eventually(lambda: tracked_through(stack, first), within=60)
         assert balances(stack, feed) == points
         assert standings(stack, feed) == tiers
-        ticked = await publish_tick(stack.settings)
+        fed = stack.commands.recorder.max_notification_id()
+        ticked = await publish_ticks(stack.settings)
         clock = stack.settings.topic(CLOCK)
         await eventually(lambda: tracked_through(stack, ticked, clock), within=60)
         assert holdings(stack, feed) == packages
         head = stack.commands.recorder.max_notification_id()
+        # The ticks reminded the client once, then closed the session, and did nothing else: no
+        # code expired, no points or tier notice (the mailbox's count does not hang on today).
+        assert Counter(recorded_kinds(stack, fed, head)) == {
+            "PackageHoldings.Reviewed": 2,
+            "PackageHoldings.ExpiryReminded": 1,
+            "PackageHoldings.Closed": 1,
+        }
 
         second = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert all(second[partition] > first[partition] for partition in first)
         await eventually(lambda: tracked_through(stack, second), within=60)
-        again = await publish_tick(stack.settings)
+        again = await publish_ticks(stack.settings)
         await eventually(lambda: tracked_through(stack, again, clock), within=60)
 
         assert stack.commands.recorder.max_notification_id() == head

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -291,6 +292,8 @@ class ExpectedPackage:
     name: str
     used: int
     left: int
+    closed: int
+    """Sessions that expired unused."""
     status: str
     deferred_minor: int
     """The price received for the sessions not delivered: price x left / sessions, half up."""
@@ -320,18 +323,21 @@ class _Held:
 
 
 def expected_packages(
-    feed: DemoFeed, packages: PackageSettings, through: date
+    feed: DemoFeed, packages: PackageSettings, ticks: Sequence[date]
 ) -> dict[str, ExpectedHoldings]:
-    """Each client's packages once the feed is processed and the clock has ticked `through`
-    (clients with no package and no package-paid visit left out), from the rules as a clinic
-    reads them, for catalogue packages that cover categories and are valid from purchase:
+    """Each client's packages once the feed is processed and the clock has ticked each day of
+    `ticks` after it (clients with no package and no package-paid visit left out), from the
+    rules as a clinic reads them, for catalogue packages that cover categories and are valid
+    from purchase:
 
     - a package is on hand from the start of the day it is bought;
     - a completion paid from a package uses a session of the client's package that covers its
       category, is on hand, has not expired and has a session left, the one expiring soonest
       first; with none, it needs attention;
-    - sessions left expire on their expiry day; from `reminder_days` before it, the clock's tick
-      reminds the client of a package that has sessions left.
+    - sessions left expire on their expiry day (once the clock ticked it): none is left, those
+      are closed and nothing is owed for them;
+    - a tick from `reminder_days` before the expiry day, and before it, reminds the client of a
+      package that has sessions left, once.
     """
     moments: list[tuple[datetime, int, BookingTopicEvent]] = []
     for _, value in feed.records():
@@ -384,6 +390,7 @@ def expected_packages(
                 chosen.used.append(event.data.booking_id)
             case _:
                 pass
+    through = max(ticks)
     for client, packages_held in held.items():
         for each in packages_held:
             left = each.sessions - len(each.used)
@@ -391,14 +398,24 @@ def expected_packages(
             status = "expired" if expired else "active" if left else "used_up"
             deferred = 0 if expired else _half_up(each.price_minor * left, each.sessions)
             result[client].packages.append(
-                ExpectedPackage(each.name, len(each.used), 0 if expired else left, status, deferred)
+                ExpectedPackage(
+                    each.name,
+                    len(each.used),
+                    0 if expired else left,
+                    left if expired else 0,
+                    status,
+                    deferred,
+                )
             )
             reminder = packages.reminder_days
             if (
-                status == "active"
+                left
                 and each.expires_on is not None
                 and reminder is not None
-                and each.expires_on - timedelta(days=reminder) <= through
+                and any(
+                    each.expires_on - timedelta(days=reminder) <= day < each.expires_on
+                    for day in ticks
+                )
             ):
                 result[client].reminded.add((each.purchase_id, each.expires_on.isoformat()))
     return dict(result)

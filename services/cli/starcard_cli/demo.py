@@ -59,6 +59,7 @@ from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
 from starcard_cli.packages_demo import (
+    FACIAL_EXPIRES_AFTER_END,
     PackageFeed,
     PackageSummary,
     add_demo_packages,
@@ -88,10 +89,16 @@ FEED_ENDS = datetime(2026, 11, 2, tzinfo=UTC)
 POINTS_SINCE = FEED_ENDS - timedelta(days=round(MAX_MONTHS * 365.25 / 12) + 31)
 """When the demo's points programme (and its tiers and packages) take effect: before the longest
 feed's first record."""
-TICK_DAY = FEED_ENDS.date()
-"""The day whose clock tick the demo publishes once the feed is in: it reminds the client whose
-package expires soon (nothing else falls due that day). Fixed, so the mailbox holds the same
-emails whatever today is."""
+REMINDER_DAY = FEED_ENDS.date()
+"""The feed's last day, whose tick reminds the client whose Facial x3 expires ten days later."""
+EXPIRY_DAY = REMINDER_DAY + FACIAL_EXPIRES_AFTER_END
+"""The day that Facial x3's unused session expires, whose tick closes it."""
+TICK_DAYS = (REMINDER_DAY, EXPIRY_DAY)
+"""The days whose clock ticks the demo publishes once the feed is in, in this order. Nothing
+else of the default feed falls due on either: its reward codes, points and tier spend all last
+a year from visits made since May 2026, and its other packages run out in 2027. Fixed, not
+today, so the mailbox holds the same emails whatever today is (the scheduler's own tick of
+today went out before the demo tenant existed)."""
 TICK_WAIT_SECONDS = 180
 """How long the demo waits for the loyalty service to take in the feed before it ticks."""
 
@@ -597,11 +604,12 @@ async def tick_once_the_feed_is_in(
     settings: RuntimeSettings, topic: str, last_offsets: dict[int, int]
 ) -> bool:
     """Wait (up to :data:`TICK_WAIT_SECONDS`) until the loyalty service has recorded the feed,
-    then publish the demo tenant's clock tick of :data:`TICK_DAY`; False if it had not caught
-    up in time (the tick is published all the same, and may find packages not yet bought).
+    then publish the demo tenant's clock ticks of :data:`TICK_DAYS`; False if it had not
+    caught up in time (the ticks are published all the same, and may find packages not yet
+    bought).
 
-    The tick goes on another topic than the feed, so published at once it could be taken in
-    before the purchases it is meant to find.
+    The ticks go on another topic than the feed, so published at once they could be taken in
+    before the purchases they are meant to find.
     """
     loyalty = build_application(LoyaltyService, settings, LOYALTY_SCHEMA)
     try:
@@ -613,16 +621,22 @@ async def tick_once_the_feed_is_in(
             await asyncio.sleep(1)
     finally:
         loyalty.close()
-    await publish_tick(settings)
+    await publish_ticks(settings)
     return caught_up
 
 
-async def publish_tick(settings: RuntimeSettings) -> dict[int, int]:
-    """Publish the demo tenant's clock tick of :data:`TICK_DAY`; returns its offset by
-    partition."""
-    record = tick(DEMO_TENANT_ID, TICK_DAY).model_dump_json().encode()
+async def publish_ticks(settings: RuntimeSettings) -> dict[int, int]:
+    """Publish the demo tenant's clock ticks of :data:`TICK_DAYS`, in order (one key, so one
+    partition keeps it); returns the last offset by partition."""
     last = await publish(
-        [(settings.topic(CLOCK), DEMO_TENANT_ID.encode(), record)],
+        [
+            (
+                settings.topic(CLOCK),
+                DEMO_TENANT_ID.encode(),
+                tick(DEMO_TENANT_ID, day).model_dump_json().encode(),
+            )
+            for day in TICK_DAYS
+        ],
         settings.kafka_bootstrap_servers,
     )
     return {partition: offset for (_, partition), offset in last.items()}
@@ -738,8 +752,8 @@ def demo(
     its package catalogue set, if it never set them.
 
     The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service;
-    once the service has taken it in, the clock tick of the feed's last day goes to
-    starcard.clock.v1.
+    once the service has taken it in, the clock ticks of the feed's last day and of a package's
+    expiry day ten days later go to starcard.clock.v1.
     """
     settings = RuntimeSettings()
     try:
@@ -766,7 +780,8 @@ def demo(
         errors.print(f"[red]error:[/red] could not publish the referral feed: {exc!r}")
         raise typer.Exit(1) from exc
 
-    console.print(f"Waiting for the loyalty service to take in the feed, to tick {TICK_DAY}...")
+    days = " and ".join(str(day) for day in TICK_DAYS)
+    console.print(f"Waiting for the loyalty service to take in the feed, to tick {days}...")
     try:
         caught_up = asyncio.run(tick_once_the_feed_is_in(settings, topic, last_offsets))
     except (KafkaError, psycopg.Error) as exc:
@@ -775,8 +790,8 @@ def demo(
     if not caught_up:
         errors.print(
             f"[yellow]note:[/yellow] the loyalty service had not taken in the feed after"
-            f" {TICK_WAIT_SECONDS}s (is it running? `make up`): the tick of {TICK_DAY} may"
-            " come before the packages it should remind of.",
+            f" {TICK_WAIT_SECONDS}s (is it running? `make up`): the ticks of {days} may"
+            " come before the packages they should remind of and expire.",
             highlight=False,
         )
 
@@ -806,7 +821,7 @@ def demo(
     )
     if tenant.points.enabled:
         print_points_feed(feed, tenant.points)
-    for line in package_feed_lines(feed.packages, TICK_DAY):
+    for line in package_feed_lines(feed.packages, REMINDER_DAY):
         console.print(f"Packages: {line}.", highlight=False)
     console.print(
         f"Referrals: {len(referrals.links)} clients shared their links"

@@ -1,5 +1,5 @@
 """The demo's pre-paid packages: the clinic's catalogue, the clients who bought one, and the
-clock tick that reminds one of them before their unused sessions expire.
+clock ticks that remind one of them before their unused sessions expire, then expire them.
 
 - Every client whose massages the feed pays "from a package" bought a Massage x5 at the till on
   the day of the first of them (another when one is used up), so each of those visits uses a
@@ -7,8 +7,9 @@ clock tick that reminds one of them before their unused sessions expire.
 - Except the client of the feed's last package-paid visit: the till rang it up as paid from a
   package the client never bought, so the dashboard lists it as needing attention.
 - One client buys a Facial x3, valid 90 days, and uses two sessions; the third expires ten days
-  after the feed ends, so the clock tick of the feed's last day (which ``starcard demo``
-  publishes once the loyalty service has taken the feed in) emails them a reminder.
+  after the feed ends. Of the clock ticks ``starcard demo`` publishes once the loyalty service
+  has taken the feed in, the tick of the feed's last day emails them a reminder and the tick of
+  the expiry day closes the session, so the demo ends as it would once that day is past.
 
 All of it is drawn from a random stream of its own (seeded from the feed's seed), so the rest of
 the feed, and the stars it earns, stay what they were without packages.
@@ -23,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from starcard_events import examples
+from starcard_events.day_format import format_day
 from starcard_events.money_format import format_money
 from starcard_loyalty.api import LoyaltyService, Package, PackageSettings, PackageTerms
 
@@ -62,7 +64,14 @@ unused sessions expire."""
 
 HYDRAFACIAL = Treatment("Hydrafacial", "facials", 9500)
 """The 60-minute treatment the demo's Facial x3 pays for."""
-FACIAL_BOUGHT_BEFORE_END = timedelta(days=80)
+FACIAL_EXPIRES_AFTER_END = timedelta(days=10)
+"""The Facial x3's unused session expires ten days after the feed ends: within the 14 days of
+the reminder the tick of the feed's last day sends, and months before anything else of the
+default feed falls due (its reward codes, points and tier spend last a year from its first
+visits, in May 2026)."""
+FACIAL_BOUGHT_BEFORE_END = (
+    timedelta(days=FACIAL_X3.terms.validity_days or 0) - FACIAL_EXPIRES_AFTER_END
+)
 """The Facial x3 is bought 80 days before the feed ends, so its 90 days run out ten days after."""
 FACIAL_EVERY = timedelta(days=28)
 
@@ -76,7 +85,7 @@ class PackageSummary:
     unmatched: list[tuple[str, date]] = field(default_factory=list)
     """``(client, day)`` of each package-paid visit no package pays for."""
     expiring_client: str | None = None
-    """The client whose Facial x3 expires soon after the feed ends, reminded by the tick."""
+    """The client whose Facial x3 expires soon after the feed ends: reminded, then expired."""
     expiring_on: date | None = None
     facial_visits: int = 0
 
@@ -129,7 +138,7 @@ class PackageFeed:
         self, events: Sequence[dict[str, Any]], clients: Sequence[str], ends: datetime
     ) -> list[Timed]:
         """One client buys a Facial x3 and has two of its sessions, at four-week intervals; the
-        third is left to expire ten days after the feed `ends`.
+        third is left to expire :data:`FACIAL_EXPIRES_AFTER_END` after the feed `ends`.
 
         The client is drawn from those registered before the purchase, but for the package
         clients and the first client (whose card the README shows).
@@ -213,10 +222,6 @@ def add_demo_packages(loyalty: LoyaltyService, tenant_id: str, since: datetime) 
     return True
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def package_lines(settings: PackageSettings) -> list[str]:
     """The catalogue on sale, a line each, then the reminder."""
     lines = []
@@ -236,8 +241,9 @@ def package_lines(settings: PackageSettings) -> list[str]:
     return lines
 
 
-def package_feed_lines(summary: PackageSummary, tick_day: date) -> list[str]:
-    """What the feed's packages will show once processed, a sentence each."""
+def package_feed_lines(summary: PackageSummary, reminder_day: date) -> list[str]:
+    """What the feed's packages will show once processed and ticked through the expiry day, a
+    sentence each (the reminder sent by the tick of `reminder_day`)."""
     lines = []
     if summary.massage_clients:
         lines.append(
@@ -246,13 +252,13 @@ def package_feed_lines(summary: PackageSummary, tick_day: date) -> list[str]:
         )
     if summary.expiring_client and summary.expiring_on:
         lines.append(
-            f"{summary.expiring_client} bought a Facial x3 and used 2 sessions; the third"
-            f" expires on {_day(summary.expiring_on)}, so the clock tick of {_day(tick_day)}"
-            " emails them a reminder"
+            f"{summary.expiring_client} bought a Facial x3 and used 2 sessions; the clock tick"
+            f" of {format_day(reminder_day)} emails them a reminder, and that of"
+            f" {format_day(summary.expiring_on)} expires the third session unused"
         )
     for client_id, day in summary.unmatched:
         lines.append(
-            f"{client_id}'s massage of {_day(day)} was paid from a package they never bought:"
+            f"{client_id}'s massage of {format_day(day)} was paid from a package they never bought:"
             " the dashboard lists it as needing attention"
         )
     return lines

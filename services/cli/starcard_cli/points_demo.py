@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.table import Table
 from starcard_events import examples
+from starcard_events.money_format import format_money
 from starcard_loyalty.api import Expiry, LoyaltyService, PointsSettings
 
 DEMO_POINTS = PointsSettings(
@@ -203,8 +204,8 @@ class ClinicFeed:
             )
             timed.append((at, event, refund_id))
             self.summary.refunds.append(
-                f"{paid.client_id} was refunded {_pounds(amount)} of a"
-                f" {_pounds(paid.amount_minor)} treatment ({paid.name})"
+                f"{paid.client_id} was refunded {format_money(amount, self.currency)} of a"
+                f" {format_money(paid.amount_minor, self.currency)} treatment ({paid.name})"
             )
         return timed
 
@@ -216,10 +217,6 @@ def add_demo_points(loyalty: LoyaltyService, tenant_id: str, since: datetime) ->
         return False
     loyalty.set_points_settings(tenant_id, DEMO_POINTS, since)
     return True
-
-
-def _pounds(minor: int) -> str:
-    return f"£{minor / 100:,.2f}"
 
 
 def _rate(hundredths: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from starcard_events.money_format import format_money
 from starcard_loyalty.api import DropMode, LoyaltyService, Tier, TierSettings
 
 DEMO_TIERS = TierSettings(
@@ -59,7 +60,8 @@ def tier_lines(settings: TierSettings) -> list[str]:
         if tier.complimentary_service_id:
             perks.append(f"a free {tier.complimentary_service_id}")
         lines.append(
-            f"{tier.name} from £{tier.entry_minor / 100:,.0f} in {settings.window_months} months:"
+            f"{tier.name} from {format_money(tier.entry_minor, settings.currency)} in"
+            f" {settings.window_months} months:"
             f" {', '.join(perks)}"
         )
     return lines

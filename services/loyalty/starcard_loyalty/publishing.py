@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
+from starcard_events.day_format import format_day
 from starcard_events.facts import (
     Milestone,
     MilestoneReached,
@@ -378,4 +379,4 @@ def package_balance(event: Any, client_id: str) -> PackageBalance:
 
 def _day(day: date | None) -> str:
     """A day as a client reads it: "10 March 2027"."""
-    return f"{day.day} {day:%B %Y}" if day is not None else "soon"
+    return format_day(day) if day is not None else "soon"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starcard_events.day_format import format_day
 from starcard_events.money_format import format_money
 
 from starcard_notifier.domain.notification import Content
@@ -55,7 +56,7 @@ class RenderedEmail:
 
 def valid_until(expires_at: datetime) -> str:
     """The expiry as a client reads it: "24 November 2027" (the date in UTC)."""
-    return f"{expires_at.day} {expires_at:%B %Y}"
+    return format_day(expires_at.date())
 
 
 def one_line(text: str) -> str:

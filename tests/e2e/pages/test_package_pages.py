@@ -101,13 +101,13 @@ async def test_the_therapist_sees_what_packages_owe_and_the_client_sees_hers(
     browser.open("/dashboard/clients/bo")
     assert browser.texts("[data-testid=client-packages] [data-testid=package-left]") == ["3"]
 
-    # Her portal, on a phone: the course, its sessions left and until when.
+    # Her portal, on a phone: the course, its sessions left and the day they expire.
     expires = bought_at.date() + timedelta(days=120)
     browser.phone()
     browser.open(f"/portal?token={await site.portal_token(anna, 'ada')}")
     assert browser.texts("[data-testid=portal-package-name]") == ["Facial course"]
     assert browser.texts("[data-testid=portal-package-text]") == [
-        f"4 of 5 sessions left · use them by {expires.day} {expires:%B %Y}"
+        f"4 of 5 sessions left · use them before {expires.day} {expires:%B %Y}"
     ]
     browser.screenshot("portal-packages.png")
     site.assert_alive()

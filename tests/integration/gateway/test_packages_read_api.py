@@ -136,7 +136,7 @@ async def test_a_client_s_packages_show_sessions_used_and_left_expiry_and_what_n
                 "closed": 0,
                 "status": "active",
                 "status_text": "Active",
-                "text": f"2 of 3 sessions left · use them by {day_text(60)}",
+                "text": f"2 of 3 sessions left · use them before {day_text(60)}",
                 "bought_on": on(0),
                 "expires_on": on(60),
                 "price": gbp(25_000),
@@ -297,7 +297,7 @@ async def test_the_portal_shows_the_client_her_packages_and_no_one_else_s(
                 "left": 2,
                 "status": "active",
                 "status_text": "Active",
-                "text": f"2 of 3 sessions left · use them by {day_text(60)}",
+                "text": f"2 of 3 sessions left · use them before {day_text(60)}",
                 "bought_on": on(0),
                 "expires_on": on(60),
             }

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Literal, Self, cast
 
 from pydantic import BaseModel, Field
+from starcard_events.day_format import format_day
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
 from starcard_projections.packages import (
@@ -22,7 +23,6 @@ from starcard_projections.packages import (
 )
 
 from starcard_gateway.models.common import money
-from starcard_gateway.models.tiers import day_text
 
 Status = Literal["active", "used_up", "expired", "refunded"]
 
@@ -41,22 +41,24 @@ def _status(value: str) -> Status:
 
 
 def sessions_text(row: ClientPackage) -> str:
-    """What a package holds, as the client reads it: "3 of 5 sessions left · use them by 31 May
-    2026", "All 5 sessions used", "Expired on 31 May 2026 with 2 sessions unused"..."""
+    """What a package holds, as the client reads it: "3 of 5 sessions left · use them before 31
+    May 2026", "All 5 sessions used", "Expired on 31 May 2026 with 2 sessions unused"...
+
+    The expiry day is the first the sessions can no longer be used: "before", never "by"."""
     plural = "session" if row.sessions == 1 else "sessions"
     match row.status:
         case "used_up":
             return f"All {row.sessions} {plural} used"
         case "expired":
             unused = "session" if row.closed == 1 else "sessions"
-            on = f" on {day_text(row.expires_on)}" if row.expires_on else ""
+            on = f" on {format_day(row.expires_on)}" if row.expires_on else ""
             return f"Expired{on} with {row.closed} {unused} unused"
         case "refunded":
             refund = format_money(row.refund_minor or 0, row.currency)
             return f"Refunded: {refund} for {row.closed} unused {plural}"
     text = f"{row.left} of {row.sessions} {plural} left"
     if row.expires_on is not None:
-        text += f" · use them by {day_text(row.expires_on)}"
+        text += f" · use them before {format_day(row.expires_on)}"
     return text
 
 
@@ -87,7 +89,7 @@ class PortalPackagePublic(BaseModel):
     status_text: str = Field(description="The status, as a person reads it.", examples=["Active"])
     text: str = Field(
         description="What it holds, as a person reads it.",
-        examples=["3 of 5 sessions left · use them by 31 May 2026"],
+        examples=["3 of 5 sessions left · use them before 31 May 2026"],
     )
     bought_on: date = Field(description="The day it was bought.")
     expires_on: date | None = Field(

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 from starcard_events.bookings import PaymentMethod
+from starcard_events.day_format import format_day
 from starcard_events.envelope import EXTERNAL_ID_PATTERN, BookingId, ClientId, ExternalId
 from starcard_events.limits import (
     MAX_DAYS,
@@ -411,7 +412,7 @@ class PointsSettingsPublic(BaseModel):
 def expiry_text(expires_on: date, points: int) -> str:
     """ "120 points expire on 1 March 2027"."""
     noun = "point expires" if points == 1 else "points expire"
-    return f"{points:,} {noun} on {expires_on.day} {expires_on:%B %Y}"
+    return f"{points:,} {noun} on {format_day(expires_on)}"
 
 
 class NextExpiryPublic(BaseModel):

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from starcard_events.day_format import format_day
 from starcard_events.envelope import EXTERNAL_ID_PATTERN
 from starcard_events.limits import (
     MAX_AMOUNT_MINOR,
@@ -78,11 +79,6 @@ REASONS = {
     "corrected": "Corrected by a late purchase or refund",
 }
 """Why a tier changed, as a person reads it."""
-
-
-def day_text(day: date) -> str:
-    """ "1 March 2027"."""
-    return f"{day.day} {day:%B %Y}"
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -392,7 +388,7 @@ def keep_text(name: str, drops_on: date, shortfall_minor: int, currency: str) ->
     before then"."""
     secure_until = drops_on - timedelta(days=1)
     return (
-        f"{name} is secure until {day_text(secure_until)}; it drops on {day_text(drops_on)} "
+        f"{name} is secure until {format_day(secure_until)}; it drops on {format_day(drops_on)} "
         f"unless {format_money(shortfall_minor, currency)} is spent before then"
     )
 

@@ -22,6 +22,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starcard_events.day_format import format_day
 from starcard_events.money_format import format_money
 
 from starcard_gateway.errors import STATUS_OF
@@ -53,7 +54,7 @@ def _static_url(path: str) -> str:
 
 def _date(value: date | None) -> str:
     """ "3 March 2026": a date as a person reads it, the same in every locale."""
-    return "" if value is None else f"{value.day} {value:%B %Y}"
+    return "" if value is None else format_day(value)
 
 
 def _money(amount: Any) -> str:

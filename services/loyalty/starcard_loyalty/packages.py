@@ -31,6 +31,7 @@ from starcard_loyalty.domain.packages import (
     PackageHoldings,
     PackageRefund,
     PackageUse,
+    Reminders,
     package_source,
 )
 from starcard_loyalty.domain.points import Purchase
@@ -82,10 +83,9 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         programme = self.programme_for(unit, event.tenant_id)
         terms = self._terms_of(programme, event)
         holdings_ = self._holdings_for(unit, event.tenant_id, data.client_id)
-        reminder_days = programme.package_settings_at(at).reminder_days
         holdings_.buy(
             Bought(data.purchase_id, terms, data.package_id, data.price_paid.amount_minor, at),
-            reminder_days,
+            programme.package_reminders(),
         )
         source = package_source(data.purchase_id)
         self.earn_points(
@@ -120,16 +120,10 @@ class PackageUseCases(PointsUseCases, TierUseCases):
     ) -> str | None:
         """A completed visit paid from a package uses a session (the purchase's id), once per
         booking; None: no package can pay for it, and it is kept as needing attention."""
-        programme = self.programme_for(unit, tenant_id)
-        reminder_days = programme.package_settings_at(use.at).reminder_days
+        reminders = self.programme_for(unit, tenant_id).package_reminders()
         holdings_ = self._holdings_for(unit, tenant_id, client_id)
-        # A cancellation that came before the client had holdings was noted by their loyalty
-        # record only: the holdings learn of it now, whatever the order the two arrived in.
-        client = unit.get(client_loyalty_id(tenant_id, client_id), ClientLoyalty)
-        cancelled_at = client.cancelled.get(use.booking_id) if client is not None else None
-        if cancelled_at is not None:
-            holdings_.withdraw(use.booking_id, cancelled_at, reminder_days)
-        return holdings_.use(use, reminder_days)
+        self._note_earlier_cancellation(unit, holdings_, use.booking_id, reminders)
+        return holdings_.use(use, reminders)
 
     def give_back_package_session(
         self, unit: UnitOfWork, tenant_id: str, client_id: str, booking_id: str, at: datetime
@@ -138,21 +132,20 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         holdings has nothing to give back)."""
         holdings_ = unit.get(package_holdings_id(tenant_id, client_id), PackageHoldings)
         if holdings_ is not None:
-            reminder_days = (
-                self.programme_for(unit, tenant_id).package_settings_at(at).reminder_days
-            )
-            holdings_.withdraw(booking_id, at, reminder_days)
+            reminders = self.programme_for(unit, tenant_id).package_reminders()
+            holdings_.withdraw(booking_id, at, reminders)
 
     def refund_package(self, unit: UnitOfWork, event: PackageRefunded) -> None:
         """A package refunded: its unused sessions close, under the refund policy of the
         refund's moment; the share refunded is taken off the points and the tier spend it
         earned. Remembered until its purchase arrives, if it comes first."""
         data, at = event.data, event.occurred_at
-        settings = self.programme_for(unit, event.tenant_id).package_settings_at(at)
+        programme = self.programme_for(unit, event.tenant_id)
+        policy = programme.package_settings_at(at).refund_policy
         holdings_ = self._holdings_for(unit, event.tenant_id, data.client_id)
         holdings_.refund(
-            PackageRefund(data.refund_id, data.purchase_id, at, settings.refund_policy),
-            settings.reminder_days,
+            PackageRefund(data.refund_id, data.purchase_id, at, policy),
+            programme.package_reminders(),
         )
         self._settle_refunds(unit, holdings_, data.purchase_id)
 
@@ -163,20 +156,21 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         programme = unit.read(programme_id(tenant_id), LoyaltyProgramme)
         if programme is None:
             return  # the scheduler ticks for every tenant, whatever programmes they run
-        settings = programme.package_settings_at(at)
-        due = store_queries.package_holdings_due(self, tenant_id, day)
+        reminders = programme.package_reminders()
+        due = store_queries.package_holdings_due(self, tenant_id, day, reminders.settings_version)
         ids = [package_holdings_id(tenant_id, client) for client in due]
         self.load_fresh(unit, ids)
         for client_id in due:
             holdings_ = unit.get(package_holdings_id(tenant_id, client_id), PackageHoldings)
             if holdings_ is not None:
-                holdings_.review(day, at, settings.reminder_days)
+                holdings_.review(day, at, reminders)
 
     def _settle_refunds(
         self, unit: UnitOfWork, holdings_: PackageHoldings, purchase_id: str
     ) -> None:
         """Once a refund and its purchase are both known, take the refunded share off the
-        points and the tier spend the purchase earned (each once per refund id)."""
+        points and the tier spend the purchase earned: once per package, whatever refund ids
+        name it, with the share settled then (a later correction is only published)."""
         balance = holdings_.holdings().balances.get(purchase_id)
         if balance is None or balance.refund_minor is None:
             return
@@ -187,13 +181,14 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         tenant_id, client_id = holdings_.tenant_id, holdings_.client_id
         source, currency = package_source(purchase_id), balance.bought.terms.currency
         account = self._existing_or_on(unit, tenant_id, client_id)
+        # Keyed by the package, not the refund id: a second refund id of it takes nothing more.
         if account is not None:
-            account.refund(refund.refund_id, [(source, balance.refund_minor, currency)], refund.at)
+            account.refund(source, [(source, balance.refund_minor, currency)], refund.at)
         self.refund_tier_spend(
             unit,
             tenant_id,
             client_id,
-            refund_id=refund.refund_id,
+            refund_id=source,
             lines=[(source, balance.refund_minor)],
             at=refund.at,
         )
@@ -212,7 +207,7 @@ class PackageUseCases(PointsUseCases, TierUseCases):
                     f"in {currency}: send both in the currency paid."
                 )
                 raise PackageRefused(msg)
-            return PackageTerms(
+            terms = PackageTerms(
                 name=wire.name,
                 sessions=wire.sessions,
                 service_ids=tuple(wire.service_ids),
@@ -223,12 +218,18 @@ class PackageUseCases(PointsUseCases, TierUseCases):
                 valid_from=ValidFrom(wire.valid_from),
                 bonus_points=wire.bonus_points,
             )
-        settings = programme.package_settings_at(event.occurred_at)
-        package = settings.package(str(data.package_id))
+            if problems := terms.problems():
+                raise PackageRefused(" ".join(problems))
+            return terms
+        # The catalogue of the purchase's moment; a package added to it since (the till sold it
+        # before the catalogue knew it: the operator adds it and replays) on today's terms.
+        package_id = str(data.package_id)
+        package = programme.package_settings_at(event.occurred_at).package(package_id)
+        package = package or programme.packages.package(package_id)
         if package is None:
             msg = (
-                f"Package {data.package_id!r} is not in the catalogue at {event.occurred_at}: add "
-                "it under Settings → Packages (or send the package's terms), then replay."
+                f"Package {data.package_id!r} is not in the catalogue: add it under Settings → "
+                "Packages (or send the package's terms), then replay."
             )
             raise PackageRefused(msg)
         if package.terms.currency != currency:
@@ -271,19 +272,20 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         answer. Refused, recording nothing, when no package can pay for the service."""
 
         def redeem(unit: UnitOfWork) -> PackageRedemption:
-            settings = self.programme_for(unit, tenant_id).package_settings_at(at)
+            reminders = self.programme_for(unit, tenant_id).package_reminders()
             holdings_ = unit.get(
                 package_holdings_id(tenant_id, client_id), PackageHoldings, fresh=True
             )
             if holdings_ is None:
                 raise PackageRefused(_NO_PACKAGE)
+            self._note_earlier_cancellation(unit, holdings_, booking_id, reminders)
             if booking_id in holdings_.uses:  # asked again: the same answer, nothing moved
                 purchase_id = holdings_.told_allocation.get(booking_id)
             elif holdings_.payer(service_id, category, at) is None:
                 raise PackageRefused(_NO_PACKAGE)
             else:
                 use = PackageUse(booking_id, service_id, category, service_name, at)
-                purchase_id = holdings_.use(use, settings.reminder_days)
+                purchase_id = holdings_.use(use, reminders)
             if purchase_id is None:
                 msg = (
                     f"Booking {booking_id!r} has no package session: it was cancelled, or a "
@@ -323,6 +325,18 @@ class PackageUseCases(PointsUseCases, TierUseCases):
         except AggregateNotFoundError:
             return PackageHoldings(tenant_id=tenant_id, client_id=client_id)
         return found
+
+    @staticmethod
+    def _note_earlier_cancellation(
+        unit: UnitOfWork, holdings_: PackageHoldings, booking_id: str, reminders: Reminders
+    ) -> None:
+        """A cancellation that came before the client had holdings was noted by their loyalty
+        record only: the holdings learn of it now, whatever order the two arrived in."""
+        tenant_id, client_id = holdings_.tenant_id, holdings_.client_id
+        client = unit.get(client_loyalty_id(tenant_id, client_id), ClientLoyalty)
+        cancelled_at = client.cancelled.get(booking_id) if client is not None else None
+        if cancelled_at is not None:
+            holdings_.withdraw(booking_id, cancelled_at, reminders)
 
     def _holdings_for(self, unit: UnitOfWork, tenant_id: str, client_id: str) -> PackageHoldings:
         holdings_ = unit.get(package_holdings_id(tenant_id, client_id), PackageHoldings)

@@ -149,9 +149,12 @@ def memberships_due(
     return _reviews_due(application, "Membership", tenant_id, day, settings_version)
 
 
-def package_holdings_due(application: Application[Any], tenant_id: str, day: date) -> list[str]:
-    """Clients of the tenant whose packages expire, or must be reminded of it, by `day`."""
-    return _reviews_due(application, "PackageHoldings", tenant_id, day, 0)
+def package_holdings_due(
+    application: Application[Any], tenant_id: str, day: date, settings_version: int
+) -> list[str]:
+    """Clients of the tenant whose packages expire, or must be reminded of it, by `day`, or
+    whose reminders were scheduled under older package settings."""
+    return _reviews_due(application, "PackageHoldings", tenant_id, day, settings_version)
 
 
 def _reviews_due(

@@ -22,7 +22,7 @@ SETTINGS = "/v1/settings/packages"
 async def test_the_therapist_sets_up_the_packages_the_clinic_sells(
     site: Site, browser: Browser
 ) -> None:
-    anna = await site.create_tenant("Harbour Skin Clinic", "harbour-packages")
+    anna = await site.create_tenant("Harbour Skin Clinic", "harbour-package-settings")
     sign_in(browser, anna.api_key)
 
     # Settings → Packages, from the navigation: nothing is sold yet.

@@ -387,3 +387,61 @@ def _notices(stack: PackagesStack, kind: str) -> list[dict[str, Any]]:
 def _exactly(items: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     assert len(items) == count, items
     return items
+
+
+async def test_a_second_refund_id_of_the_same_package_takes_nothing_more(
+    stack: PackagesStack,
+) -> None:
+    commands = stack.loyalty.commands
+    points = PointsSettings(enabled=True, treatment_rate=100, package_bonus_points=50)
+    commands.set_points_settings(CLINIC, points, START - timedelta(days=1))
+    commands.set_tier_settings(CLINIC, TierSettings(enabled=True), START - timedelta(days=1))
+    # r-B arrives first; r-A, dated earlier, is the refund that closed the package.
+    await stack.loyalty.publish(purchase("p1"), facial("b1", 1), package_refund("r-B", "p1", 6))
+    await eventually(lambda: expect(commands.points_account(CLINIC, "ada").balance(), 50))
+
+    await stack.loyalty.publish(package_refund("r-A", "p1", 5), facial("marker", 7))
+    await eventually(lambda: expect(stack.unmatched(), ["marker"]))
+
+    assert commands.points_account(CLINIC, "ada").balance() == 50  # 150 less two thirds, once
+    assert _spend(stack, CLINIC, "ada") == 3_333
+    assert [f["refund"]["amount_minor"] for f in stack.facts("PackageRefundSettled")] == [6_667]
+
+
+async def test_a_sale_dead_lettered_before_its_package_was_in_the_catalogue_replays(
+    stack: PackagesStack,
+) -> None:
+    botox = Package(
+        "botox-5", PackageTerms(name="Botox x5", sessions=5, categories=("inj",)), 90_000
+    )
+    sale = purchase("p1", package_id="botox-5", price_minor=90_000)
+    await stack.loyalty.publish(sale, purchase("p2"))
+    await eventually(lambda: expect(stack.left(), {"p2": 3}))
+    letters = DeadLetterStore(stack.loyalty.settings.database_url).list(service="loyalty")
+    assert [letter.reason.split(":")[0] for letter in letters] == [
+        "Package 'botox-5' is not in the catalogue"
+    ]
+
+    # The operator adds the package now (after the sale's moment), then replays the sale.
+    stack.loyalty.commands.change_package_settings(
+        CLINIC, lambda s: replace(s, catalogue=(*s.catalogue, botox)), datetime.now(UTC)
+    )
+    await stack.loyalty.publish(sale)
+
+    await eventually(lambda: expect(stack.left(), {"p1": 5, "p2": 3}))
+
+
+async def test_reminders_switched_on_reach_packages_bought_before(stack: PackagesStack) -> None:
+    bimonthly = replace(FACIALS, terms=replace(FACIALS.terms, validity_days=60))
+    stack.settings(CLINIC, PackageSettings(catalogue=(bimonthly,), reminder_days=None))
+    await stack.loyalty.publish(purchase("p1"))
+    await eventually(lambda: expect(stack.left(), {"p1": 3}))
+    await tick(stack.loyalty, CLINIC, (START + timedelta(days=1)).date())
+
+    stack.settings(CLINIC, PackageSettings(catalogue=(bimonthly,), reminder_days=14))
+    await tick(stack.loyalty, CLINIC, (START + timedelta(days=2)).date())
+    assert _notices(stack, "package_expiring") == []  # expiry on day 60: not within 14 days
+    await tick(stack.loyalty, CLINIC, (START + timedelta(days=46)).date())
+
+    reminders = await eventually(lambda: _exactly(_notices(stack, "package_expiring"), 1))
+    assert "3 sessions of your Facial x3 package expire on 1 May 2026" in reminders[0]["message"]

@@ -41,7 +41,7 @@ from starcard_loyalty.api import (
     RefundPolicy,
     ValidFrom,
 )
-from starcard_loyalty.domain.packages import Bought
+from starcard_loyalty.domain.packages import Bought, Reminders
 
 pytestmark = pytest.mark.unit
 
@@ -257,7 +257,9 @@ def test_a_quote_with_no_package_says_so() -> None:
 def test_a_package_at_checkout_shows_its_sessions_left_and_its_expiry() -> None:
     holdings = PackageHoldings(tenant_id="t", client_id="ada")
     terms = PackageTerms("Three facials", 3, categories=("facials",), validity_days=30)
-    holdings.buy(Bought("p1", terms, "facial-x3", 27_000, datetime(2027, 1, 4, tzinfo=UTC)), 7)
+    holdings.buy(
+        Bought("p1", terms, "facial-x3", 27_000, datetime(2027, 1, 4, tzinfo=UTC)), Reminders(7)
+    )
     balance = holdings.holdings().balances["p1"]
 
     assert PackageBalancePublic.from_balance(balance).model_dump() == {

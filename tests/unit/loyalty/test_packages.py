@@ -26,6 +26,7 @@ from starcard_loyalty.domain.packages import (
     PackageHoldings,
     PackageRefund,
     PackageUse,
+    Reminders,
 )
 
 pytestmark = pytest.mark.unit
@@ -109,19 +110,20 @@ def tick(day: int) -> Tick:
 
 
 def feed(account: PackageHoldings, *facts: Fact, reminder_days: int | None = REMIND) -> None:
+    reminders = Reminders(reminder_days)
     """Tell the holdings each fact, as the use cases do."""
     for fact in facts:
         match fact:
             case Bought():
-                account.buy(fact, reminder_days)
+                account.buy(fact, reminders)
             case PackageUse():
-                account.use(fact, reminder_days)
+                account.use(fact, reminders)
             case Withdrawal():
-                account.withdraw(fact.booking_id, fact.at, reminder_days)
+                account.withdraw(fact.booking_id, fact.at, reminders)
             case PackageRefund():
-                account.refund(fact, reminder_days)
+                account.refund(fact, reminders)
             case Tick():
-                account.review(fact.day, datetime.combine(fact.day, T0.timetz()), reminder_days)
+                account.review(fact.day, datetime.combine(fact.day, T0.timetz()), reminders)
 
 
 def holding(*facts: Fact, reminder_days: int | None = REMIND) -> PackageHoldings:
@@ -132,7 +134,14 @@ def holding(*facts: Fact, reminder_days: int | None = REMIND) -> PackageHoldings
 
 def recorded(account: PackageHoldings) -> list[tuple[str, dict[str, Any]]]:
     """The events recorded since last asked: each one's name and its own fields."""
-    shared = {"originator_id", "originator_version", "timestamp", "snapshot", "review_on"}
+    shared = {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "snapshot",
+        "review_on",
+        "settings_version",
+    }
     return [
         (type(each).__name__, {k: v for k, v in vars(each).items() if k not in shared})
         for each in account.collect_events()
@@ -667,3 +676,100 @@ def test_settings_survive_their_record() -> None:
     ).check()
 
     assert PackageSettings.from_record(settings_.to_record()) == settings_
+
+
+# -- after the second review ----------------------------------------------------------------------
+
+
+def test_a_session_given_back_pays_the_visit_that_was_waiting_for_one() -> None:
+    account = holding(
+        bought("p1", 0, sessions=1),
+        visit("a", 1),
+        visit("b", 2),  # the last session went to a: b needs attention
+        withdrawal("a", 3),  # a refunded whole: its session pays for b
+    )
+
+    after = account.holdings()
+    assert after.allocation == {"b": "p1"}
+    assert after.unmatched == ()
+    assert account.told_allocation == {"b": "p1"}
+
+
+def test_a_package_already_running_is_used_before_one_valid_from_first_use_is_started() -> None:
+    account = holding(
+        bought("yearly", 0, validity=365),
+        bought("month", 0, validity=30, valid_from=ValidFrom.FIRST_USE),
+        visit("b1", 10),
+    )
+
+    balances = account.holdings().balances
+    assert account.holdings().allocation == {"b1": "yearly"}
+    assert balances["month"].expires_on is None  # its 30 days have not started
+
+
+def test_a_session_given_back_after_the_package_expired_stays_expired() -> None:
+    account = holding(
+        bought("p1", 0, validity=10, valid_from=ValidFrom.FIRST_USE),
+        visit("a", 1),
+        visit("b", 5),
+        *[tick(day) for day in range(1, 13)],
+    )
+    assert account.holdings().balances["p1"].status == "expired"
+    recorded(account)
+
+    feed(account, withdrawal("a", 13))  # a refunded after the package expired on day 11
+
+    balance = account.holdings().balances["p1"]
+    assert (balance.status, balance.expires_on, balance.closed) == ("expired", on(11), 2)
+    assert balance.deferred_minor == 0
+    assert named(account, "SessionRestored") == [
+        {"booking_id": "a", "purchase_id": "p1", "at": at(13)}
+    ]
+    assert named(account, "Closed") == []  # the expiry told stands (2 sessions: a's came back)
+
+
+def test_a_redemption_then_its_completion_dated_earlier_tells_the_session_once() -> None:
+    account = holding(bought("p1", 0), visit("b1", 1, hour=17))
+    recorded(account)
+
+    feed(account, visit("b1", 1, hour=16))  # the completion, an hour before the checkout
+
+    assert account.holdings().allocation == {"b1": "p1"}
+    assert [name for name, _ in recorded(account)] == ["UseNoted"]
+    assert account.uses["b1"].at == at(1, 16)
+
+
+def test_a_visit_moved_by_an_earlier_moment_is_told_as_restored_then_used() -> None:
+    account = holding(
+        bought("short", 0, sessions=1, validity=20),
+        bought("open", 0),
+        visit("c", 1, hour=16),  # the package expiring sooner
+        visit("b", 1, hour=17),  # redeemed at checkout: the open package
+    )
+    recorded(account)
+
+    feed(account, visit("b", 1, hour=15))  # b's completion: before c, so b takes the short one
+
+    assert account.holdings().allocation == {"b": "short", "c": "open"}
+    told = [
+        (name, fields.get("booking_id"), fields.get("purchase_id"))
+        for name, fields in recorded(account)
+    ]
+    assert told == [
+        ("UseNoted", "b", None),
+        ("SessionRestored", "b", "open"),
+        ("SessionRestored", "c", "short"),
+        ("SessionUsed", "b", "short"),
+        ("SessionUsed", "c", "open"),
+    ]
+    assert account.told_allocation == {"b": "short", "c": "open"}
+
+
+def test_holdings_judged_under_older_package_settings_carry_their_version() -> None:
+    account = PackageHoldings(tenant_id="glow", client_id="ada")
+    account.buy(bought("p1", 0, validity=60), Reminders(None, settings_version=1))
+    assert (account.review_on, account.settings_version) == (on(60).isoformat(), 1)
+
+    account.review(on(1), at(1), Reminders(14, settings_version=2))
+
+    assert (account.review_on, account.settings_version) == (on(46).isoformat(), 2)

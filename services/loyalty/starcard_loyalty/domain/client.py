@@ -134,7 +134,8 @@ class ClientLoyalty(ClientAttendance, RewardQueue, Aggregate):
     def record_cancellation(self, booking_id: str, occurred_at: datetime) -> None:
         """A cancelled booking never counts, even when its completion arrives later; milestones
         it helped reach stay reached."""
-        if booking_id not in self.cancelled:
+        known = self.cancelled.get(booking_id)
+        if known is None or occurred_at < known:  # the earliest moment, whatever the order
             self._cancel_booking(booking_id=booking_id, occurred_at=occurred_at)
 
     def update_labels(self, has_label_discount: bool, occurred_at: datetime) -> None:

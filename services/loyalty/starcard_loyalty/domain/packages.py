@@ -8,9 +8,12 @@ feed replayed, re-delivered or arriving in any order gives the same balances:
 
 - a visit uses a session of a package that covers its service, was bought by the end of the
   visit's day (a package sold at the same checkout counts), is not refunded or expired at the
-  visit and has a session left; of those, the one that expires soonest (then the oldest);
-- a booking cancelled or refunded gives its session back to the package it used (a cancellation
-  before the visit means it never used one);
+  visit and has a session left; of those, the one that expires soonest (then the oldest; one
+  valid from first use and not started yet counts as not expiring, so running packages are
+  used first);
+- a booking cancelled or refunded gives its session back to the package it used, which then
+  pays the earliest visit still waiting that it can (a cancellation before the visit means it
+  never used one; a session back after the package expired stays expired);
 - a visit no package can pay for is kept, as needing attention: a package reported later that
   covers it takes it;
 - unused sessions expire at the start of the expiry day (the clock tick of that day); a package
@@ -49,6 +52,7 @@ __all__ = [
     "PackageHoldings",
     "PackageRefund",
     "PackageUse",
+    "Reminders",
     "holdings",
     "package_source",
 ]
@@ -57,6 +61,16 @@ __all__ = [
 def package_source(purchase_id: str) -> str:
     """What points and tier spend name a package purchase by (a refund names it too)."""
     return f"package:{purchase_id}"
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """How many days before unused sessions expire a client is reminded (None: not at all),
+    under which version of the tenant's package settings: holdings judged under an older one
+    are looked at again by the next tick."""
+
+    days: int | None
+    settings_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,11 +190,15 @@ class _Package:
     bought: Bought
     used: list[tuple[str, date]] = field(default_factory=list)
     refund: PackageRefund | None = None
+    expired_on: date | None = None
+    """Set when a session comes back after the package expired: it stays expired that day."""
 
     def expires_on(self, first_use: date | None = None) -> date | None:
         """The day its sessions expire; a package valid from first use takes `first_use` as its
         first when it has none yet (the expiry a visit on that day would start)."""
         terms = self.bought.terms
+        if self.expired_on is not None:
+            return self.expired_on
         if terms.validity_days is None:
             return None
         if terms.valid_from is ValidFrom.PURCHASE:
@@ -228,14 +246,14 @@ def holdings(
     moments.sort(key=lambda moment: moment[:3])
 
     timeline = _Timeline()
-    for _, kind, key, fact in moments:
+    for at, kind, key, fact in moments:
         if kind == 0:
             timeline.open.append(fact)
         elif kind == 1:
             package = packages[fact.purchase_id]
             package.refund = package.refund or fact
         elif kind == 2:
-            timeline.withdraw(key)
+            timeline.withdraw(key, at)
         else:
             timeline.use(fact)
     balances = {key: _balance(package, through) for key, package in packages.items()}
@@ -258,11 +276,23 @@ class _Timeline:
     """Bookings cancelled or refunded so far."""
     unmatched: list[PackageUse] = field(default_factory=list)
 
-    def withdraw(self, booking_id: str) -> None:
+    def withdraw(self, booking_id: str, at: datetime) -> None:
+        """The booking's session goes back to its package, which then pays the earliest visit
+        still waiting that it can (one reported needing attention). A package that had
+        expired by then keeps its expiry day: the session came back to an expired package."""
         self.gone.add(booking_id)
-        if booking_id in self.allocation:
-            package = self.allocation.pop(booking_id)
-            package.used = [each for each in package.used if each[0] != booking_id]
+        if booking_id not in self.allocation:
+            return
+        package = self.allocation.pop(booking_id)
+        expires = package.expires_on()
+        if expires is not None and at.date() >= expires:
+            package.expired_on = expires
+        package.used = [each for each in package.used if each[0] != booking_id]
+        for waiting in sorted(self.unmatched, key=lambda use: (use.at, use.booking_id)):
+            if waiting.booking_id not in self.gone and package.can_pay(waiting):
+                self.unmatched.remove(waiting)
+                self._allocate(waiting, package)
+                return
 
     def use(self, use: PackageUse) -> None:
         if use.booking_id in self.gone or use.booking_id in self.allocation:
@@ -271,17 +301,21 @@ class _Timeline:
         if not candidates:
             self.unmatched.append(use)
             return
-        day = use.at.date()
+        # Expiring soonest first; a package valid from first use and not started yet expires
+        # never (so far): the packages already running are used before one is started.
         chosen = min(
             candidates,
             key=lambda each: (
-                each.expires_on(day) or date.max,
+                each.expires_on() or date.max,
                 each.bought.at,
                 each.bought.purchase_id,
             ),
         )
-        chosen.used.append((use.booking_id, day))
-        self.allocation[use.booking_id] = chosen
+        self._allocate(use, chosen)
+
+    def _allocate(self, use: PackageUse, package: _Package) -> None:
+        package.used.append((use.booking_id, use.at.date()))
+        self.allocation[use.booking_id] = package
 
 
 def _balance(package: _Package, through: date | None) -> Balance:
@@ -349,6 +383,7 @@ class PackageHoldings(Aggregate):
         """``(purchase id, expiry day)`` reminders sent."""
         self.snapshot: dict[str, Any] = {"packages": [], "unmatched": []}
         self.review_on: str | None = None
+        self.settings_version = 0
 
     def holdings(self, through: date | None = None) -> Holdings:
         """The holdings on the facts known (judged through `through`, if later than the clock)."""
@@ -374,7 +409,7 @@ class PackageHoldings(Aggregate):
 
     # -- commands --------------------------------------------------------------------------------
 
-    def buy(self, bought: Bought, reminder_days: int | None) -> None:
+    def buy(self, bought: Bought, reminders: Reminders) -> None:
         """Note a package bought, once per purchase id."""
         if bought.purchase_id in self.bought:
             return
@@ -384,11 +419,11 @@ class PackageHoldings(Aggregate):
             package_id=bought.package_id,
             price_minor=bought.price_minor,
             at=bought.at,
-            **self._after(reminder_days, bought=[bought]),
+            **self._after(reminders, bought=[bought]),
         )
-        self._tell(bought.at, reminder_days)
+        self._tell(bought.at, reminders)
 
-    def use(self, use: PackageUse, reminder_days: int | None) -> str | None:
+    def use(self, use: PackageUse, reminders: Reminders) -> str | None:
         """Note a visit paid from a package, once per booking; returns the purchase whose session
         it used (None: no package could pay for it, or the booking was cancelled)."""
         known = self.uses.get(use.booking_id)
@@ -406,13 +441,17 @@ class PackageHoldings(Aggregate):
                 category=use.category,
                 service_name=use.service_name,
                 at=use.at,
-                purchase_id=after.allocation.get(use.booking_id),
-                **self._outlook(after, reminder_days, self.through),
+                # told with the visit, unless its session was told before (then any move is
+                # told as a restore and a use, below)
+                purchase_id=None
+                if use.booking_id in self.told_allocation
+                else after.allocation.get(use.booking_id),
+                **self._outlook(after, reminders, self.through),
             )
-            self._tell(use.at, reminder_days)
+            self._tell(use.at, reminders)
         return self.told_allocation.get(use.booking_id)
 
-    def withdraw(self, booking_id: str, at: datetime, reminder_days: int | None) -> None:
+    def withdraw(self, booking_id: str, at: datetime, reminders: Reminders) -> None:
         """A booking cancelled or wholly refunded: its session, if it used one, goes back; one
         reported later uses none. Noted once per booking."""
         if booking_id in self.withdrawn and self.withdrawn[booking_id] <= at:
@@ -420,11 +459,11 @@ class PackageHoldings(Aggregate):
         self._withdrawn(
             booking_id=booking_id,
             at=at,
-            **self._after(reminder_days, withdrawn={booking_id: at}),
+            **self._after(reminders, withdrawn={booking_id: at}),
         )
-        self._tell(at, reminder_days)
+        self._tell(at, reminders)
 
-    def refund(self, refund: PackageRefund, reminder_days: int | None) -> None:
+    def refund(self, refund: PackageRefund, reminders: Reminders) -> None:
         """A package refunded: noted once per refund id, even before its purchase arrives."""
         if refund.refund_id in self.refunds:
             return
@@ -433,20 +472,20 @@ class PackageHoldings(Aggregate):
             purchase_id=refund.purchase_id,
             at=refund.at,
             policy=refund.policy.value,
-            **self._after(reminder_days, refunds=[refund]),
+            **self._after(reminders, refunds=[refund]),
         )
-        self._tell(refund.at, reminder_days)
+        self._tell(refund.at, reminders)
 
-    def review(self, day: date, at: datetime, reminder_days: int | None) -> None:
+    def review(self, day: date, at: datetime, reminders: Reminders) -> None:
         """The clock tick of `day`: packages whose expiry day came expire; clients with sessions
-        expiring within `reminder_days` are reminded, once per package and expiry day. A tick
+        expiring within the reminder period are reminded, once per package and expiry day. A tick
         of a day already reached changes nothing (what came since waits for the next)."""
         if self.through is not None and day <= self.through:
             return
         through = day
         after = self.holdings(through)
         for balance in after.balances.values():
-            due = _reminder_due(balance, reminder_days, through)
+            due = _reminder_due(balance, reminders, through)
             key = (balance.purchase_id, str(balance.expires_on))
             if due and key not in self.reminded:
                 self._reminded(
@@ -454,14 +493,14 @@ class PackageHoldings(Aggregate):
                     expires_on=str(balance.expires_on),
                     left=balance.left,
                     at=at,
-                    **self._after(reminder_days, through=through, reminded={key}),
+                    **self._after(reminders, through=through, reminded={key}),
                 )
-        self._reviewed(day=through.isoformat(), **self._after(reminder_days, through=through))
-        self._tell(at, reminder_days)
+        self._reviewed(day=through.isoformat(), **self._after(reminders, through=through))
+        self._tell(at, reminders)
 
     # -- what was told ---------------------------------------------------------------------------
 
-    def _tell(self, at: datetime, reminder_days: int | None) -> None:
+    def _tell(self, at: datetime, reminders: Reminders) -> None:
         """Record each difference between the computed holdings and what was told: sessions
         given back or moved, sessions used, packages closed or their figures corrected."""
         after = self.holdings()
@@ -471,7 +510,7 @@ class PackageHoldings(Aggregate):
                     booking_id=booking_id,
                     purchase_id=purchase_id,
                     at=at,
-                    **self._after(reminder_days),
+                    **self._after(reminders),
                 )
         for booking_id, purchase_id in after.allocation.items():
             if self.told_allocation.get(booking_id) != purchase_id:
@@ -479,7 +518,7 @@ class PackageHoldings(Aggregate):
                     booking_id=booking_id,
                     purchase_id=purchase_id,
                     at=at,
-                    **self._after(reminder_days),
+                    **self._after(reminders),
                 )
         closing = after.closing()
         for purchase_id in sorted(closing.keys() | self.told_closing.keys()):
@@ -491,12 +530,12 @@ class PackageHoldings(Aggregate):
                     status=status,
                     corrected=told is not None and told[0] == status,
                     at=at,
-                    **self._after(reminder_days),
+                    **self._after(reminders),
                 )
 
     def _after(
         self,
-        reminder_days: int | None,
+        reminders: Reminders,
         *,
         bought: Iterable[Bought] = (),
         uses: Iterable[PackageUse] = (),
@@ -514,26 +553,28 @@ class PackageHoldings(Aggregate):
             [*self.refunds.values(), *refunds],
             last,
         )
-        return self._outlook(after, reminder_days, last, reminded)
+        return self._outlook(after, reminders, last, reminded)
 
     def _outlook(
         self,
         after: Holdings,
-        reminder_days: int | None,
+        reminders: Reminders,
         through: date | None,
         reminded: set[tuple[str, str]] | None = None,
     ) -> dict[str, Any]:
-        review_on = _review_on(after, self.reminded | (reminded or set()), reminder_days, through)
+        review_on = _review_on(after, self.reminded | (reminded or set()), reminders, through)
         return {
             "snapshot": after.snapshot(),
             "review_on": review_on.isoformat() if review_on else None,
+            "settings_version": reminders.settings_version,
         }
 
     # -- facts ---------------------------------------------------------------------------------
 
-    def _keep(self, snapshot: dict[str, Any], review_on: str | None) -> None:
+    def _keep(self, snapshot: dict[str, Any], review_on: str | None, version: int) -> None:
         self.snapshot = snapshot
         self.review_on = review_on
+        self.settings_version = version
 
     @event("Bought")
     def _bought(
@@ -546,11 +587,12 @@ class PackageHoldings(Aggregate):
         at: datetime,
         snapshot: dict[str, Any],
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.bought[purchase_id] = Bought(
             purchase_id, PackageTerms.from_record(terms), package_id, price_minor, at
         )
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("UseNoted")
     def _used(
@@ -562,20 +604,27 @@ class PackageHoldings(Aggregate):
         service_name: str,
         at: datetime,
         snapshot: dict[str, Any],
-        purchase_id: str | None = None,
         review_on: str | None,
+        settings_version: int = 0,
+        purchase_id: str | None = None,
     ) -> None:
         self.uses[booking_id] = PackageUse(booking_id, service_id, category, service_name, at)
         if purchase_id is not None:  # the session it used, told with the visit: one event
             self.told_allocation[booking_id] = purchase_id
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("Withdrawn")
     def _withdrawn(
-        self, *, booking_id: str, at: datetime, snapshot: dict[str, Any], review_on: str | None
+        self,
+        *,
+        booking_id: str,
+        at: datetime,
+        snapshot: dict[str, Any],
+        review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.withdrawn[booking_id] = at
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("RefundNoted")
     def _refunded(
@@ -587,9 +636,10 @@ class PackageHoldings(Aggregate):
         policy: str,
         snapshot: dict[str, Any],
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.refunds[refund_id] = PackageRefund(refund_id, purchase_id, at, RefundPolicy(policy))
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("SessionUsed")
     def _session_used(
@@ -600,9 +650,10 @@ class PackageHoldings(Aggregate):
         at: datetime,
         snapshot: dict[str, Any],
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.told_allocation[booking_id] = purchase_id
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("SessionRestored")
     def _session_restored(
@@ -613,9 +664,10 @@ class PackageHoldings(Aggregate):
         at: datetime,
         snapshot: dict[str, Any],
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.told_allocation.pop(booking_id, None)
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("Closed")
     def _closed(
@@ -627,6 +679,7 @@ class PackageHoldings(Aggregate):
         at: datetime,
         snapshot: dict[str, Any],
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         record = next(each for each in snapshot["packages"] if each["purchase_id"] == purchase_id)
         if record["status"] in {"expired", "refunded"}:
@@ -637,7 +690,7 @@ class PackageHoldings(Aggregate):
             )
         else:
             self.told_closing.pop(purchase_id, None)
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("ExpiryReminded")
     def _reminded(
@@ -649,27 +702,36 @@ class PackageHoldings(Aggregate):
         at: datetime,
         snapshot: dict[str, Any],
         review_on: str | None,
+        settings_version: int = 0,
     ) -> None:
         self.reminded.add((purchase_id, expires_on))
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
     @event("Reviewed")
-    def _reviewed(self, *, day: str, snapshot: dict[str, Any], review_on: str | None) -> None:
+    def _reviewed(
+        self,
+        *,
+        day: str,
+        snapshot: dict[str, Any],
+        review_on: str | None,
+        settings_version: int = 0,
+    ) -> None:
         self.through = date.fromisoformat(day)
-        self._keep(snapshot, review_on)
+        self._keep(snapshot, review_on, settings_version)
 
 
-def _reminder_due(balance: Balance, reminder_days: int | None, through: date) -> bool:
+def _reminder_due(balance: Balance, reminders: Reminders, through: date) -> bool:
     """Whether the client should be reminded of the package's expiry by the day `through`."""
-    if balance.status != "active" or balance.expires_on is None or reminder_days is None:
+    days = reminders.days
+    if balance.status != "active" or balance.expires_on is None or days is None:
         return False
-    return balance.expires_on - timedelta(days=reminder_days) <= through < balance.expires_on
+    return balance.expires_on - timedelta(days=days) <= through < balance.expires_on
 
 
 def _review_on(
     after: Holdings,
     reminded: set[tuple[str, str]],
-    reminder_days: int | None,
+    reminders: Reminders,
     through: date | None,
 ) -> date | None:
     """The next day the tick must look at the holdings: a reminder or an expiry due."""
@@ -679,8 +741,8 @@ def _review_on(
             continue
         days.append(balance.expires_on)
         key = (balance.purchase_id, balance.expires_on.isoformat())
-        if reminder_days is not None and key not in reminded:
-            remind = balance.expires_on - timedelta(days=reminder_days)
+        if reminders.days is not None and key not in reminded:
+            remind = balance.expires_on - timedelta(days=reminders.days)
             soonest = through + timedelta(days=1) if through is not None else remind
             days.append(max(remind, soonest))
     return min(days) if days else None

@@ -39,6 +39,7 @@ from starcard_loyalty.domain.errors import (
 )
 from starcard_loyalty.domain.ids import programme_id
 from starcard_loyalty.domain.package_settings import PACKAGES_OFF, PackageSettings
+from starcard_loyalty.domain.packages import Reminders
 from starcard_loyalty.domain.points_settings import PointsSettings
 from starcard_loyalty.domain.tier_settings import TIERS_OFF, TierSettings
 from starcard_loyalty.domain.versions import Versions
@@ -170,6 +171,10 @@ class LoyaltyProgramme(Aggregate):
         """The package settings in force at `at`: a purchase takes the catalogue of its moment,
         a refund the policy of its own."""
         return self.package_versions.at(at)
+
+    def package_reminders(self) -> Reminders:
+        """When clients are reminded of sessions about to expire: under the settings now."""
+        return Reminders(self.packages.reminder_days, self.package_versions.version)
 
     def set_packages(self, settings: PackageSettings, at: datetime) -> None:
         """Settings → Packages: record the new settings, in force from `at`."""

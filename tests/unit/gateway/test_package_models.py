@@ -26,6 +26,7 @@ from starcard_gateway.models.package_settings import (
     with_package,
     without_package,
 )
+from starcard_gateway.models.packages import sessions_text
 from starcard_gateway.pages.package_settings import (
     package_fields,
     package_values,
@@ -42,6 +43,7 @@ from starcard_loyalty.api import (
     ValidFrom,
 )
 from starcard_loyalty.domain.packages import Bought, Reminders
+from starcard_projections.packages import ClientPackage
 
 pytestmark = pytest.mark.unit
 
@@ -278,3 +280,36 @@ def test_the_moment_of_a_quote_carries_its_offset() -> None:
         PackageQuoteRequest.model_validate(
             {"client_id": "ada", "service": {"id": "facial"}, "at": "2027-01-04T10:00:00"}
         )
+
+
+@pytest.mark.parametrize(
+    ("status", "left", "closed", "refund", "text"),
+    [
+        ("active", 2, 0, None, "2 of 3 sessions left · use them before 12 November 2026"),
+        ("used_up", 0, 0, None, "All 3 sessions used"),
+        ("expired", 0, 1, None, "Expired on 12 November 2026 with 1 session unused"),
+        ("refunded", 0, 1, 8_500, "Refunded: £85.00 for 1 unused session"),
+        ("refunded", 0, 2, 17_000, "Refunded: £170.00 for 2 unused sessions"),
+    ],
+)
+def test_a_package_reads_as_the_client_would_say_it(
+    status: str, left: int, closed: int, refund: int | None, text: str
+) -> None:
+    row = ClientPackage(
+        purchase_id="p1",
+        package_id="facial-x3",
+        name="Facial x3",
+        sessions=3,
+        used=3 - left - closed,
+        left=left,
+        closed=closed,
+        status=status,
+        bought_on=date(2026, 8, 14),
+        expires_on=date(2026, 11, 12),
+        price_minor=25_500,
+        currency="GBP",
+        deferred_minor=0,
+        refund_minor=refund,
+    )
+
+    assert sessions_text(row) == text

@@ -16,7 +16,6 @@ from typing import Annotated
 
 from fastapi import HTTPException, Path, status
 from starcard_events.envelope import EXTERNAL_ID_PATTERN
-from starcard_events.limits import MAX_LABEL_LENGTH
 from starcard_loyalty.api import LoyaltyService, PackageSettings
 
 from starcard_gateway.api.tiers import NO_PROGRAMME
@@ -30,19 +29,24 @@ from starcard_gateway.models.package_settings import (
     without_package,
 )
 
-NO_PACKAGE = refusal(404, "No package of this id in the catalogue.")
+NO_PACKAGE = refusal(
+    404, "The tenant has no loyalty programme open, or no package of this id in its catalogue."
+)
+_WONT_HOLD = (
+    "A field out of bounds, or settings that would not hold together (a package covering no "
+    "service or category, a package costing more than its sessions bought singly, two "
+    "packages with one id or on sale with one name, a new currency for a catalogue of priced "
+    "packages...)"
+)
 INVALID_SETTINGS = refusal(
     422,
-    "A field out of bounds, settings that would not hold together (a package covering no "
-    "service or category, a package costing more than its sessions bought singly, two "
-    "packages with one id...), or a version the settings have moved on from: the detail names "
-    "every problem.",
+    f"{_WONT_HOLD}, or a version the settings have moved on from: the detail names every problem.",
 )
+INVALID_PACKAGE = refusal(422, f"{_WONT_HOLD}: the detail names every problem.")
 
 PackageIdPath = Annotated[
     str,
     Path(
-        max_length=MAX_LABEL_LENGTH,
         pattern=EXTERNAL_ID_PATTERN,
         description="The package's own id in the catalogue.",
     ),
@@ -86,7 +90,7 @@ def replace_package_settings(
     "/packages/catalogue/{package_id}",
     summary="Add one package to the catalogue, or replace the one of this id; the others stay "
     "as they are",
-    responses={**NO_PROGRAMME, **INVALID_SETTINGS},
+    responses={**NO_PROGRAMME, **INVALID_PACKAGE},
 )
 def put_package(
     package_id: PackageIdPath, body: PackageFields, tenant_id: TenantDep, loyalty: LoyaltyDep
@@ -106,7 +110,7 @@ class _NotInCatalogue(Exception):
     "/packages/catalogue/{package_id}",
     summary="Take one package out of the catalogue (to stop selling it but keep it listed, set "
     "active false); clients keep the sessions they bought",
-    responses={**NO_PROGRAMME, **NO_PACKAGE},
+    responses=NO_PACKAGE,
 )
 def delete_package(
     package_id: PackageIdPath, tenant_id: TenantDep, loyalty: LoyaltyDep

@@ -55,7 +55,8 @@ def sessions_text(row: ClientPackage) -> str:
             return f"Expired{on} with {row.closed} {unused} unused"
         case "refunded":
             refund = format_money(row.refund_minor or 0, row.currency)
-            return f"Refunded: {refund} for {row.closed} unused {plural}"
+            unused = "session" if row.closed == 1 else "sessions"
+            return f"Refunded: {refund} for {row.closed} unused {unused}"
     text = f"{row.left} of {row.sessions} {plural} left"
     if row.expires_on is not None:
         text += f" · use them before {format_day(row.expires_on)}"

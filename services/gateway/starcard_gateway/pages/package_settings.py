@@ -4,9 +4,10 @@ saves against single sessions; and how packages are kept: the refund policy, the
 and the currency, through the package settings API's own route function and models.
 
 Each form changes only what it shows, on the settings as stored when it is saved (the loyalty
-service's ``change_package_settings``), so two people editing different packages at once both
-keep their edit; a form carrying the version it was shown with is refused if the settings moved
-on since. Amounts are typed in the catalogue's currency ("270.00"), kept in minor units.
+service's ``change_package_settings``), so adding a package and changing the policies at once
+both land; a form carrying the version it was shown with (a package's edit, the policies) is
+refused if the settings moved on since, saying to reload, so no one undoes a change they have
+not seen. Amounts are typed in the catalogue's currency ("270.00"), kept in minor units.
 """
 
 from __future__ import annotations

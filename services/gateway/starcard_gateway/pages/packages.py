@@ -29,6 +29,12 @@ def packages_page(
     attention = packages_api.list_attention(
         tenant_id, conn, limit=ATTENTION_PAGE_SIZE, offset=(page - 1) * ATTENTION_PAGE_SIZE
     )
+    pages = max(1, -(-attention.count // ATTENTION_PAGE_SIZE))
+    if page > pages:  # past the end (an old link): the last page, not "nothing to attend to"
+        page = pages
+        attention = packages_api.list_attention(
+            tenant_id, conn, limit=ATTENTION_PAGE_SIZE, offset=(page - 1) * ATTENTION_PAGE_SIZE
+        )
     return dashboard_page(
         request,
         session,
@@ -39,5 +45,5 @@ def packages_page(
         liability=packages_api.read_liability(tenant_id, conn),
         attention=attention,
         attention_page=page,
-        attention_pages=max(1, -(-attention.count // ATTENTION_PAGE_SIZE)),
+        attention_pages=pages,
     )

@@ -1,0 +1,1 @@
+"""Starcard campaigns: birthday, anniversary and re-engagement messages on the clock."""

@@ -1,0 +1,3 @@
+from starcard_campaigns.app import main
+
+main()

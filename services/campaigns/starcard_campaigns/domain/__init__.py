@@ -1,0 +1,1 @@
+"""The campaigns domain: pure rules and aggregates, no infrastructure."""

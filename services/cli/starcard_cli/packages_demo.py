@@ -58,9 +58,9 @@ ANTI_WRINKLE_X3 = Package(
 DEMO_PACKAGES = PackageSettings(
     catalogue=(MASSAGE_X5, FACIAL_X3, ANTI_WRINKLE_X3), reminder_days=14, currency="GBP"
 )
-"""Five massages for £270 (£30 off five hour-long ones), three Hydrafacials for £255 (£30 off),
-three anti-wrinkle sessions for £480 (£60 off); refunds pro rata; a reminder two weeks before
-unused sessions expire."""
+"""Five massages for £270 (£30 off five hour-long ones) and three anti-wrinkle sessions for £480
+(£60 off), valid a year; three Hydrafacials for £255 (£30 off), valid 90 days; refunds pro rata;
+a reminder two weeks before unused sessions expire."""
 
 HYDRAFACIAL = Treatment("Hydrafacial", "facials", 9500)
 """The 60-minute treatment the demo's Facial x3 pays for."""

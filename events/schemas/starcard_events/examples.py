@@ -103,16 +103,20 @@ def client_registered(
     email: str | None = None,
     first_name: str | None = None,
     labels: list[dict[str, Any]] | None = None,
+    birthday: dict[str, int] | None = None,
     updated: bool = False,
 ) -> dict[str, Any]:
-    """A ``ClientRegistered`` (or ``ClientUpdated`` with ``updated=True``): the full record."""
+    """A ``ClientRegistered`` (or ``ClientUpdated`` with ``updated=True``): the full record.
+
+    ``birthday`` is ``{"month": m, "day": d}`` or None.
+    """
     data = {
         "client_id": client_id,
         "email": email,
         "phone": None,
         "first_name": first_name,
         "last_name": None,
-        "birthday": None,
+        "birthday": birthday,
         "labels": labels or [],
     }
     kind = "ClientUpdated" if updated else "ClientRegistered"

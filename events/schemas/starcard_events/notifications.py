@@ -32,6 +32,7 @@ NoticeKind = Literal[
     "tier_changed",
     "tier_ending",
     "package_expiring",
+    "birthday_reward",
 ]
 """Which message it is, and so which template renders it:
 
@@ -44,7 +45,9 @@ NoticeKind = Literal[
 - ``tier_ending``: the client's tier drops on a day unless they spend an amount before it
   (``expires_at``: the day it drops);
 - ``package_expiring``: unused sessions of the client's pre-paid package expire soon
-  (``expires_at``: the day they do).
+  (``expires_at``: the day they do);
+- ``birthday_reward``: the client's single-use birthday code, sent in the days before their
+  birthday (``expires_at``: when the code stops working).
 """
 
 BusinessEmail = Annotated[

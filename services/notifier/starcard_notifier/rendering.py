@@ -35,12 +35,14 @@ SUBJECTS = {
     "tier_changed": "Your membership at {tenant_name}",
     "tier_ending": "Your membership status at {tenant_name}",
     "package_expiring": "Your package sessions at {tenant_name} expire soon",
+    "birthday_reward": "Happy birthday from {tenant_name}: {discount} off your next visit",
 }
 """The subject of each kind; the keys are also the template names."""
 
 REQUIRED = {
     "referral_welcome": ("discount", "code"),
     "referral_credit": ("discount",),
+    "birthday_reward": ("discount", "code"),
 }
 """What the email of a kind is about, and makes no sense without."""
 

@@ -10,18 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starcard_events.topics import BOOKING_EVENTS, CLOCK
+from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import Companion, run_service
 from starcard_runtime.settings import RuntimeSettings
 
 from starcard_campaigns.application import CampaignsService
+from starcard_campaigns.publishing import CampaignsPublisher
 
 SCHEMA = "campaigns"
 GROUP_ID = "starcard-campaigns"
 TOPICS = (BOOKING_EVENTS, CLOCK)
 
 
+def outbox_relay(service: CampaignsService, settings: RuntimeSettings) -> OutboxRelay:
+    publisher = CampaignsPublisher(service, settings.topic)
+    return OutboxRelay.deployed("campaigns", service, publisher, settings, reads=publisher.reads)
+
+
 def companions(service: CampaignsService, settings: RuntimeSettings) -> Sequence[Companion]:
-    return []
+    return [outbox_relay(service, settings)]
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.postgres import PostgresProcessRecorder
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL
+from starcard_runtime.eventstore import over_events, postgres_recorder
 
 __all__ = [
     "memberships_due",
@@ -132,10 +132,10 @@ def points_accounts_due(
 ) -> list[str]:
     """Clients of the tenant with points expiring by `day`, or within `notice_days` of it (the
     tick expires the first and tells the second)."""
-    recorder = _recorder(application)
+    recorder = postgres_recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
         cursor.execute(
-            _over_events(POINTS_ACCOUNTS_DUE, recorder),
+            over_events(POINTS_ACCOUNTS_DUE, recorder),
             {"tenant_id": tenant_id, "horizon": day + timedelta(days=notice_days)},
         )
         return [row["client_id"] for row in cursor.fetchall()]
@@ -160,10 +160,10 @@ def package_holdings_due(
 def _reviews_due(
     application: Application[Any], kind: str, tenant_id: str, day: date, settings_version: int
 ) -> list[str]:
-    recorder = _recorder(application)
+    recorder = postgres_recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
         cursor.execute(
-            _over_events(REVIEWS_DUE, recorder),
+            over_events(REVIEWS_DUE, recorder),
             {
                 "opened": f"%:{kind}.Opened",
                 "tenant_id": tenant_id,
@@ -176,17 +176,17 @@ def _reviews_due(
 
 def points_account_owners(application: Application[Any]) -> list[tuple[str, str]]:
     """``(tenant_id, client_id)`` of every points account."""
-    recorder = _recorder(application)
+    recorder = postgres_recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-        cursor.execute(_over_events(POINTS_ACCOUNT_OWNERS, recorder))
+        cursor.execute(over_events(POINTS_ACCOUNT_OWNERS, recorder))
         return [(row["tenant_id"], row["client_id"]) for row in cursor.fetchall()]
 
 
 def tenant_ids(application: Application[Any]) -> list[str]:
     """Every tenant with a programme."""
-    recorder = _recorder(application)
+    recorder = postgres_recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-        cursor.execute(_over_events(TENANTS, recorder))
+        cursor.execute(over_events(TENANTS, recorder))
         return [row["tenant_id"] for row in cursor.fetchall()]
 
 
@@ -195,21 +195,9 @@ def outstanding_codes_due(
 ) -> list[tuple[str, str]]:
     """``(tenant_id, client_id)`` of every client (of one tenant, when given) whose outstanding
     code ran out by `at`."""
-    recorder = _recorder(application)
+    recorder = postgres_recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
         cursor.execute(
-            _over_events(OUTSTANDING_CODES_DUE, recorder), {"at": at, "tenant_id": tenant_id}
+            over_events(OUTSTANDING_CODES_DUE, recorder), {"at": at, "tenant_id": tenant_id}
         )
         return [(row["tenant_id"], row["client_id"]) for row in cursor.fetchall()]
-
-
-def _recorder(application: Application[Any]) -> PostgresProcessRecorder:
-    recorder = application.recorder
-    if not isinstance(recorder, PostgresProcessRecorder):
-        msg = "the loyalty service runs on PostgreSQL"
-        raise TypeError(msg)
-    return recorder
-
-
-def _over_events(query: SQL, recorder: PostgresProcessRecorder) -> Composed:
-    return query.format(events=Identifier(recorder.datastore.schema, recorder.events_table_name))

@@ -1,4 +1,5 @@
-"""Event-store environments: one PostgreSQL schema per service, built from ``DATABASE_URL``."""
+"""Event-store environments: one PostgreSQL schema per service, built from ``DATABASE_URL``; and
+the few queries of a service's own events table that the event library does not offer."""
 
 from __future__ import annotations
 
@@ -63,17 +64,14 @@ def select_stored_events(
     trips. ``first_only`` keeps each aggregate's creation event (what it was created for: its
     tenant, say).
     """
-    recorder = application.recorder
-    if not isinstance(recorder, PostgresAggregateRecorder):
-        msg = "Starcard's event stores run on PostgreSQL"
-        raise TypeError(msg)
-    query = sql.SQL(
-        "SELECT originator_id, originator_version, topic, state FROM {}.{}"
-        " WHERE originator_id = ANY(%s){} ORDER BY originator_id, originator_version"
-    ).format(
-        sql.Identifier(recorder.datastore.schema),
-        sql.Identifier(recorder.events_table_name),
-        sql.SQL(" AND originator_version = 1" if first_only else ""),
+    recorder = postgres_recorder(application)
+    query = over_events(
+        sql.SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {events}"
+            " WHERE originator_id = ANY(%s){first} ORDER BY originator_id, originator_version"
+        ),
+        recorder,
+        first=sql.SQL(" AND originator_version = 1" if first_only else ""),
     )
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
         cursor.execute(query, (list(aggregate_ids),))
@@ -87,3 +85,26 @@ def select_stored_events(
         )
         for row in rows
     ]
+
+
+def postgres_recorder(application: Application[Any]) -> PostgresAggregateRecorder:
+    """The application's recorder, for a query of its events table the library does not offer."""
+    recorder = application.recorder
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        msg = "Starcard's event stores run on PostgreSQL"
+        raise TypeError(msg)
+    return recorder
+
+
+def over_events(
+    query: sql.SQL, recorder: PostgresAggregateRecorder, **parts: sql.Composable
+) -> sql.Composed:
+    """`query` with ``{events}`` naming the recorder's events table (schema-qualified), and any
+    other placeholder filled from `parts`.
+
+    Events are stored by the library's JSON transcoder: ``convert_from(state, 'UTF8')::jsonb`` is
+    an event's attributes, a datetime among them ``{"_type_": "datetime_iso", "_data_": "..."}``,
+    and ``topic`` is ``<module>:<Aggregate>.<Event>``.
+    """
+    events = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
+    return query.format(events=events, **parts)

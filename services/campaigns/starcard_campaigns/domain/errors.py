@@ -15,3 +15,15 @@ class InvalidSettings(CampaignError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems))
         self.problems = tuple(problems)
+
+
+class InvalidBirthday(CampaignError, ValueError):
+    """A month and day that name no day of any year (30 February, month 13)."""
+
+
+class UnknownTenant(CampaignError, LookupError):
+    """No campaign programme was opened for this tenant."""
+
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"No campaign programme for tenant {tenant_id!r}.")
+        self.tenant_id = tenant_id

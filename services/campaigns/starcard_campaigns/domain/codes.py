@@ -1,0 +1,79 @@
+"""Campaign codes: ``BDAY-XXXXXXXX``, single use, a percentage off, valid for the campaign's days.
+
+"Automated birthday reward ... a treatment discount ... valid for 30 days." It works at checkout
+like a loyalty code, because it is one: the kernel's single-use code (``starcard_kernel.codes``),
+the same alphabet, the same refusals; a campaign code adds its prefix, the campaign it rewards
+and the percentage it takes off. Its expiry is the campaign's (`BirthdaySettings.valid_days`),
+not the kernel's 12 months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from eventsourcing.domain import event
+from starcard_kernel.codes import SingleUseCode, draw_code, normalize_code
+from starcard_kernel.money import percent_of
+
+from starcard_campaigns.domain.ids import campaign_code_id
+
+__all__ = ["CAMPAIGN_CODE_PREFIX", "Campaign", "CampaignCode", "campaign_code", "is_campaign_code"]
+
+CAMPAIGN_CODE_PREFIX = "BDAY-"
+
+Campaign = Literal["birthday"]
+"""The campaign a code rewards (anniversary and re-engagement to come)."""
+
+
+def campaign_code(choose: Callable[[str], str]) -> str:
+    """``BDAY-`` and eight characters, each picked by `choose` (`secrets.choice`) from the
+    kernel's alphabet."""
+    return draw_code(CAMPAIGN_CODE_PREFIX, choose)
+
+
+def is_campaign_code(text: str) -> bool:
+    """The text looks like a campaign code (other codes belong to other programmes)."""
+    return normalize_code(text).startswith(CAMPAIGN_CODE_PREFIX)
+
+
+class CampaignCode(SingleUseCode):
+    """One campaign reward's code: issued → redeemed | expired (``SingleUseCode``).
+
+    Created with `CampaignCode(code=..., tenant_id=..., client_id=..., discount_percent=...,
+    campaign="birthday", issued_at=..., expires_at=...)` (every argument named: the event
+    library treats a keyword-only default as required anyway); its id is
+    `campaign_code_id(code)`, so a code drawn twice is a version conflict, drawn again.
+    """
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return campaign_code_id(code)
+
+    @event("Issued")
+    def __init__(
+        self,
+        *,
+        code: str,
+        tenant_id: str,
+        client_id: str,
+        discount_percent: int,
+        campaign: Campaign,
+        issued_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self._open(
+            code=code,
+            tenant_id=tenant_id,
+            client_id=client_id,
+            issued_at=issued_at,
+            expires_at=expires_at,
+        )
+        self.discount_percent = discount_percent
+        self.campaign = campaign
+
+    def discount_on(self, amount_minor: int) -> int:
+        """What the code takes off `amount_minor`."""
+        return percent_of(amount_minor, self.discount_percent)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starcard's own processes on this machine, on top of the Kafka and PostgreSQL of infra.sh:
-# the SMTP mailbox sink, the loyalty and referrals services, the projections, the notifier and the
-# gateway, each in the background under a supervisor that restarts it when it dies.
+# the SMTP mailbox sink, the loyalty, referrals and campaigns services, the projections, the
+# notifier and the gateway, each in the background under a supervisor that restarts it when it dies.
 #
 #   deploy/local/stack.sh up              start those not running, wait for the gateway's /readyz
 #   deploy/local/stack.sh down            stop the processes this script started (pid files only)
@@ -30,7 +30,7 @@ if [ -z "${UV:-}" ] && ! command -v uv >/dev/null 2>&1 && [ -x "$REPO/.run/tools
     UV="$REPO/.run/tools/uv/bin/uv"
 fi
 read -ra UV_COMMAND <<<"${UV:-uv}"
-NAMES=(mailbox loyalty referrals projections notifier gateway)
+NAMES=(mailbox loyalty referrals campaigns projections notifier gateway)
 export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
 STOP_TIMEOUT=10
@@ -53,6 +53,7 @@ module_of() {
     mailbox) echo starcard_notifier.mailbox ;;
     loyalty) echo starcard_loyalty ;;
     referrals) echo starcard_referrals ;;
+    campaigns) echo starcard_campaigns ;;
     projections) echo starcard_projections ;;
     notifier) echo starcard_notifier ;;
     gateway) echo starcard_gateway ;;
@@ -327,7 +328,7 @@ logs)
     cmd_logs "$@"
     ;;
 *)
-    echo "usage: $0 up|down|status|logs [-f] [mailbox|loyalty|referrals|projections|notifier|gateway...]" >&2
+    echo "usage: $0 up|down|status|logs [-f] [mailbox|loyalty|referrals|campaigns|projections|notifier|gateway...]" >&2
     exit 2
     ;;
 esac

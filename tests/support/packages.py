@@ -13,12 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from starcard_events import examples
-from starcard_events.topics import CLOCK
 from starcard_loyalty.application import LoyaltyService
 from starcard_loyalty.domain.package_settings import Package, PackageTerms
-from starcard_runtime.clock import tick as clock_tick
 
-from tests.support.stack import LoyaltyStack, eventually
+from tests.support.stack import LoyaltyStack, processed, publish_tick
 
 FACIAL_COURSE = Package(
     package_id="facial-5",
@@ -65,17 +63,6 @@ def package_visit(
 async def tick(stack: LoyaltyStack, tenant_id: str, day: date) -> None:
     """Publish the clock tick of the tenant's `day` and wait until the loyalty service has
     processed it (its tracking position on the clock partition reached the record)."""
-    topic = stack.settings.topic(CLOCK)
-    sent = await stack.producer.send_and_wait(
-        topic, clock_tick(tenant_id, day).model_dump_json().encode(), key=tenant_id.encode()
+    await processed(
+        stack.commands, await publish_tick(stack.producer, stack.settings, tenant_id, day)
     )
-    query = (
-        "SELECT coalesce(max(notification_id), -1) FROM loyalty.loyalty_tracking"
-        " WHERE application_name = %s"
-    )
-    where = (f"{topic}/{sent.partition}",)
-
-    def processed() -> None:
-        assert stack.sql(query, where)[0][0] >= sent.offset
-
-    await eventually(processed)

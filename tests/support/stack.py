@@ -14,19 +14,22 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import RecordMetadata
 from starcard_events.examples import encode
-from starcard_events.topics import BOOKING_EVENTS, booking_key
+from starcard_events.topics import BOOKING_EVENTS, CLOCK, booking_key
 from starcard_loyalty.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
 from starcard_loyalty.application import LoyaltyService
 from starcard_projections.failures import failures
 from starcard_projections.loyalty import LoyalClient, most_loyal
 from starcard_projections.runner import follow, migrate
 from starcard_runtime.batching import BatchApplication
+from starcard_runtime.clock import tick
 from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import build_application, consume
 from starcard_runtime.settings import RuntimeSettings
@@ -132,6 +135,29 @@ async def collect(
                 into.extend(json.loads(record.value) for record in records if record.value)
     finally:
         await consumer.stop()
+
+
+async def publish_tick(
+    producer: AIOKafkaProducer, settings: RuntimeSettings, tenant_id: str, day: date
+) -> RecordMetadata:
+    """Publish the clock tick of the tenant's `day` as the scheduler does: keyed by tenant."""
+    return await producer.send_and_wait(
+        settings.topic(CLOCK),
+        tick(tenant_id, day).model_dump_json().encode(),
+        key=tenant_id.encode(),
+    )
+
+
+async def processed(service: BatchApplication, *sent: RecordMetadata) -> None:
+    """Wait until the event store of `service` has recorded each sent record: its tracking
+    position on the record's partition reached the record's offset."""
+
+    def recorded() -> None:
+        for record in sent:
+            position = service.tracked_offset(record.topic, record.partition)
+            assert (-1 if position is None else position) >= record.offset, record
+
+    await eventually(recorded)
 
 
 @asynccontextmanager

@@ -2,20 +2,24 @@
 
 Everything else in ``starcard_campaigns`` is the service's own and may move without notice; the
 import contracts (``make lint``) refuse any other way in. The application runs the use cases (the
-programme and its birthday settings, the rewards granted), the data types are what they take and
-return, and the errors are what they refuse with.
+programme and its birthday settings, the rewards granted, a campaign code at checkout), the data
+types are what they take and return, and the errors are what they refuse with.
 """
 
 from starcard_campaigns.app import SCHEMA
-from starcard_campaigns.application import CampaignsService
+from starcard_campaigns.application import CampaignQuote, CampaignRedemption, CampaignsService
 from starcard_campaigns.domain.birthdays import MonthDay
 from starcard_campaigns.domain.codes import is_campaign_code
 from starcard_campaigns.domain.errors import InvalidSettings, UnknownTenant
-from starcard_campaigns.domain.programme import BirthdaySettings
+from starcard_campaigns.domain.programme import MAX_DAYS_BEFORE, MAX_VALID_DAYS, BirthdaySettings
 
 __all__ = [
+    "MAX_DAYS_BEFORE",
+    "MAX_VALID_DAYS",
     "SCHEMA",
     "BirthdaySettings",
+    "CampaignQuote",
+    "CampaignRedemption",
     "CampaignsService",
     "InvalidSettings",
     "MonthDay",

@@ -3,7 +3,8 @@
 Kafka records reach it through :meth:`apply_record` (one partition batch per transaction, see
 ``starcard_runtime.batching``): the clients' records and completed appointments from
 ``booking.events.v1`` (keyed by client) and the days from ``starcard.clock.v1`` (keyed by
-tenant). The gateway and the CLI call the settings use cases directly.
+tenant). The gateway and the CLI call the settings use cases directly, and the gateway's
+checkout quotes and redeems the campaign codes.
 
 Writers
     A `ClientCalendar` is written by its client's partition; the tick only reads it. A
@@ -21,14 +22,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from starcard_kernel.codes import normalize_code
+from starcard_kernel.money import check_money
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
 from starcard_runtime.records import InboundRecord
+from starcard_runtime.tenant_codes import code_in_batch, stored_code
 
 from starcard_campaigns import calendar_queries
 from starcard_campaigns.domain.birthdays import (
@@ -37,14 +42,35 @@ from starcard_campaigns.domain.birthdays import (
     month_days_celebrated_between,
 )
 from starcard_campaigns.domain.calendar import ClientCalendar
-from starcard_campaigns.domain.codes import CampaignCode, campaign_code
+from starcard_campaigns.domain.codes import Campaign, CampaignCode, campaign_code
 from starcard_campaigns.domain.errors import UnknownTenant
 from starcard_campaigns.domain.ids import birthday_reward_id, client_calendar_id, programme_id
 from starcard_campaigns.domain.programme import BirthdaySettings, CampaignProgramme
 from starcard_campaigns.domain.rewards import BirthdayReward
 from starcard_campaigns.handlers import handle_record
 
-__all__ = ["CampaignsService"]
+__all__ = ["CampaignQuote", "CampaignRedemption", "CampaignsService"]
+
+
+@dataclass(frozen=True)
+class CampaignQuote:
+    """What a campaign code takes off an amount, in minor units of `currency`."""
+
+    code: str
+    campaign: Campaign
+    discount_percent: int
+    discount_minor: int
+    total_minor: int
+    currency: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CampaignRedemption(CampaignQuote):
+    """A campaign code used on a booking, and when it was first used."""
+
+    booking_id: str
+    redeemed_at: datetime
 
 
 class CampaignsService(BatchApplication):
@@ -161,6 +187,66 @@ class CampaignsService(BatchApplication):
         calendar = ClientCalendar(tenant_id=tenant_id, client_id=client_id)
         unit.add(calendar)
         return calendar
+
+    # -- checkout (gateway) -------------------------------------------------------------
+
+    def quote_code(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        code: str,
+        booking_id: str | None,
+        amount_minor: int,
+        currency: str,
+        at: datetime | None = None,
+    ) -> CampaignQuote:
+        """What the client's campaign code takes off `amount_minor` at `at` (now, unless
+        given); changes nothing. Another tenant's code is not found (`CodeNotFound`)."""
+        check_money(amount_minor, currency)
+        found = stored_code(self, CampaignCode, tenant_id, normalize_code(code))
+        found.check_redeemable(client_id, at or datetime.now(UTC), booking_id)
+        return self._code_quote(found, amount_minor, currency)
+
+    def redeem_code(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        code: str,
+        booking_id: str,
+        amount_minor: int,
+        currency: str,
+        at: datetime,
+    ) -> CampaignRedemption:
+        """Use the client's campaign code on a booking; idempotent by booking id (the same
+        booking again answers the same, another booking is refused), retried on a conflict."""
+        check_money(amount_minor, currency)
+        code = normalize_code(code)
+
+        def redeem(unit: UnitOfWork) -> CampaignCode:
+            found = code_in_batch(unit, CampaignCode, tenant_id, code, fresh=True)
+            found.redeem(booking_id, client_id, at)
+            return found
+
+        redeemed = retry_on_conflict(self, redeem)
+        quote = self._code_quote(redeemed, amount_minor, currency)
+        return CampaignRedemption(
+            **vars(quote), booking_id=booking_id, redeemed_at=redeemed.redeemed_at or at
+        )
+
+    @staticmethod
+    def _code_quote(code: CampaignCode, amount_minor: int, currency: str) -> CampaignQuote:
+        off = code.discount_on(amount_minor)
+        return CampaignQuote(
+            code=code.code,
+            campaign=code.campaign,
+            discount_percent=code.discount_percent,
+            discount_minor=off,
+            total_minor=amount_minor - off,
+            currency=currency,
+            expires_at=code.expires_at,
+        )
 
     # -- settings (gateway, CLI) ---------------------------------------------------------
 

@@ -13,6 +13,7 @@ from starcard_runtime.settings import RuntimeSettings
 
 from starcard_gateway.api import (
     attendance,
+    campaigns,
     checkout,
     loyalty,
     operator,
@@ -34,15 +35,15 @@ from starcard_gateway.settings import GatewaySettings
 
 DESCRIPTION = """
 Starcard turns what a booking platform publishes into loyalty stars, milestone rewards, points,
-membership tiers, referral credit and discount codes. This API is how a tenant's dashboard (or the
-platform on its behalf) changes the loyalty, points, tier and referral settings, reads who is
-earning stars and points, each client's loyalty card, points, tier and referrals, and quotes and
-redeems codes, referral credit and points at checkout.
+membership tiers, referral credit, birthday rewards and discount codes. This API is how a tenant's
+dashboard (or the platform on its behalf) changes the loyalty, points, tier, referral and campaign
+settings, reads who is earning stars and points, each client's loyalty card, points, tier and
+referrals, and quotes and redeems codes, referral credit and points at checkout.
 
-Every `/v1/loyalty`, `/v1/tiers`, `/v1/packages`, `/v1/clients`, `/v1/settings`, `/v1/referrals`
-and `/v1/checkout` call, and minting a portal token, carries the tenant's API key as
-`Authorization: Bearer sc_...`; the tenant is always the key's, never one named in the URL or the
-body.
+Every `/v1/loyalty`, `/v1/tiers`, `/v1/packages`, `/v1/clients`, `/v1/settings`, `/v1/referrals`,
+`/v1/campaigns` and `/v1/checkout` call, and minting a portal token, carries the tenant's API key
+as `Authorization: Bearer sc_...`; the tenant is always the key's, never one named in the URL or
+the body.
 
 The client portal's calls (`/v1/portal/...`) carry instead the client's portal token, which the
 tenant mints for one client: a signed, expiring token that names the tenant and the client, so
@@ -81,9 +82,14 @@ TAGS = [
         "description": "Referral settings, a client's referrals and the referral summary.",
     },
     {
+        "name": "campaigns",
+        "description": "Campaign settings: the birthday reward (on or off, how many days "
+        "before the birthday, its discount, how long its code lasts, its note).",
+    },
+    {
         "name": "checkout",
-        "description": "Quote and redeem a client's code (loyalty or welcome), referral credit, "
-        "points and package sessions.",
+        "description": "Quote and redeem a client's code (loyalty, welcome or campaign), "
+        "referral credit, points and package sessions.",
     },
     {
         "name": "portal",
@@ -129,6 +135,7 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.include_router(packages.clients_router)
     app.include_router(packages.router)
     app.include_router(referrals.router)
+    app.include_router(campaigns.router)
     app.include_router(checkout.router)
     app.include_router(points.checkout_router)
     app.include_router(portal.router)

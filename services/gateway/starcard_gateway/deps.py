@@ -22,6 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
+from starcard_campaigns.api import CampaignsService
 from starcard_loyalty.api import LoyaltyService
 from starcard_referrals.api import ReferralsService
 
@@ -78,6 +79,10 @@ async def get_referrals(resources: ResourcesDep) -> ReferralsService:
     return resources.referrals
 
 
+async def get_campaigns(resources: ResourcesDep) -> CampaignsService:
+    return resources.campaigns
+
+
 async def get_tenant_registry(resources: ResourcesDep) -> TenantRegistry:
     return resources.tenants
 
@@ -89,6 +94,7 @@ def get_read_conn(resources: ResourcesDep) -> Iterator[psycopg.Connection[Any]]:
 
 LoyaltyDep = Annotated[LoyaltyService, Depends(get_loyalty)]
 ReferralsDep = Annotated[ReferralsService, Depends(get_referrals)]
+CampaignsDep = Annotated[CampaignsService, Depends(get_campaigns)]
 TenantRegistryDep = Annotated[TenantRegistry, Depends(get_tenant_registry)]
 ReadConnDep = Annotated[psycopg.Connection[Any], Depends(get_read_conn)]
 

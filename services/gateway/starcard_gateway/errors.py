@@ -28,6 +28,8 @@ from typing import Any
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starcard_campaigns.api import InvalidSettings as InvalidCampaignSettings
+from starcard_campaigns.api import UnknownTenant as NoCampaignProgramme
 from starcard_kernel.refusals import (
     CodeAlreadyRedeemed,
     CodeExpired,
@@ -83,6 +85,7 @@ STATUS_OF: dict[type[Exception], int] = {
     CodeNotFound: status.HTTP_404_NOT_FOUND,
     UnknownTenant: status.HTTP_404_NOT_FOUND,
     NoReferralProgramme: status.HTTP_404_NOT_FOUND,
+    NoCampaignProgramme: status.HTTP_404_NOT_FOUND,
     TenantNotFound: status.HTTP_404_NOT_FOUND,
     DuplicateMilestone: status.HTTP_409_CONFLICT,
     TenantExists: status.HTTP_409_CONFLICT,
@@ -95,6 +98,7 @@ STATUS_OF: dict[type[Exception], int] = {
     InvalidMilestone: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidTenant: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidCampaignSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidPointsSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidTierSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidPackageSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -9,6 +9,8 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
+from starcard_campaigns.api import SCHEMA as CAMPAIGNS_SCHEMA
+from starcard_campaigns.api import CampaignsService
 from starcard_loyalty.api import SCHEMA as LOYALTY_SCHEMA
 from starcard_loyalty.api import LoyaltyService
 from starcard_projections import runner as projections
@@ -26,6 +28,8 @@ class Resources:
     """Settings commands run through the loyalty service's own application, on its schema."""
     referrals: ReferralsService
     """Settings, portal and checkout commands of the referrals service, on its schema."""
+    campaigns: CampaignsService
+    """Campaign settings and campaign codes at checkout, on the campaigns service's schema."""
     pool: ConnectionPool[psycopg.Connection[Any]]
     """Connections for the ``read`` and ``gateway`` schemas."""
     tenants: tenants.TenantRegistry
@@ -33,8 +37,8 @@ class Resources:
 
 @contextmanager
 def open_resources(settings: RuntimeSettings, *, pool_size: int = 4) -> Iterator[Resources]:
-    """Create any missing tables, open the loyalty and referrals services and a connection
-    pool; close them all."""
+    """Create any missing tables, open the loyalty, referrals and campaigns services and a
+    connection pool; close them all."""
     tenants.migrate(settings.database_url)
     projections.migrate(settings.database_url)
     with ExitStack() as opened:
@@ -42,6 +46,8 @@ def open_resources(settings: RuntimeSettings, *, pool_size: int = 4) -> Iterator
         opened.callback(loyalty.close)
         referrals = build_application(ReferralsService, settings, REFERRALS_SCHEMA)
         opened.callback(referrals.close)
+        campaigns = build_application(CampaignsService, settings, CAMPAIGNS_SCHEMA)
+        opened.callback(campaigns.close)
         pool = opened.enter_context(
             ConnectionPool(
                 settings.database_url,
@@ -52,5 +58,5 @@ def open_resources(settings: RuntimeSettings, *, pool_size: int = 4) -> Iterator
             )
         )
         pool.wait()
-        registry = tenants.TenantRegistry(pool, loyalty, referrals)
-        yield Resources(loyalty, referrals, pool, registry)
+        registry = tenants.TenantRegistry(pool, loyalty, referrals, campaigns)
+        yield Resources(loyalty, referrals, campaigns, pool, registry)

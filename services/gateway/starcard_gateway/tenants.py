@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
+from starcard_campaigns.api import CampaignsService
 from starcard_events.envelope import TENANT_ID_PATTERN
 from starcard_loyalty.api import LoyaltyService
 from starcard_referrals.api import ReferralsService
@@ -120,28 +121,31 @@ def is_operator_key(presented: str, admin_key: str) -> bool:
 
 
 class TenantRegistry:
-    """Creates tenants (opening their loyalty and referral programmes), issues and checks their
-    API keys."""
+    """Creates tenants (opening their loyalty, referral and campaign programmes), issues and
+    checks their API keys."""
 
     def __init__(
         self,
         pool: ConnectionPool[psycopg.Connection[Any]],
         loyalty: LoyaltyService,
         referrals: ReferralsService,
+        campaigns: CampaignsService,
     ) -> None:
         self._pool = pool
         self._loyalty = loyalty
         self._referrals = referrals
+        self._campaigns = campaigns
 
     def create_tenant(self, name: str, tenant_id: str | None = None) -> tuple[Tenant, str]:
-        """A new tenant, with open loyalty and referral programmes and its first API key
-        (plaintext)."""
+        """A new tenant, with open loyalty, referral and campaign programmes (every campaign
+        off until the tenant opts in) and its first API key (plaintext)."""
         if not name.strip():
             raise InvalidTenant("The tenant's name must not be blank.")
         tenant_id = tenant_id_from_name(name) if tenant_id is None else check_tenant_id(tenant_id)
         # Opening is idempotent, so doing it first leaves nothing half-made if the insert fails.
         self._loyalty.open_programme(tenant_id, name)
         self._referrals.open_programme(tenant_id, name)
+        self._campaigns.open_programme(tenant_id, name)
         with self._pool.connection() as conn, conn.transaction():
             row = conn.execute(
                 "INSERT INTO gateway.tenants (tenant_id, name) VALUES (%s, %s)"

@@ -1,9 +1,10 @@
 """Discounts at checkout, under ``/v1/checkout``: codes and referral credit, quoted and used;
 a bill quoted under the client's membership tier; a service paid from a pre-paid package.
 
-A code is a loyalty reward (``LOYAL-...``) or a referred client's welcome code (``REF-...``); the
-prefix says which programme answers, and both answer alike. Only the tenant's own codes are ever
-found: another tenant's code is answered exactly like a code that was never issued.
+A code is a loyalty reward (``LOYAL-...``), a referred client's welcome code (``REF-...``) or a
+campaign's reward (``BDAY-...``); the prefix says which service answers, and all answer alike.
+Only the tenant's own codes are ever found: another tenant's code is answered exactly like a code
+that was never issued.
 
 A package pays for a service with one session of the client's package that covers it and expires
 soonest, once per booking: the same booking redeemed again uses nothing more and answers the
@@ -15,12 +16,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import HTTPException, status
+from starcard_campaigns.api import is_campaign_code
 from starcard_loyalty.api import CheckoutLine, LineKind
 from starcard_referrals.api import is_welcome_code
 
 from starcard_gateway.api.referrals import NO_PROGRAMME
 from starcard_gateway.api.tiers import NO_PROGRAMME as NO_LOYALTY_PROGRAMME
-from starcard_gateway.deps import LoyaltyDep, ReferralsDep, TenantDep, tenant_router
+from starcard_gateway.deps import CampaignsDep, LoyaltyDep, ReferralsDep, TenantDep, tenant_router
 from starcard_gateway.errors import Responses, refusal
 from starcard_gateway.models.checkout import (
     CodeQuotePublic,
@@ -65,8 +67,22 @@ router = tenant_router("/v1/checkout", "checkout")
     responses=REFUSED_CODE,
 )
 def quote_code(
-    body: CodeQuoteRequest, tenant_id: TenantDep, loyalty: LoyaltyDep, referrals: ReferralsDep
+    body: CodeQuoteRequest,
+    tenant_id: TenantDep,
+    loyalty: LoyaltyDep,
+    referrals: ReferralsDep,
+    campaigns: CampaignsDep,
 ) -> CodeQuotePublic:
+    if is_campaign_code(body.code):
+        campaign = campaigns.quote_code(
+            tenant_id,
+            body.client_id,
+            code=body.code,
+            booking_id=None,
+            amount_minor=body.amount.amount_minor,
+            currency=body.amount.currency,
+        )
+        return CodeQuotePublic.from_campaign(campaign)
     if is_welcome_code(body.code):
         welcome = referrals.quote_code(
             tenant_id,
@@ -89,9 +105,24 @@ def quote_code(
     responses=REFUSED_CODE,
 )
 def redeem_code(
-    body: CodeRedeemRequest, tenant_id: TenantDep, loyalty: LoyaltyDep, referrals: ReferralsDep
+    body: CodeRedeemRequest,
+    tenant_id: TenantDep,
+    loyalty: LoyaltyDep,
+    referrals: ReferralsDep,
+    campaigns: CampaignsDep,
 ) -> CodeRedemptionPublic:
     now = datetime.now(UTC)
+    if is_campaign_code(body.code):
+        campaign = campaigns.redeem_code(
+            tenant_id,
+            body.client_id,
+            code=body.code,
+            booking_id=body.booking_id,
+            amount_minor=body.amount.amount_minor,
+            currency=body.amount.currency,
+            at=now,
+        )
+        return CodeRedemptionPublic.from_campaign_redemption(campaign)
     if is_welcome_code(body.code):
         welcome = referrals.redeem_code(
             tenant_id,

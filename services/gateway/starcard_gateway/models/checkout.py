@@ -1,6 +1,6 @@
-"""The checkout router's models: quoting and redeeming a code (a loyalty reward code or a
-referral welcome code), a client's referral credit, a bill under the client's tier, and a
-service paid from a client's pre-paid package."""
+"""The checkout router's models: quoting and redeeming a code (a loyalty reward code, a
+referral welcome code or a campaign's code), a client's referral credit, a bill under the client's
+tier, and a service paid from a client's pre-paid package."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from starcard_campaigns.api import CampaignQuote, CampaignRedemption
 from starcard_events.bookings import CatalogueName, Category
 from starcard_events.envelope import BookingId, ClientId, ExternalId, Moment
 from starcard_events.limits import MAX_CODE_LENGTH, MAX_ORDER_LINES
@@ -84,6 +85,10 @@ class CodeQuotePublic(BaseModel):
     def from_welcome(cls, quote: CodeQuote) -> CodeQuotePublic:
         return cls(**_welcome_priced(quote))
 
+    @classmethod
+    def from_campaign(cls, quote: CampaignQuote) -> CodeQuotePublic:
+        return cls(**_campaign_priced(quote))
+
 
 class CodeRedemptionPublic(CodeQuotePublic):
     booking_id: str = Field(description="The booking the code was used on.")
@@ -114,6 +119,15 @@ class CodeRedemptionPublic(CodeQuotePublic):
             next_reward=None,
         )
 
+    @classmethod
+    def from_campaign_redemption(cls, redemption: CampaignRedemption) -> CodeRedemptionPublic:
+        return cls(
+            **_campaign_priced(redemption),
+            booking_id=redemption.booking_id,
+            redeemed_at=redemption.redeemed_at,
+            next_reward=None,
+        )
+
 
 def _priced(quote: Quote | Redemption) -> dict[str, Any]:
     return {"discount_percent": quote.discount_percent, **_discounted(quote)}
@@ -124,7 +138,11 @@ def _welcome_priced(quote: CodeQuote) -> dict[str, Any]:
     return {"discount_percent": quote.percent, "discount_amount": worth, **_discounted(quote)}
 
 
-def _discounted(quote: Quote | CodeQuote) -> dict[str, Any]:
+def _campaign_priced(quote: CampaignQuote) -> dict[str, Any]:
+    return {"discount_percent": quote.discount_percent, **_discounted(quote)}
+
+
+def _discounted(quote: Quote | CodeQuote | CampaignQuote) -> dict[str, Any]:
     return {
         "code": quote.code,
         "discount": money(quote.discount_minor, quote.currency),

@@ -1,0 +1,147 @@
+"""A birthday code at checkout: issued by the real campaigns pipeline, quoted and redeemed
+through ``/v1/checkout`` like any other code.
+
+The tenant opts in through the API; the client's record and the clock's ticks reach the
+campaigns service through Kafka, which grants the reward and its ``BDAY-`` code. The checkout
+judges the code against the real clock, so the ticks are of days relative to today: today's
+tick gives a code valid now, a tick of 100 days ago one that expired 70 days ago.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starcard_events import examples
+
+from tests.integration.gateway.conftest import gbp
+from tests.support.campaigns import CampaignsStack, campaigns_stack
+from tests.support.gateway import TenantCaller
+
+pytestmark = pytest.mark.integration
+
+TODAY = datetime.now(UTC).date()
+SETTINGS = {"enabled": True, "days_before": 7, "discount_percent": 20, "valid_days": 30}
+
+
+@pytest.fixture
+async def campaigns(
+    gateway: httpx.AsyncClient,
+    anna: TenantCaller,
+    fresh_database: str,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+) -> AsyncIterator[CampaignsStack]:
+    """The campaigns pipeline on the gateway's database, for a tenant that opted in through
+    the API."""
+    response = await gateway.patch(
+        "/v1/campaigns/birthday/settings", json=SETTINGS, headers=anna.headers
+    )
+    assert response.status_code == 200, response.text
+    async with campaigns_stack(fresh_database, kafka_bootstrap, topic_prefix) as running:
+        yield running
+
+
+async def birthday_code(
+    campaigns: CampaignsStack, tenant: TenantCaller, client_id: str, ticked: date
+) -> str:
+    """The code the pipeline grants the client, whose birthday is 3 days after the tick of
+    `ticked`, on that tick."""
+    birthday = ticked + timedelta(days=3)
+    await campaigns.publish(
+        examples.client_registered(
+            tenant.tenant_id,
+            datetime.combine(ticked, datetime.min.time(), tzinfo=UTC) - timedelta(days=1),
+            client_id=client_id,
+            birthday={"month": birthday.month, "day": birthday.day},
+        )
+    )
+    await campaigns.tick(tenant.tenant_id, ticked)
+    (reward,) = campaigns.commands.birthday_rewards(tenant.tenant_id, client_id)
+    return reward.code
+
+
+async def checkout(
+    gateway: httpx.AsyncClient,
+    tenant: TenantCaller,
+    client_id: str,
+    code: str,
+    *,
+    booking_id: str | None = None,
+) -> httpx.Response:
+    """Quote the code on 45.00, or redeem it on the booking when one is given."""
+    body: dict[str, Any] = {"client_id": client_id, "code": code, "amount": gbp(4500)}
+    if booking_id is None:
+        return await gateway.post("/v1/checkout/quote", json=body, headers=tenant.headers)
+    return await gateway.post(
+        "/v1/checkout/redeem", json=body | {"booking_id": booking_id}, headers=tenant.headers
+    )
+
+
+async def test_a_birthday_code_is_quoted_then_used_once_on_one_booking(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    code = await birthday_code(campaigns, anna, "ada", TODAY)
+    assert code.startswith("BDAY-")
+    priced = {
+        "code": code,
+        "discount_percent": 20,
+        "discount": gbp(900),
+        "total": gbp(3600),
+        "expires_at": f"{TODAY + timedelta(days=30)}T00:00:00Z",
+    }
+
+    quoted = await checkout(gateway, anna, "ada", f"  {code.lower()} ")
+    assert quoted.status_code == 200, quoted.text
+    assert quoted.json() == priced
+
+    redeemed = await checkout(gateway, anna, "ada", code, booking_id="ada-b1")
+    assert redeemed.status_code == 200, redeemed.text
+    assert redeemed.json() == priced | {
+        "booking_id": "ada-b1",
+        "redeemed_at": redeemed.json()["redeemed_at"],
+        "next_reward": None,
+    }
+    # The same booking again (a retried checkout) answers the same and uses nothing more.
+    again = await checkout(gateway, anna, "ada", code, booking_id="ada-b1")
+    assert again.status_code == 200, again.text
+    assert again.json() == redeemed.json()
+
+    for booking_id in (None, "ada-b2"):
+        refused = await checkout(gateway, anna, "ada", code, booking_id=booking_id)
+        assert refused.status_code == 409, refused.text
+        assert code in refused.json()["detail"]
+
+
+async def test_only_the_client_of_the_tenant_that_issued_it_can_use_it(
+    gateway: httpx.AsyncClient, anna: TenantCaller, brook: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    code = await birthday_code(campaigns, anna, "ada", TODAY)
+
+    for booking_id in (None, "b1"):
+        # Another tenant's code is answered like a code never issued, even for a same-named client.
+        elsewhere = await checkout(gateway, brook, "ada", code, booking_id=booking_id)
+        assert elsewhere.status_code == 404, elsewhere.text
+        never = await checkout(gateway, anna, "ada", "BDAY-ZZZZ2345", booking_id=booking_id)
+        assert elsewhere.json()["detail"] == never.json()["detail"].replace("BDAY-ZZZZ2345", code)
+        # Another client of the tenant cannot use it either.
+        other_client = await checkout(gateway, anna, "bea", code, booking_id=booking_id)
+        assert other_client.status_code == 409, other_client.text
+
+    still = await checkout(gateway, anna, "ada", code, booking_id="ada-b1")
+    assert still.status_code == 200, still.text
+
+
+async def test_an_expired_birthday_code_is_refused_saying_when_it_expired(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    ticked = TODAY - timedelta(days=100)
+    code = await birthday_code(campaigns, anna, "ada", ticked)
+
+    for booking_id in (None, "ada-b1"):
+        refused = await checkout(gateway, anna, "ada", code, booking_id=booking_id)
+        assert refused.status_code == 410, refused.text
+        assert str(ticked + timedelta(days=30)) in refused.json()["detail"]

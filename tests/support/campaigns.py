@@ -1,0 +1,137 @@
+"""The campaigns pipeline, running for real against Kafka and PostgreSQL inside a test.
+
+The campaigns service consumes the booking topic and the clock, and relays, in tasks of the
+test's event loop, as its process does. The test publishes clients and the days it wants, each
+waited for until the service has recorded it, and reads what came out: the rewards in the
+service's event store and the notification requests it published to Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from eventsourcing.utils import get_topic
+from starcard_campaigns.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
+from starcard_campaigns.application import CampaignsService
+from starcard_campaigns.domain.rewards import BirthdayReward
+from starcard_events.examples import encode
+from starcard_events.topics import BOOKING_EVENTS, NOTIFICATIONS, booking_key
+from starcard_runtime.outbound import notification_id
+from starcard_runtime.service import build_application
+from starcard_runtime.settings import RuntimeSettings
+
+from tests.support.stack import (
+    collect,
+    consuming,
+    create_topics,
+    eventually,
+    processed,
+    publish_tick,
+    stack_settings,
+)
+
+GRANTED = f"{get_topic(BirthdayReward)}.Granted"
+"""The stored topic of the event that grants a birthday reward."""
+
+
+@dataclass
+class CampaignsStack:
+    settings: RuntimeSettings
+    commands: CampaignsService
+    producer: AIOKafkaProducer
+    published: list[dict[str, Any]] = field(default_factory=list)
+    """Every notification request the service published, in arrival order (copies included)."""
+
+    async def publish(self, *events: dict[str, Any]) -> None:
+        """Publish upstream events keyed as a platform must (``tenant_id:client_id``); return once
+        the service has recorded them."""
+        topic = self.settings.topic(BOOKING_EVENTS)
+        sending = [
+            await self.producer.send(
+                topic,
+                encode(event),
+                key=booking_key(event["tenant_id"], event["data"]["client_id"]),
+            )
+            for event in events
+        ]
+        await processed(self.commands, *await asyncio.gather(*sending))
+
+    async def tick(self, tenant_id: str, *days: date) -> None:
+        """The clock ticks of the tenant's `days`, in order; return once the service has recorded
+        them."""
+        for day in days:
+            await processed(
+                self.commands, await publish_tick(self.producer, self.settings, tenant_id, day)
+            )
+
+    def granted(self) -> list[Any]:
+        """Every birthday reward the service's event store holds (its ``Granted`` event, with
+        the reward's attributes), in the order granted."""
+        found = self.commands.recorder.select_notifications(
+            start=1, limit=100_000, topics=[GRANTED]
+        )
+        return [self.commands.mapper.to_domain_event(each) for each in found]
+
+    async def settle(self) -> None:
+        """Wait until the request of every reward in the store has been published and read here;
+        nothing else can follow, since the service asks for an email only for a reward."""
+
+        def all_arrived() -> None:
+            wanted = {str(notification_id(reward)) for reward in self.granted()}
+            arrived = {notice["notification_id"] for notice in self.notices()}
+            assert wanted <= arrived, f"{len(wanted - arrived)} requests still to come"
+
+        await eventually(all_arrived)
+
+    def notices(self, tenant_id: str | None = None) -> list[dict[str, Any]]:
+        """The birthday emails asked for (of `tenant_id`, else every tenant's), each once."""
+        seen: dict[str, dict[str, Any]] = {}
+        for record in self.published:
+            notice = record["data"]
+            if notice["kind"] == "birthday_reward" and tenant_id in (None, record["tenant_id"]):
+                seen.setdefault(notice["notification_id"], notice)
+        return list(seen.values())
+
+
+def consuming_campaigns(settings: RuntimeSettings) -> AbstractAsyncContextManager[CampaignsService]:
+    """The campaigns service in this event loop until the block ends: its consumer and relay.
+
+    No clock scheduler: a test publishes the ticks it wants, at the dates it wants.
+    """
+    return consuming(
+        CampaignsService, outbox_relay, settings, schema=SCHEMA, topics=TOPICS, group_id=GROUP_ID
+    )
+
+
+@asynccontextmanager
+async def campaigns_stack(
+    database_url: str, bootstrap: str, prefix: str, *, partitions: int = 4, consume: bool = True
+) -> AsyncIterator[CampaignsStack]:
+    """The stack on a fresh database and topic prefix; with ``consume=False`` the test runs the
+    service itself (``consuming_campaigns``), to stop and start it."""
+    settings = stack_settings(database_url, bootstrap, prefix)
+    topics = [*TOPICS, NOTIFICATIONS]
+    await create_topics(bootstrap, [settings.topic(topic) for topic in topics], partitions)
+    commands = await asyncio.to_thread(build_application, CampaignsService, settings, SCHEMA)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    stack = CampaignsStack(settings, commands, producer)
+    stop = asyncio.Event()
+    collector = asyncio.create_task(collect(settings, [NOTIFICATIONS], stack.published, stop))
+    try:
+        if consume:
+            async with consuming_campaigns(settings):
+                yield stack
+        else:
+            yield stack
+    finally:
+        stop.set()
+        await collector
+        await producer.stop()
+        commands.close()

@@ -14,12 +14,14 @@ a unit test that asks for one is an error. Tests are also marked by folder (``te
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -169,3 +171,13 @@ def fresh_database(database_url: str) -> Iterator[str]:
 def topic_prefix() -> str:
     """A prefix (``t<hex>.``) unique to this test, to keep its topics apart from all others'."""
     return f"t{uuid.uuid4().hex[:12]}."
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _threads_for_every_service() -> None:
+    """Room in the session loop's thread pool for every service a test runs in it.
+
+    Each service in the loop (its consumer, its relay, the projections) does its blocking work
+    through ``asyncio.to_thread``, in the loop's default pool of ``min(32, cores + 4)`` threads: 6
+    on a two-core machine, which a test running three services can exhaust, stalling them."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32))

@@ -1,14 +1,12 @@
-"""The demo feed of ``starcard demo`` through the real pipeline (Kafka, loyalty, projections,
-campaigns).
+"""The demo feed of ``starcard demo`` through the real pipeline (Kafka, loyalty, projections).
 
 The most-loyal list the services build must be the one the loyalty domain's own rules compute
 from the feed, each client's points balance the one the programme's rules give (treatments by
 category, retail, packages, rebooking bonuses, refunds), each client's packages the sessions
 used and left the catalogue's rules give, with the clock ticks the demo publishes reminding the
 client whose package nears its expiry, then expiring its unused session, and nothing else falling
-due on them but the birthdays of the week after each: one reward a client and year, a BDAY- code,
-the ones the campaign's rules give; and publishing the same feed and ticks again (same event and
-booking ids) must change nothing: no new events in either store, the same list and balances.
+due on them; and publishing the same feed and ticks again (same event and booking ids) must
+change nothing: no new events in the store, the same list and balances.
 """
 
 from __future__ import annotations
@@ -17,8 +15,6 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from starcard_campaigns.api import CampaignsService, is_campaign_code
-from starcard_cli.campaigns_demo import DEMO_BIRTHDAYS, add_demo_birthdays
 from starcard_cli.demo import (
     CANCELLED,
     DEMO_TENANT_ID,
@@ -38,16 +34,12 @@ from starcard_cli.packages_demo import DEMO_PACKAGES, add_demo_packages
 from starcard_cli.points_demo import DEMO_POINTS, add_demo_points
 from starcard_cli.tiers_demo import DEMO_TIERS, add_demo_tiers
 from starcard_events.topics import CLOCK
-from starcard_runtime.batching import BatchApplication
 from starcard_runtime.dead_letters import DeadLetterStore
 
-from tests.support.campaigns import consuming_campaigns
 from tests.support.demo_oracle import (
-    ExpectedBirthdayReward,
     ExpectedClient,
     ExpectedHoldings,
     ExpectedPackage,
-    expected_birthday_rewards,
     expected_loyalty,
     expected_packages,
     expected_points,
@@ -116,31 +108,6 @@ def holdings(stack: LoyaltyStack, feed: DemoFeed) -> dict[str, ExpectedHoldings]
     return held
 
 
-def birthday_rewards(
-    campaigns: CampaignsService, feed: DemoFeed
-) -> dict[str, list[ExpectedBirthdayReward]]:
-    """Each client's birthday rewards as the campaigns' event store has them (clients with none
-    left out); every code is a distinct BDAY- code."""
-    held = {client: campaigns.birthday_rewards(DEMO_TENANT_ID, client) for client in feed.clients}
-    codes = [reward.code for rewards in held.values() for reward in rewards]
-    assert all(is_campaign_code(code) and code.startswith("BDAY-") for code in codes), codes
-    assert len(set(codes)) == len(codes)
-    return {
-        client: [
-            ExpectedBirthdayReward(
-                each.year,
-                each.celebrated_on,
-                each.discount_percent,
-                each.issued_at,
-                each.expires_at,
-            )
-            for each in rewards
-        ]
-        for client, rewards in held.items()
-        if rewards
-    }
-
-
 def recorded_kinds(stack: LoyaltyStack, after: int | None, through: int | None) -> list[str]:
     """What the loyalty service recorded after notification `after`, through `through`, each
     as ``Aggregate.Event``."""
@@ -155,25 +122,18 @@ def without_refunds(feed: DemoFeed) -> DemoFeed:
 
 
 def tracked_through(
-    stack: LoyaltyStack,
-    last_offsets: dict[int, int],
-    topic: str | None = None,
-    service: BatchApplication | None = None,
+    stack: LoyaltyStack, last_offsets: dict[int, int], topic: str | None = None
 ) -> None:
-    """The loyalty service (or `service`) has recorded every partition up to the given
-    offsets."""
-    assert recorded_through(
-        service or stack.commands, topic or stack.booking_topic, last_offsets
-    ), last_offsets
+    """The loyalty service has recorded every partition up to the given offsets."""
+    assert recorded_through(stack.commands, topic or stack.booking_topic, last_offsets), (
+        last_offsets
+    )
 
 
 async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothing(
     fresh_database: str, kafka_bootstrap: str, topic_prefix: str
 ) -> None:
-    async with (
-        loyalty_stack(fresh_database, kafka_bootstrap, topic_prefix) as stack,
-        consuming_campaigns(stack.settings) as campaigns,
-    ):
+    async with loyalty_stack(fresh_database, kafka_bootstrap, topic_prefix) as stack:
         stack.commands.open_programme(DEMO_TENANT_ID, DEMO_TENANT_NAME)
         assert add_demo_milestones(stack.commands, DEMO_TENANT_ID)
         assert not add_demo_milestones(stack.commands, DEMO_TENANT_ID)
@@ -190,10 +150,6 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         assert not add_demo_packages(stack.commands, DEMO_TENANT_ID, POINTS_SINCE)
         catalogue = stack.commands.programme(DEMO_TENANT_ID).packages
         assert catalogue == DEMO_PACKAGES.check()
-        assert add_demo_birthdays(campaigns, DEMO_TENANT_ID, DEMO_TENANT_NAME)
-        assert not add_demo_birthdays(campaigns, DEMO_TENANT_ID, DEMO_TENANT_NAME)
-        birthday = campaigns.programme(DEMO_TENANT_ID).birthday
-        assert birthday.enabled
 
         feed = build_feed()
         assert feed.records() == build_feed().records(), "the same seed must give the same feed"
@@ -246,14 +202,6 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
             if client != expiring
             for each in held.packages
         )
-        # Birthdays: of the clients registered with one, two are celebrated in the week after a
-        # tick and rewarded once each; one falls a day after the second tick's week, one on
-        # 29 February.
-        rewards = expected_birthday_rewards(feed, birthday, TICK_DAYS)
-        born = [e for e in feed.events if e["type"] == "ClientRegistered" and e["data"]["birthday"]]
-        assert len(born) == len(DEMO_BIRTHDAYS)
-        assert sorted(rewards) == ["client08", "client16"]
-        assert [len(each) for each in rewards.values()] == [1, 1]
 
         first = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert sum(offset + 1 for offset in first.values()) == len(feed.events)
@@ -261,19 +209,15 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         def matches() -> None:
             assert listed(stack) == expected
 
-        await eventually(matches, within=120)
+        await eventually(matches, within=60)
         await eventually(lambda: tracked_through(stack, first), within=60)
-        await eventually(lambda: tracked_through(stack, first, service=campaigns), within=60)
         assert balances(stack, feed) == points
         assert standings(stack, feed) == tiers
         fed = stack.commands.recorder.max_notification_id()
         ticked = await publish_ticks(stack.settings)
         clock = stack.settings.topic(CLOCK)
         await eventually(lambda: tracked_through(stack, ticked, clock), within=60)
-        await eventually(lambda: tracked_through(stack, ticked, clock, campaigns), within=60)
         assert holdings(stack, feed) == packages
-        assert birthday_rewards(campaigns, feed) == rewards
-        rewarded = campaigns.recorder.max_notification_id()
         head = stack.commands.recorder.max_notification_id()
         # The ticks reminded the client once, then closed the session, and did nothing else: no
         # code expired, no points or tier notice (the mailbox's count does not hang on today).
@@ -286,16 +230,12 @@ async def test_the_demo_feed_gives_the_expected_list_and_a_resend_changes_nothin
         second = await publish_feed(feed, kafka_bootstrap, stack.booking_topic)
         assert all(second[partition] > first[partition] for partition in first)
         await eventually(lambda: tracked_through(stack, second), within=60)
-        await eventually(lambda: tracked_through(stack, second, service=campaigns), within=60)
         again = await publish_ticks(stack.settings)
         await eventually(lambda: tracked_through(stack, again, clock), within=60)
-        await eventually(lambda: tracked_through(stack, again, clock, campaigns), within=60)
 
         assert stack.commands.recorder.max_notification_id() == head
         assert listed(stack) == expected
         assert balances(stack, feed) == points
         assert standings(stack, feed) == tiers
         assert holdings(stack, feed) == packages
-        assert campaigns.recorder.max_notification_id() == rewarded
-        assert birthday_rewards(campaigns, feed) == rewards
         assert DeadLetterStore(stack.settings.database_url).list(service="loyalty") == []

@@ -502,15 +502,17 @@ class PackageHoldings(Aggregate):
 
     def _tell(self, at: datetime, reminders: Reminders) -> None:
         """Record each difference between the computed holdings and what was told: sessions
-        given back or moved, sessions used, packages closed or their figures corrected."""
+        given back or moved, sessions used, packages closed or their figures corrected. Telling
+        changes no fact, so every event told here leaves the same holdings behind."""
         after = self.holdings()
+        outlook = self._outlook(after, reminders, self.through)
         for booking_id, purchase_id in sorted(self.told_allocation.items()):
             if after.allocation.get(booking_id) != purchase_id:
                 self._session_restored(
                     booking_id=booking_id,
                     purchase_id=purchase_id,
                     at=at,
-                    **self._after(reminders),
+                    **outlook,
                 )
         for booking_id, purchase_id in after.allocation.items():
             if self.told_allocation.get(booking_id) != purchase_id:
@@ -518,7 +520,7 @@ class PackageHoldings(Aggregate):
                     booking_id=booking_id,
                     purchase_id=purchase_id,
                     at=at,
-                    **self._after(reminders),
+                    **outlook,
                 )
         closing = after.closing()
         for purchase_id in sorted(closing.keys() | self.told_closing.keys()):
@@ -530,7 +532,7 @@ class PackageHoldings(Aggregate):
                     status=status,
                     corrected=told is not None and told[0] == status,
                     at=at,
-                    **self._after(reminders),
+                    **outlook,
                 )
 
     def _after(

@@ -98,6 +98,13 @@ class ClientDetails(WireModel):
         description="Phone number for SMS, as the platform holds it.",
         json_schema_extra=_PII,
     )
+    sms_consent: bool = Field(
+        default=False,
+        description=(
+            "The client agreed to receive marketing SMS at `phone` (campaign offers). Without it, "
+            "no SMS is sent; a STOP reply withdraws it whatever the platform says later."
+        ),
+    )
     first_name: ContactText = Field(
         default=None, description="Given name, used to greet the client.", json_schema_extra=_PII
     )

@@ -5,9 +5,9 @@ result. A small scheduler publishes one `ClockTicked` per tenant and day, keyed 
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import Envelope
 from starcard_events.wire import WireModel
@@ -16,7 +16,21 @@ from starcard_events.wire import WireModel
 class Day(WireModel):
     """The day that has begun."""
 
-    date: dt.date = Field(description="The calendar day that has begun (UTC for now).")
+    date: dt.date = Field(description="The calendar day that has begun, in the tenant's time zone.")
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        default="UTC",
+        description=(
+            "The tenant's IANA time zone (e.g. 'Europe/London'): ``occurred_at`` is midnight of "
+            "``date`` there."
+        ),
+    )
+    daytime_from: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When the tenant's quiet hours end on ``date`` (e.g. 09:00 there): what the tick "
+            "decides to send waits until then. Absent: no quiet hours."
+        ),
+    )
 
 
 class ClockTicked(Envelope[Day]):

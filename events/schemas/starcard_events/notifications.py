@@ -8,7 +8,7 @@ address; a message for the business itself (a referral alert) carries the busine
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, HttpUrl, StringConstraints
 
 from starcard_events.envelope import ClientId, Envelope
 from starcard_events.limits import (
@@ -33,6 +33,8 @@ NoticeKind = Literal[
     "tier_ending",
     "package_expiring",
     "birthday_reward",
+    "anniversary_offer",
+    "reengagement_offer",
 ]
 """Which message it is, and so which template renders it:
 
@@ -47,7 +49,12 @@ NoticeKind = Literal[
 - ``package_expiring``: unused sessions of the client's pre-paid package expire soon
   (``expires_at``: the day they do);
 - ``birthday_reward``: the client's single-use birthday code, sent in the days before their
-  birthday (``expires_at``: when the code stops working).
+  birthday (``expires_at``: when the code stops working);
+- ``anniversary_offer``: a single-use code on the anniversary of the client's first treatment;
+- ``reengagement_offer``: a time-limited single-use code for a client who has not been back for a
+  while, with the link to book.
+
+Campaign messages (the last three) may also go by SMS, to a client who consented to it.
 """
 
 BusinessEmail = Annotated[
@@ -94,6 +101,17 @@ class Notice(WireModel):
         default=None,
         description=(
             "Where a message for the business goes (``referral_alert``); never a client's address."
+        ),
+    )
+    booking_url: HttpUrl | None = Field(
+        default=None,
+        description="The business's booking page, to book straight from the message.",
+    )
+    send_after: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "Not to be sent before this instant: the end of the business's quiet hours, for a "
+            "message decided at night (a campaign's, on the tick of the tenant's day)."
         ),
     )
 

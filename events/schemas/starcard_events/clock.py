@@ -5,19 +5,32 @@ result. A small scheduler publishes one `ClockTicked` per tenant and day, keyed 
 """
 
 import datetime as dt
+import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from starcard_events.envelope import Envelope
 from starcard_events.wire import WireModel
+
+
+def _known_zone(name: str) -> str:
+    """An IANA time zone this machine's zone database knows (e.g. 'Europe/London')."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        msg = f"{name!r} is not an IANA time zone (e.g. 'Europe/London')"
+        raise ValueError(msg) from None
+    return name
 
 
 class Day(WireModel):
     """The day that has begun."""
 
     date: dt.date = Field(description="The calendar day that has begun, in the tenant's time zone.")
-    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+    time_zone: Annotated[
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)
+    ] = Field(
         default="UTC",
         description=(
             "The tenant's IANA time zone (e.g. 'Europe/London'): ``occurred_at`` is midnight of "

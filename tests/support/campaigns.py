@@ -1,9 +1,9 @@
 """The campaigns pipeline, running for real against Kafka and PostgreSQL inside a test.
 
 The campaigns service consumes the booking topic and the clock, and relays, in tasks of the
-test's event loop, as its process does. The test publishes clients and the days it wants, each
-waited for until the service has recorded it, and reads what came out: the rewards in the
-service's event store and the notification requests it published to Kafka.
+test's event loop, as its process does. The test publishes clients, bookings, visits and the days
+it wants, each waited for until the service has recorded it, and reads what came out: the offers
+in the service's event store and the notification requests it published to Kafka.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from eventsourcing.utils import get_topic
 from starcard_campaigns.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
 from starcard_campaigns.application import CampaignsService
-from starcard_campaigns.domain.rewards import BirthdayReward
+from starcard_campaigns.domain.offers import Offer
 from starcard_events.examples import encode
 from starcard_events.topics import BOOKING_EVENTS, NOTIFICATIONS, booking_key
 from starcard_runtime.outbound import notification_id
@@ -36,8 +36,10 @@ from tests.support.stack import (
     stack_settings,
 )
 
-GRANTED = f"{get_topic(BirthdayReward)}.Granted"
-"""The stored topic of the event that grants a birthday reward."""
+DECIDED = f"{get_topic(Offer)}.Decided"
+"""The stored topic of the event that makes an offer (sent or held out)."""
+
+CAMPAIGN_KINDS = ("birthday_reward", "anniversary_offer", "reengagement_offer")
 
 
 @dataclass
@@ -62,39 +64,56 @@ class CampaignsStack:
         ]
         await processed(self.commands, *await asyncio.gather(*sending))
 
-    async def tick(self, tenant_id: str, *days: date) -> None:
-        """The clock ticks of the tenant's `days`, in order; return once the service has recorded
-        them."""
+    async def tick(
+        self,
+        tenant_id: str,
+        *days: date,
+        time_zone: str = "UTC",
+        quiet_hours_end: time | None = None,
+    ) -> None:
+        """The clock ticks of the tenant's `days` (in `time_zone`), in order; return once the
+        service has recorded them."""
         for day in days:
-            await processed(
-                self.commands, await publish_tick(self.producer, self.settings, tenant_id, day)
+            sent = await publish_tick(
+                self.producer,
+                self.settings,
+                tenant_id,
+                day,
+                time_zone=time_zone,
+                quiet_hours_end=quiet_hours_end,
             )
+            await processed(self.commands, sent)
 
-    def granted(self) -> list[Any]:
-        """Every birthday reward the service's event store holds (its ``Granted`` event, with
-        the reward's attributes), in the order granted."""
+    def decided(self, campaign: str | None = None) -> list[Any]:
+        """Every offer the service's event store holds (of `campaign`, else of every one), sent
+        and held out: its ``Decided`` event, with the offer's attributes, in the order made."""
         found = self.commands.recorder.select_notifications(
-            start=1, limit=100_000, topics=[GRANTED]
+            start=1, limit=100_000, topics=[DECIDED]
         )
-        return [self.commands.mapper.to_domain_event(each) for each in found]
+        events = [self.commands.mapper.to_domain_event(each) for each in found]
+        return [each for each in events if campaign in (None, each.campaign)]
+
+    def granted(self, campaign: str | None = None) -> list[Any]:
+        """The offers sent (not held out)."""
+        return [each for each in self.decided(campaign) if each.terms is not None]
 
     async def settle(self) -> None:
-        """Wait until the request of every reward in the store has been published and read here;
-        nothing else can follow, since the service asks for an email only for a reward."""
+        """Wait until the request of every offer sent has been published and read here; nothing
+        else can follow, since the service asks for a message only for an offer sent."""
 
         def all_arrived() -> None:
-            wanted = {str(notification_id(reward)) for reward in self.granted()}
+            wanted = {str(notification_id(offer)) for offer in self.granted()}
             arrived = {notice["notification_id"] for notice in self.notices()}
             assert wanted <= arrived, f"{len(wanted - arrived)} requests still to come"
 
         await eventually(all_arrived)
 
     def notices(self, tenant_id: str | None = None) -> list[dict[str, Any]]:
-        """The birthday emails asked for (of `tenant_id`, else every tenant's), each once."""
+        """The campaign messages asked for (of `tenant_id`, else every tenant's), each once."""
         seen: dict[str, dict[str, Any]] = {}
         for record in self.published:
             notice = record["data"]
-            if notice["kind"] == "birthday_reward" and tenant_id in (None, record["tenant_id"]):
+            if notice["kind"] in CAMPAIGN_KINDS and tenant_id in (None, record["tenant_id"]):
                 seen.setdefault(notice["notification_id"], notice)
         return list(seen.values())
 

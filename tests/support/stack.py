@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
+from datetime import time as time_of_day
 from typing import Any, TypeVar
 
 import psycopg
@@ -138,12 +139,19 @@ async def collect(
 
 
 async def publish_tick(
-    producer: AIOKafkaProducer, settings: RuntimeSettings, tenant_id: str, day: date
+    producer: AIOKafkaProducer,
+    settings: RuntimeSettings,
+    tenant_id: str,
+    day: date,
+    *,
+    time_zone: str = "UTC",
+    quiet_hours_end: time_of_day | None = None,
 ) -> RecordMetadata:
-    """Publish the clock tick of the tenant's `day` as the scheduler does: keyed by tenant."""
+    """Publish the clock tick of the tenant's `day` (in `time_zone`, its daytime from
+    `quiet_hours_end`) as the scheduler does: keyed by tenant."""
     return await producer.send_and_wait(
         settings.topic(CLOCK),
-        tick(tenant_id, day).model_dump_json().encode(),
+        tick(tenant_id, day, time_zone, quiet_hours_end).model_dump_json().encode(),
         key=tenant_id.encode(),
     )
 

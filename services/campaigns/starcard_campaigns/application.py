@@ -1,21 +1,23 @@
 """CampaignsService: the campaign use cases, on its own event store (schema ``campaigns``).
 
 Kafka records reach it through :meth:`apply_record` (one partition batch per transaction, see
-``starcard_runtime.batching``): the clients' records and completed appointments from
+``starcard_runtime.batching``): the clients' records, bookings, visits and refunds from
 ``booking.events.v1`` (keyed by client) and the days from ``starcard.clock.v1`` (keyed by
-tenant). The gateway and the CLI call the settings use cases directly, and the gateway's
-checkout quotes and redeems the campaign codes.
+tenant). The gateway and the CLI call the settings and results use cases directly, and the
+gateway's checkout quotes and redeems the campaign codes.
 
 Writers
-    A `ClientCalendar` is written by its client's partition; the tick only reads it. A
-    `BirthdayReward` and its `CampaignCode` are written by the tick of the tenant's clock
-    partition, and their ids (the reward's by client and year, the code's by the code) make a
-    second grant a version conflict rather than a second reward. The `CampaignProgramme` is
-    written by the settings use cases, read fresh by each batch that needs it.
+    A `ClientCalendar` is written by its client's partition; the tick only reads it. An `Offer`
+    and its `CampaignCode` are written by the tick of the tenant's clock partition, and their ids
+    (the offer's by campaign, client and occasion, the code's by the code) make a second decision
+    a version conflict rather than a second offer. The `CampaignProgramme` is written by the
+    settings use cases, read fresh by each batch that needs it.
 
 Time
-    From events: a birthday reward is issued at the moment of the tick that found it due (its
-    ``occurred_at``), for the day the tick names, never at this process's clock.
+    From events: an offer is decided at the moment of the tick that found it due (its
+    ``occurred_at``, the first instant of the tenant's day in its time zone), for the day the tick
+    names, never at this process's clock; which day a visit fell on is read in the zone the tick
+    names.
 """
 
 from __future__ import annotations
@@ -36,20 +38,31 @@ from starcard_runtime.records import InboundRecord
 from starcard_runtime.tenant_codes import code_in_batch, stored_code
 
 from starcard_campaigns import calendar_queries
+from starcard_campaigns.domain.anniversaries import anniversary_due
 from starcard_campaigns.domain.birthdays import (
     MonthDay,
     celebration_due,
     month_days_celebrated_between,
 )
-from starcard_campaigns.domain.calendar import ClientCalendar
-from starcard_campaigns.domain.codes import Campaign, CampaignCode, campaign_code
+from starcard_campaigns.domain.calendar import ClientCalendar, Visit
+from starcard_campaigns.domain.codes import CampaignCode, campaign_code
+from starcard_campaigns.domain.days import DayBegun
 from starcard_campaigns.domain.errors import UnknownTenant
-from starcard_campaigns.domain.ids import birthday_reward_id, client_calendar_id, programme_id
-from starcard_campaigns.domain.programme import BirthdaySettings, CampaignProgramme
-from starcard_campaigns.domain.rewards import BirthdayReward
+from starcard_campaigns.domain.holdout import held_out
+from starcard_campaigns.domain.ids import client_calendar_id, offer_id, programme_id
+from starcard_campaigns.domain.offers import Offer, OfferTerms
+from starcard_campaigns.domain.programme import (
+    MAX_STEPS,
+    Campaign,
+    CampaignProgramme,
+    OfferSettings,
+    ProgrammeSettings,
+)
+from starcard_campaigns.domain.reengagement import CATCH_UP_DAYS, step_due, step_occasion
+from starcard_campaigns.domain.results import CohortResults, Period, results
 from starcard_campaigns.handlers import handle_record
 
-__all__ = ["CampaignQuote", "CampaignRedemption", "CampaignsService"]
+__all__ = ["CampaignQuote", "CampaignRedemption", "CampaignsService", "DayBegun"]
 
 
 @dataclass(frozen=True)
@@ -74,13 +87,13 @@ class CampaignRedemption(CampaignQuote):
 
 
 class CampaignsService(BatchApplication):
-    """Birthday rewards (and, later, anniversaries and re-engagement) on the clock."""
+    """Birthday, anniversary and re-engagement offers on the clock, and their results."""
 
     name = "campaigns"
     service_name: ClassVar[str] = "campaigns"
 
-    def new_code(self) -> str:
-        return campaign_code(secrets.choice)
+    def new_code(self, campaign: Campaign) -> str:
+        return campaign_code(campaign, secrets.choice)
 
     # -- Kafka -------------------------------------------------------------------------------
 
@@ -108,78 +121,174 @@ class CampaignsService(BatchApplication):
             calendar = self._open_calendar(unit, tenant_id, client_id)
         calendar.note_birthday(birthday)
 
-    def note_completion(self, unit: UnitOfWork, tenant_id: str, client_id: str, day: date) -> None:
-        """A treatment of the client on `day`: the earliest known is their first (the
-        anniversary campaign's day)."""
-        calendar = unit.get(client_calendar_id(tenant_id, client_id), ClientCalendar)
-        if calendar is None:
-            calendar = self._open_calendar(unit, tenant_id, client_id)
-        calendar.note_treatment(day)
+    def calendar(self, unit: UnitOfWork, tenant_id: str, client_id: str) -> ClientCalendar:
+        """The client's calendar, started if this is the first fact of theirs (for the writers
+        of the client's partition: the booking handlers)."""
+        found = unit.get(client_calendar_id(tenant_id, client_id), ClientCalendar)
+        return found or self._open_calendar(unit, tenant_id, client_id)
 
-    def birthdays_tick(self, unit: UnitOfWork, tenant_id: str, day: date, at: datetime) -> None:
-        """The tick of `day`: every client whose birthday is celebrated within the tenant's
-        `days_before` of it gets the year's reward, unless they have it already. Candidates are
-        found by one query of the store, their calendars (written by the clients' partitions)
-        read fresh in one more, and their rewards of the year in a third."""
-        programme = unit.read(programme_id(tenant_id), CampaignProgramme)
-        if programme is None or not programme.birthday.enabled:
+    # -- the day's campaigns ------------------------------------------------------------------
+
+    def day_begins(self, unit: UnitOfWork, day: DayBegun) -> None:
+        """The tick of a tenant's day: each campaign the tenant runs makes the offers now due."""
+        programme = unit.read(programme_id(day.tenant_id), CampaignProgramme)
+        if programme is None:
             return  # the scheduler ticks for every tenant, whatever campaigns they run
-        settings = programme.birthday
-        window = month_days_celebrated_between(day, day + timedelta(days=settings.days_before))
-        candidates = calendar_queries.clients_with_birthday_in(self, tenant_id, window)
-        calendars = self.load_many([client_calendar_id(tenant_id, each) for each in candidates])
-        due: dict[str, date] = {}
-        for calendar in calendars.values():
-            if isinstance(calendar, ClientCalendar) and calendar.birthday is not None:
-                celebrated_on = celebration_due(calendar.birthday, day, settings.days_before)
-                if celebrated_on is not None:
-                    due[calendar.client_id] = celebrated_on
-        unit.prefetch(
-            birthday_reward_id(tenant_id, client_id, celebrated_on.year)
-            for client_id, celebrated_on in due.items()
-        )
-        for client_id, celebrated_on in sorted(due.items()):
-            self._grant_birthday_reward(unit, tenant_id, client_id, celebrated_on, settings, at)
+        if programme.birthday.enabled:
+            self._birthdays(unit, programme, day)
+        if programme.anniversary.enabled:
+            self._anniversaries(unit, programme, day)
+        if programme.reengagement.enabled:
+            self._reengagement(unit, programme, day)
 
-    def _grant_birthday_reward(  # noqa: PLR0917 - the reward's facts, in the order they are read
+    def _birthdays(self, unit: UnitOfWork, programme: CampaignProgramme, day: DayBegun) -> None:
+        """Every client whose birthday is celebrated within `days_before` of the day gets the
+        year's offer. Candidates are found by one query of the store, their calendars read
+        fresh in one more, their offers of the year in a third."""
+        settings = programme.birthday
+        window = month_days_celebrated_between(
+            day.day, day.day + timedelta(days=settings.days_before)
+        )
+        candidates = calendar_queries.clients_with_birthday_in(self, day.tenant_id, window)
+        due: dict[str, str] = {}
+        for calendar in self._calendars(day.tenant_id, candidates):
+            if calendar.birthday is not None:
+                celebrated = celebration_due(calendar.birthday, day.day, settings.days_before)
+                if celebrated is not None:
+                    due[calendar.client_id] = str(celebrated.year)
+        self._decide_all(unit, programme, "birthday", due, day)
+
+    def _anniversaries(self, unit: UnitOfWork, programme: CampaignProgramme, day: DayBegun) -> None:
+        """Every client whose first visit's anniversary (in the tenant's zone) is within
+        `days_before` of the day gets the year's offer."""
+        settings = programme.anniversary
+        window = month_days_celebrated_between(
+            day.day, day.day + timedelta(days=settings.days_before)
+        )
+        candidates = calendar_queries.clients_first_visited_on(
+            self, day.tenant_id, window, day.zone.key
+        )
+        due: dict[str, str] = {}
+        for calendar in self._calendars(day.tenant_id, candidates):
+            first = calendar.first_visit
+            if first is not None:
+                celebrated = anniversary_due(first.on(day.zone), day.day, settings.days_before)
+                if celebrated is not None:
+                    due[calendar.client_id] = str(celebrated.year)
+        self._decide_all(unit, programme, "anniversary", due, day)
+
+    def _reengagement(self, unit: UnitOfWork, programme: CampaignProgramme, day: DayBegun) -> None:
+        """Every client whose last visit is a step's days behind the day, with nothing booked,
+        gets that step's offer (see `domain.reengagement`)."""
+        settings = programme.reengagement
+        steps = settings.all_steps
+        candidates = calendar_queries.clients_last_visited_between(
+            self,
+            day.tenant_id,
+            after=day.at - timedelta(days=max(steps) + CATCH_UP_DAYS + 1),
+            before=day.at - timedelta(days=min(steps) - 1),
+        )
+        calendars = self._calendars(day.tenant_id, candidates)
+        sequences: dict[str, list[UUID]] = {}
+        for calendar in calendars:
+            last = calendar.last_visit
+            if last is not None:
+                sequences[calendar.client_id] = [
+                    offer_id(day.tenant_id, "reengagement", calendar.client_id, occasion)
+                    for occasion in _sequence_occasions(last)
+                ]
+        made = self.load_many([each for ids in sequences.values() for each in ids])
+        due: dict[str, str] = {}
+        for calendar in calendars:
+            offers = [
+                each
+                for each in (made.get(i) for i in sequences.get(calendar.client_id, []))
+                if isinstance(each, Offer)
+            ]
+            step = step_due(
+                calendar,
+                day=day.day,
+                day_begins=day.at,
+                zone=day.zone,
+                settings=settings,
+                steps_made=[int(each.occasion.rpartition("#")[2]) for each in offers],
+                sequence_began=min((each.decided_at for each in offers), default=None),
+            )
+            if step is not None:
+                due[calendar.client_id] = step.occasion
+        self._decide_all(unit, programme, "reengagement", due, day)
+
+    def _calendars(self, tenant_id: str, client_ids: Iterable[str]) -> list[ClientCalendar]:
+        """The calendars of `client_ids`, read fresh in one query (written by other partitions)."""
+        loaded = self.load_many([client_calendar_id(tenant_id, each) for each in client_ids])
+        return [each for each in loaded.values() if isinstance(each, ClientCalendar)]
+
+    def _decide_all(
         self,
         unit: UnitOfWork,
-        tenant_id: str,
-        client_id: str,
-        celebrated_on: date,
-        settings: BirthdaySettings,
-        at: datetime,
+        programme: CampaignProgramme,
+        campaign: Campaign,
+        due: dict[str, str],
+        day: DayBegun,
     ) -> None:
-        """The reward of the birthday celebrated on `celebrated_on`, once per client and year:
-        a single-use code worth the settings' discount, valid from `at` for their days."""
-        year = celebrated_on.year
-        if unit.get(birthday_reward_id(tenant_id, client_id, year), BirthdayReward) is not None:
-            return
-        code = self.new_code()
-        expires_at = settings.reward_expiry(at)
+        """The offers of `due` (client → occasion) not decided yet: sent, or held out."""
+        tenant_id = day.tenant_id
+        unit.prefetch(
+            offer_id(tenant_id, campaign, client_id, occasion)
+            for client_id, occasion in due.items()
+        )
+        settings = programme.offers[campaign]
+        for client_id, occasion in sorted(due.items()):
+            if unit.get(offer_id(tenant_id, campaign, client_id, occasion), Offer) is not None:
+                continue
+            holding_out = held_out(
+                tenant_id, campaign, client_id, occasion, programme.shared.holdout_percent
+            )
+            terms = None
+            if not holding_out:
+                terms = self._issue_code(unit, settings, programme.shared, client_id, day)
+            unit.add(
+                Offer.decide(
+                    tenant_id=tenant_id,
+                    campaign=campaign,
+                    client_id=client_id,
+                    occasion=occasion,
+                    day=day.day,
+                    decided_at=day.at,
+                    terms=terms,
+                )
+            )
+
+    def _issue_code(
+        self,
+        unit: UnitOfWork,
+        settings: OfferSettings,
+        shared: ProgrammeSettings,
+        client_id: str,
+        day: DayBegun,
+    ) -> OfferTerms:
+        """A single-use code of the campaign for the client, valid from the tick, and what the
+        message that carries it says."""
+        code = self.new_code(settings.campaign)
+        expires_at = settings.reward_expiry(day.at)
         unit.add(
             CampaignCode(
                 code=code,
-                tenant_id=tenant_id,
+                tenant_id=day.tenant_id,
                 client_id=client_id,
                 discount_percent=settings.discount_percent,
-                campaign="birthday",
-                issued_at=at,
+                campaign=settings.campaign,
+                issued_at=day.at,
                 expires_at=expires_at,
             )
         )
-        unit.add(
-            BirthdayReward(
-                tenant_id=tenant_id,
-                client_id=client_id,
-                year=year,
-                celebrated_on=celebrated_on.isoformat(),
-                code=code,
-                discount_percent=settings.discount_percent,
-                message=settings.message,
-                issued_at=at,
-                expires_at=expires_at,
-            )
+        return OfferTerms(
+            code=code,
+            discount_percent=settings.discount_percent,
+            message=settings.message,
+            expires_at=expires_at,
+            booking_url=shared.booking_url,
+            send_after=day.daytime_from,
         )
 
     @staticmethod
@@ -264,24 +373,59 @@ class CampaignsService(BatchApplication):
             raise UnknownTenant(tenant_id) from None
         return programme
 
-    def change_birthday_settings(self, tenant_id: str, **changes: Any) -> BirthdaySettings:
-        """Change some birthday settings, re-reading and retrying if another change got there
-        first; they apply from the next tick on."""
+    def change_campaign_settings(
+        self, tenant_id: str, campaign: Campaign, **changes: Any
+    ) -> OfferSettings:
+        """Change some of one campaign's settings, re-reading and retrying if another change got
+        there first; they apply from the next tick on."""
+        return retry_on_conflict(
+            self,
+            lambda unit: self._fresh_programme(unit, tenant_id).change_campaign(
+                campaign, **changes
+            ),
+        )
 
-        def change(unit: UnitOfWork) -> BirthdaySettings:
-            programme = unit.get(programme_id(tenant_id), CampaignProgramme, fresh=True)
-            if programme is None:
-                raise UnknownTenant(tenant_id)
-            return programme.change_birthday(**changes)
+    def change_shared_settings(self, tenant_id: str, **changes: Any) -> ProgrammeSettings:
+        """Change the booking link, the hold-out share or the attribution window."""
+        return retry_on_conflict(
+            self, lambda unit: self._fresh_programme(unit, tenant_id).change_shared(**changes)
+        )
 
-        return retry_on_conflict(self, change)
+    @staticmethod
+    def _fresh_programme(unit: UnitOfWork, tenant_id: str) -> CampaignProgramme:
+        programme = unit.get(programme_id(tenant_id), CampaignProgramme, fresh=True)
+        if programme is None:
+            raise UnknownTenant(tenant_id)
+        return programme
 
     # -- reading ------------------------------------------------------------------------
 
-    def birthday_rewards(self, tenant_id: str, client_id: str) -> list[BirthdayReward]:
-        """The client's birthday rewards, by year."""
-        ids = calendar_queries.birthday_reward_ids(self, tenant_id, client_id)
-        rewards = [
-            each for each in self.load_many(ids).values() if isinstance(each, BirthdayReward)
-        ]
-        return sorted(rewards, key=lambda reward: reward.year)
+    def offers(self, tenant_id: str, client_id: str | None = None) -> list[Offer]:
+        """The tenant's offers (or one client's), sent and held out, oldest first."""
+        ids = calendar_queries.offer_ids(self, tenant_id, client_id)
+        offers = [each for each in self.load_many(ids).values() if isinstance(each, Offer)]
+        return sorted(offers, key=lambda offer: (offer.decided_at, offer.campaign, offer.client_id))
+
+    def results(
+        self, tenant_id: str, *, period: Period = "month", since: date | None = None
+    ) -> list[CohortResults]:
+        """Each campaign's results per cohort (decided on `since` or later), the offers sent
+        against those held out, under the tenant's attribution window."""
+        programme = self.programme(tenant_id)
+        offers = [each for each in self.offers(tenant_id) if since is None or each.day >= since]
+        calendars = {
+            each.client_id: each
+            for each in self._calendars(tenant_id, {offer.client_id for offer in offers})
+        }
+        return results(
+            offers,
+            calendars,
+            attribution_days=programme.shared.attribution_days,
+            period=period,
+        )
+
+
+def _sequence_occasions(last: Visit) -> list[str]:
+    """The occasions of every step the sequence that follows the visit `last` can have (however
+    many steps the settings had when each was decided)."""
+    return [step_occasion(last.booking_id, number) for number in range(1, MAX_STEPS + 1)]

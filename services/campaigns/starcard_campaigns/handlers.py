@@ -7,10 +7,17 @@ use there is skipped (and logged), and one bad record is set aside once.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from starcard_events import AppointmentCompleted, ClientRegistered, ClientUpdated
+from starcard_events import (
+    AppointmentCompleted,
+    AppointmentRefunded,
+    BookingCancelled,
+    BookingCreated,
+    ClientRegistered,
+    ClientUpdated,
+)
 from starcard_events.clock import ClockTicked
 from starcard_events.topics import CLOCK
 from starcard_runtime.batching import UnitOfWork
@@ -19,6 +26,8 @@ from starcard_runtime.inbound import accept_or_skip
 from starcard_runtime.records import InboundRecord
 
 from starcard_campaigns.domain.birthdays import MonthDay
+from starcard_campaigns.domain.calendar import Visit
+from starcard_campaigns.domain.days import DayBegun
 
 if TYPE_CHECKING:
     from starcard_campaigns.application import CampaignsService
@@ -36,18 +45,35 @@ def handle_clock_record(service: CampaignsService, record: InboundRecord, unit: 
     """A ``starcard.clock.v1`` tick: the tenant's day has begun."""
     tick = accept_or_skip(record, CLOCK_TICKS)
     if tick is not None:
-        when_a_day_begins_send_birthday_rewards(service, tick, unit)
+        when_a_day_begins_make_the_offers_due(service, tick, unit)
 
 
 def handle_booking_record(
     service: CampaignsService, record: InboundRecord, unit: UnitOfWork
 ) -> None:
-    """A ``booking.events.v1`` record: what the campaigns time themselves by, the rest ignored."""
+    """A ``booking.events.v1`` record: what the campaigns time and measure themselves by."""
     match accept_or_skip(record, BOOKINGS):
         case ClientRegistered() | ClientUpdated() as event:
             when_a_client_is_recorded_note_the_birthday(service, event, unit)
+        case BookingCreated() as event:
+            booking = event.data
+            service.calendar(unit, event.tenant_id, booking.client_id).note_booking(
+                booking.booking_id, made_at=event.occurred_at, starts_at=booking.starts_at
+            )
+        case BookingCancelled() as event:
+            cancelled = event.data
+            service.calendar(unit, event.tenant_id, cancelled.client_id).note_cancellation(
+                cancelled.booking_id
+            )
         case AppointmentCompleted() as event:
-            when_an_appointment_is_completed_note_the_first_treatment(service, event, unit)
+            when_an_appointment_is_completed_note_the_visit(service, event, unit)
+        case AppointmentRefunded() as event:
+            refund = event.data
+            service.calendar(unit, event.tenant_id, refund.client_id).note_refund(
+                refund.refund_id,
+                refund.booking_id,
+                None if refund.amount is None else refund.amount.amount_minor,
+            )
         case _:
             pass
 
@@ -61,18 +87,34 @@ def when_a_client_is_recorded_note_the_birthday(
     service.note_client(unit, event.tenant_id, data.client_id, birthday)
 
 
-def when_an_appointment_is_completed_note_the_first_treatment(
+def when_an_appointment_is_completed_note_the_visit(
     service: CampaignsService, event: AppointmentCompleted, unit: UnitOfWork
 ) -> None:
-    """The day of a treatment is the day it started (UTC, as the clock's days are for now)."""
+    """A visit is at the moment its appointment started, in the category of its treatment, for
+    what the client paid."""
     data = event.data
-    day = data.starts_at.astimezone(UTC).date()
-    service.note_completion(unit, event.tenant_id, data.client_id, day)
+    visit = Visit(
+        booking_id=data.booking_id,
+        at=data.starts_at,
+        category=data.service.category,
+        paid_minor=data.price.amount_minor,
+        currency=data.price.currency,
+    )
+    service.calendar(unit, event.tenant_id, data.client_id).note_visit(visit)
 
 
-def when_a_day_begins_send_birthday_rewards(
+def when_a_day_begins_make_the_offers_due(
     service: CampaignsService, tick: ClockTicked, unit: UnitOfWork
 ) -> None:
-    """ "Automated birthday reward delivered in the week before the client's birthday": the tick
-    of each day rewards the birthdays now close enough, once per client and year."""
-    service.birthdays_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)
+    """The tick of the tenant's day, in its time zone: the birthdays, anniversaries and lapses
+    now due get their offers, once per occasion."""
+    service.day_begins(
+        unit,
+        DayBegun(
+            tenant_id=tick.tenant_id,
+            day=tick.data.date,
+            at=tick.occurred_at,
+            zone=ZoneInfo(tick.data.time_zone),
+            daytime_from=tick.data.daytime_from,
+        ),
+    )

@@ -1,8 +1,9 @@
 """What the campaigns service publishes through its outbox relay.
 
-A birthday reward granted asks the notifier (``starcard.notifications.v1``) to email the client
-their code, keyed by the client. The request's id derives from the reward's event, so a reward
-published again after a crash or a restart is the same email, sent once.
+An offer sent asks the notifier (``starcard.notifications.v1``) to tell the client their code, by
+email (and by SMS, to a client who agreed to it), keyed by the client; an offer held out asks
+nothing. The request's id derives from the offer's event, so an offer published again after a
+crash or a restart is the same message, sent once.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from starcard_events.notifications import Notice
+from starcard_events.notifications import Notice, NoticeKind
 from starcard_runtime.outbound import Outbound, notification_id, notification_request
 
 if TYPE_CHECKING:
@@ -18,8 +19,15 @@ if TYPE_CHECKING:
 
 __all__ = ["CampaignsPublisher"]
 
-GRANTED = "BirthdayReward.Granted"
-"""The one event published so far (a stored topic is ``<module>:<qualified name>``)."""
+DECIDED = "Offer.Decided"
+"""The one event published (a stored topic is ``<module>:<qualified name>``)."""
+
+KINDS: dict[str, NoticeKind] = {
+    "birthday": "birthday_reward",
+    "anniversary": "anniversary_offer",
+    "reengagement": "reengagement_offer",
+}
+"""The message of each campaign's offer."""
 
 
 class CampaignsPublisher:
@@ -33,32 +41,34 @@ class CampaignsPublisher:
     @staticmethod
     def reads(stored_topic: str) -> bool:
         """Whether events stored under `stored_topic` publish anything (the relay decodes no
-        other: a birthday noted, a code issued, a setting changed...)."""
-        return stored_topic.endswith(f":{GRANTED}")
+        other: a visit noted, a code issued, a setting changed...)."""
+        return stored_topic.endswith(f":{DECIDED}")
 
     def __call__(self, event: Any) -> Sequence[Outbound]:
-        if type(event).__qualname__ != GRANTED:
-            return ()
-        return [self._birthday_reward(event)]
+        if type(event).__qualname__ != DECIDED or event.terms is None:
+            return ()  # held out: the client is told nothing
+        return [self._offer(event)]
 
-    def _birthday_reward(self, granted: Any) -> Outbound:
-        """The birthday code's email: what the reward was granted with, whatever the settings
-        say now."""
+    def _offer(self, decided: Any) -> Outbound:
+        """The offer's message: what it was made with, whatever the settings say now."""
+        terms = decided.terms
         notice = Notice(
-            notification_id=notification_id(granted),
-            client_id=granted.client_id,
-            kind="birthday_reward",
-            tenant_name=self._tenant_name(granted.tenant_id),
-            message=granted.message,
-            discount_percent=granted.discount_percent,
-            code=granted.code,
-            expires_at=granted.expires_at,
+            notification_id=notification_id(decided),
+            client_id=decided.client_id,
+            kind=KINDS[decided.campaign],
+            tenant_name=self._tenant_name(decided.tenant_id),
+            message=terms["message"],
+            discount_percent=terms["discount_percent"],
+            code=terms["code"],
+            expires_at=terms["expires_at"],
+            booking_url=terms["booking_url"],
+            send_after=terms["send_after"],
         )
         return notification_request(
-            granted,
+            decided,
             notice,
-            owner=(granted.tenant_id, granted.client_id),
-            at=granted.issued_at,
+            owner=(decided.tenant_id, decided.client_id),
+            at=decided.decided_at,
             resolve=self._topic,
         )
 

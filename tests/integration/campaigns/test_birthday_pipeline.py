@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from starcard_campaigns.domain.programme import DEFAULT_BIRTHDAY_MESSAGE
+from starcard_campaigns.domain.programme import BirthdaySettings
 from starcard_events import examples
 
 from tests.support.campaigns import CampaignsStack, campaigns_stack, consuming_campaigns
@@ -28,8 +28,9 @@ REGISTERED = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 def open_with_birthdays(stack: CampaignsStack, tenant: str) -> None:
     stack.commands.open_programme(tenant, NAMES[tenant])
-    stack.commands.change_birthday_settings(
-        tenant, enabled=True, days_before=7, discount_percent=15
+    stack.commands.change_shared_settings(tenant, holdout_percent=0)
+    stack.commands.change_campaign_settings(
+        tenant, "birthday", enabled=True, days_before=7, discount_percent=15
     )
 
 
@@ -64,12 +65,12 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
-def rewarded(stack: CampaignsStack, client_id: str) -> list[tuple[int, str, datetime]]:
-    """The client's rewards in the store: (year, day celebrated, when issued)."""
+def rewarded(stack: CampaignsStack, client_id: str) -> list[tuple[str, datetime]]:
+    """The client's birthday offers in the store: (the year celebrated, when decided)."""
     return [
-        (reward.year, reward.celebrated_on, reward.issued_at)
-        for reward in stack.granted()
-        if reward.client_id == client_id
+        (offer.occasion, offer.decided_at)
+        for offer in stack.granted("birthday")
+        if offer.client_id == client_id
     ]
 
 
@@ -91,8 +92,8 @@ async def test_the_reward_goes_out_once_on_the_tick_seven_days_before_the_birthd
     assert notice["discount_percent"] == 15
     assert datetime.fromisoformat(notice["expires_at"]) == datetime(2027, 4, 6, tzinfo=UTC)
     assert notice["tenant_name"] == "Glow Clinic"
-    assert notice["message"] == DEFAULT_BIRTHDAY_MESSAGE
-    assert rewarded(stack, "ada") == [(2027, "2027-03-14", midnight(date(2027, 3, 7)))]
+    assert notice["message"] == BirthdaySettings().message
+    assert rewarded(stack, "ada") == [("2027", midnight(date(2027, 3, 7)))]
 
     await stack.tick(CLINIC, date(2027, 3, 7), date(2027, 3, 8))
     await stack.settle()
@@ -108,13 +109,13 @@ async def test_29_february_is_celebrated_on_28_february_unless_the_year_is_a_lea
     await stack.tick(CLINIC, date(2027, 2, 20))
     assert rewarded(stack, "leap") == []
     await stack.tick(CLINIC, date(2027, 2, 21))
-    assert rewarded(stack, "leap") == [(2027, "2027-02-28", midnight(date(2027, 2, 21)))]
+    assert rewarded(stack, "leap") == [("2027", midnight(date(2027, 2, 21)))]
 
     await stack.tick(CLINIC, date(2028, 2, 21), date(2028, 2, 22), date(2028, 2, 29))
     await stack.settle()
     assert rewarded(stack, "leap") == [
-        (2027, "2027-02-28", midnight(date(2027, 2, 21))),
-        (2028, "2028-02-29", midnight(date(2028, 2, 22))),
+        ("2027", midnight(date(2027, 2, 21))),
+        ("2028", midnight(date(2028, 2, 22))),
     ]
     first, second = stack.notices()
     assert first["code"] != second["code"]
@@ -128,7 +129,7 @@ async def test_a_birthday_early_in_january_is_rewarded_once_from_the_december_ti
     await stack.tick(CLINIC, *(date(2027, 12, 25) + timedelta(days=n) for n in range(9)))
     await stack.settle()
 
-    assert rewarded(stack, "nye") == [(2028, "2028-01-02", midnight(date(2027, 12, 26)))]
+    assert rewarded(stack, "nye") == [("2028", midnight(date(2027, 12, 26)))]
     [notice] = stack.notices()
     assert datetime.fromisoformat(notice["expires_at"]) == datetime(2028, 1, 25, tzinfo=UTC)
 
@@ -142,7 +143,7 @@ async def test_a_birthday_added_inside_the_window_is_rewarded_on_the_next_tick_a
 
     await stack.publish(client("bea", (3, 12), updated=True))
     await stack.tick(CLINIC, date(2027, 3, 8))
-    assert rewarded(stack, "bea") == [(2027, "2027-03-12", midnight(date(2027, 3, 8)))]
+    assert rewarded(stack, "bea") == [("2027", midnight(date(2027, 3, 8)))]
 
     # A changed birthday is still this year's birthday: rewarded already.
     await stack.publish(client("bea", (3, 20), updated=True))
@@ -157,7 +158,7 @@ async def test_only_the_ticked_tenant_with_birthdays_on_rewards_its_own_clients(
 ) -> None:
     open_with_birthdays(stack, OTHER)
     open_with_birthdays(stack, SWITCHED_OFF)
-    stack.commands.change_birthday_settings(SWITCHED_OFF, enabled=False)
+    stack.commands.change_campaign_settings(SWITCHED_OFF, "birthday", enabled=False)
     tenants = (CLINIC, OTHER, SWITCHED_OFF, WITHOUT_PROGRAMME)
     await stack.publish(*(client("ada", (3, 14), tenant=tenant) for tenant in tenants))
 

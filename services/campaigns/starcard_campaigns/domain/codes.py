@@ -1,17 +1,17 @@
-"""Campaign codes: ``BDAY-XXXXXXXX``, single use, a percentage off, valid for the campaign's days.
+"""Campaign codes: ``BDAY-``, ``ANNV-`` or ``BACK-`` and eight characters, single use, a percentage
+off, valid for the campaign's days.
 
 "Automated birthday reward ... a treatment discount ... valid for 30 days." It works at checkout
 like a loyalty code, because it is one: the kernel's single-use code (``starcard_kernel.codes``),
-the same alphabet, the same refusals; a campaign code adds its prefix, the campaign it rewards
-and the percentage it takes off. Its expiry is the campaign's (`BirthdaySettings.valid_days`),
-not the kernel's 12 months.
+the same alphabet, the same refusals; a campaign code adds its prefix (which names its campaign
+to the client and the till), the campaign it rewards and the percentage it takes off. Its expiry
+is the campaign's (`OfferSettings.valid_days`), not the kernel's 12 months.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -19,31 +19,33 @@ from starcard_kernel.codes import SingleUseCode, draw_code, normalize_code
 from starcard_kernel.money import percent_of
 
 from starcard_campaigns.domain.ids import campaign_code_id
+from starcard_campaigns.domain.programme import Campaign
 
-__all__ = ["CAMPAIGN_CODE_PREFIX", "Campaign", "CampaignCode", "campaign_code", "is_campaign_code"]
+__all__ = ["CODE_PREFIXES", "CampaignCode", "campaign_code", "is_campaign_code"]
 
-CAMPAIGN_CODE_PREFIX = "BDAY-"
+CODE_PREFIXES: dict[Campaign, str] = {
+    "birthday": "BDAY-",
+    "anniversary": "ANNV-",
+    "reengagement": "BACK-",
+}
 
-Campaign = Literal["birthday"]
-"""The campaign a code rewards (anniversary and re-engagement to come)."""
 
-
-def campaign_code(choose: Callable[[str], str]) -> str:
-    """``BDAY-`` and eight characters, each picked by `choose` (`secrets.choice`) from the
-    kernel's alphabet."""
-    return draw_code(CAMPAIGN_CODE_PREFIX, choose)
+def campaign_code(campaign: Campaign, choose: Callable[[str], str]) -> str:
+    """The campaign's prefix and eight characters, each picked by `choose` (`secrets.choice`)
+    from the kernel's alphabet."""
+    return draw_code(CODE_PREFIXES[campaign], choose)
 
 
 def is_campaign_code(text: str) -> bool:
     """The text looks like a campaign code (other codes belong to other programmes)."""
-    return normalize_code(text).startswith(CAMPAIGN_CODE_PREFIX)
+    return normalize_code(text).startswith(tuple(CODE_PREFIXES.values()))
 
 
 class CampaignCode(SingleUseCode):
     """One campaign reward's code: issued → redeemed | expired (``SingleUseCode``).
 
     Created with `CampaignCode(code=..., tenant_id=..., client_id=..., discount_percent=...,
-    campaign="birthday", issued_at=..., expires_at=...)` (every argument named: the event
+    campaign=..., issued_at=..., expires_at=...)` (every argument named: the event
     library treats a keyword-only default as required anyway); its id is
     `campaign_code_id(code)`, so a code drawn twice is a version conflict, drawn again.
     """

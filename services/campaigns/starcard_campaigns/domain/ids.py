@@ -23,10 +23,10 @@ def client_calendar_id(tenant_id: str, client_id: str) -> UUID:
 
 
 @lru_cache(maxsize=65536)
-def birthday_reward_id(tenant_id: str, client_id: str, year: int) -> UUID:
-    """Id of the `BirthdayReward` of one client for the birthday celebrated in `year`: one per
-    client and year, whoever asks."""
-    return IDS.id_of("birthday-reward", tenant_id, client_id, str(year))
+def offer_id(tenant_id: str, campaign: str, client_id: str, occasion: str) -> UUID:
+    """Id of the `Offer` of one campaign to one client for one occasion (a birthday's year, an
+    anniversary's year, a step of a re-engagement sequence): one per occasion, whoever asks."""
+    return IDS.id_of("campaign-offer", tenant_id, campaign, client_id, occasion)
 
 
 @lru_cache(maxsize=65536)

@@ -1,16 +1,20 @@
-"""A tenant's campaign programme: the settings of its campaigns (the birthday reward, so far).
+"""A tenant's campaign programme: the settings of its campaigns, and what they share.
 
 "Automated birthday reward delivered in the week before the client's birthday: a treatment
-discount ... valid for 30 days." The tenant opts in, chooses how many days before the birthday the
-reward is sent, what it takes off, how long it lasts and the note that comes with it. A change
-applies to rewards granted after it; a reward already granted keeps what it was granted with.
+discount ... valid for 30 days"; "anniversary rewards"; "re-engagement campaigns" for clients who
+have not booked for 60, 90 or 120 days. Each campaign is opted into on its own and says what its
+code takes off, how long the code lasts and the note that comes with it; the programme says where
+clients book (the link every message carries), which share of clients is held out to measure the
+campaigns against, and how long after a message a booking counts as its result. A change applies
+to offers made after it; an offer already made keeps what it was made with.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Literal, cast, get_args
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -25,55 +29,77 @@ from starcard_campaigns.domain.errors import InvalidSettings
 from starcard_campaigns.domain.ids import programme_id
 
 __all__ = [
-    "DEFAULT_BIRTHDAY_MESSAGE",
+    "CAMPAIGNS",
     "MAX_DAYS_BEFORE",
     "MAX_VALID_DAYS",
+    "AnniversarySettings",
     "BirthdaySettings",
+    "Campaign",
     "CampaignProgramme",
+    "OfferSettings",
+    "ProgrammeSettings",
+    "ReengagementSettings",
 ]
 
+Campaign = Literal["birthday", "anniversary", "reengagement"]
+CAMPAIGNS: tuple[Campaign, ...] = get_args(Campaign)
+
 MAX_DAYS_BEFORE = 28
-"""A birthday reward goes out at most four weeks ahead: any earlier, it is no longer the
-client's birthday treat."""
+"""A celebration's offer goes out at most four weeks ahead: any earlier, it is no longer the
+client's birthday (or anniversary) treat."""
 
 MAX_VALID_DAYS = 365
-"""A birthday code lasts at most a year: "expiry windows set short enough to drive bookings"."""
+"""A campaign code lasts at most a year: "expiry windows set short enough to drive bookings"."""
 
-DEFAULT_BIRTHDAY_MESSAGE = "Happy birthday! Here is a treat from us for your birthday week."
+MAX_LAPSE_DAYS = 730
+"""Re-engagement steps come at most two years after the last visit."""
+
+MAX_STEPS = 5
+
+MAX_HOLDOUT_PERCENT = 50
+"""At most half the eligible clients are held out: a campaign is for sending."""
+
+MAX_ATTRIBUTION_DAYS = 90
+
+_BOOKING_URL = re.compile(r"^https://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?$")
+_CATEGORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.&/-]{0,63}$")
 
 
 @dataclass(frozen=True)
-class BirthdaySettings:
-    """The birthday campaign of one tenant; off until the tenant opts in."""
+class OfferSettings:
+    """What every campaign's offer is: opted into or not, the code's discount and life, the note.
+
+    The per-campaign settings below add what times them."""
 
     enabled: bool = False
-    days_before: int = 7
     discount_percent: int = 10
     valid_days: int = 30
-    message: str = DEFAULT_BIRTHDAY_MESSAGE
+    message: str = ""
 
-    def check(self) -> BirthdaySettings:
+    campaign: ClassVar[Campaign]
+
+    def check(self) -> OfferSettings:
         """The settings, or `InvalidSettings` naming every problem, one line each."""
         problems = []
         if not isinstance(self.enabled, bool):
             problems.append(f"enabled must be true or false (got {self.enabled!r}).")
-        for name, low, high, why in (
-            ("days_before", 0, MAX_DAYS_BEFORE, "how many days before the birthday it is sent"),
+        problems += _whole_number_problems(
+            self,
             ("discount_percent", MIN_PERCENT, MAX_PERCENT, "the percentage the code takes off"),
             ("valid_days", 1, MAX_VALID_DAYS, "how many days the code works after it is sent"),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                problems.append(
-                    f"{name} must be a whole number from {low} to {high} (got {value!r}): {why}."
-                )
+        )
         problems += _message_problems(self.message)
+        problems += self.timing_problems()
         if problems:
             raise InvalidSettings(problems)
         return self
 
+    def timing_problems(self) -> list[str]:
+        """What is wrong with the settings that time the campaign (none here)."""
+        return []
+
     def reward_expiry(self, issued_at: datetime) -> datetime:
-        """When a birthday code issued at `issued_at` stops working: `valid_days` later."""
+        """When a code issued at `issued_at` stops working: `valid_days` later."""
         return issued_at + timedelta(days=self.valid_days)
 
     def to_record(self) -> dict[str, Any]:
@@ -81,27 +107,157 @@ class BirthdaySettings:
         return asdict(self)
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> BirthdaySettings:
+    def from_record(cls, record: dict[str, Any]) -> OfferSettings:
         return cls(**record)
 
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(each.name for each in fields(cls))
 
-def _message_problems(message: object) -> list[str]:
-    if not isinstance(message, str):
-        return [f"message must be text (got {message!r})."]
-    problems = []
-    if not message.strip():
-        problems.append("message must not be blank: write the note the client receives.")
-    if len(message) > MAX_MESSAGE_LENGTH:
-        problems.append(
-            f"message must be at most {MAX_MESSAGE_LENGTH} characters (got {len(message)}): "
-            "shorten it."
+
+@dataclass(frozen=True)
+class BirthdaySettings(OfferSettings):
+    """The birthday reward: sent `days_before` the birthday (7: the week before)."""
+
+    message: str = "Happy birthday! Here is a treat from us for your birthday week."
+    days_before: int = 7
+
+    campaign: ClassVar[Campaign] = "birthday"
+
+    def timing_problems(self) -> list[str]:
+        return _whole_number_problems(
+            self, ("days_before", 0, MAX_DAYS_BEFORE, "how many days before the birthday it goes")
         )
-    if has_control_characters(message):
-        problems.append("message must not contain control characters: write plain text.")
-    return problems
 
 
-BIRTHDAY_SETTING_NAMES = tuple(field.name for field in fields(BirthdaySettings))
+@dataclass(frozen=True)
+class AnniversarySettings(OfferSettings):
+    """The anniversary of the client's first visit: sent `days_before` it (0: on the day)."""
+
+    message: str = "It is a year since your first visit: thank you! Here is something for you."
+    days_before: int = 0
+
+    campaign: ClassVar[Campaign] = "anniversary"
+
+    def timing_problems(self) -> list[str]:
+        return _whole_number_problems(
+            self,
+            ("days_before", 0, MAX_DAYS_BEFORE, "how many days before the anniversary it goes"),
+        )
+
+
+@dataclass(frozen=True)
+class ReengagementSettings(OfferSettings):
+    """Messages to a client who has not been back: one at each of `steps_days` after the last
+    visit, or at the steps of the last visit's treatment category when `category_steps` names it
+    ("injectables clients rebook on another cycle than facial clients")."""
+
+    discount_percent: int = 15
+    valid_days: int = 14
+    message: str = "We have missed you! Here is an offer to welcome you back."
+    steps_days: tuple[int, ...] = (60, 90, 120)
+    category_steps: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    campaign: ClassVar[Campaign] = "reengagement"
+
+    def __post_init__(self) -> None:
+        """JSON gives lists; the settings hold tuples, so equal settings compare equal."""
+        if isinstance(self.steps_days, list):
+            object.__setattr__(self, "steps_days", tuple(self.steps_days))
+        if isinstance(self.category_steps, dict):
+            object.__setattr__(
+                self,
+                "category_steps",
+                {
+                    name: tuple(steps) if isinstance(steps, list) else steps
+                    for name, steps in self.category_steps.items()
+                },
+            )
+
+    def steps_for(self, category: str | None) -> tuple[int, ...]:
+        """The days after a visit of `category` at which the messages go."""
+        if category is not None and category in self.category_steps:
+            return self.category_steps[category]
+        return self.steps_days
+
+    @property
+    def all_steps(self) -> list[int]:
+        """Every step of every category: the span of days the tick looks at."""
+        steps = list(self.steps_days)
+        for each in self.category_steps.values():
+            steps += each
+        return steps
+
+    def timing_problems(self) -> list[str]:
+        problems = _steps_problems("steps_days", self.steps_days)
+        if not isinstance(self.category_steps, dict):
+            return [*problems, "category_steps must map a category to its days."]
+        for category, steps in self.category_steps.items():
+            if not isinstance(category, str) or not _CATEGORY.fullmatch(category):
+                problems.append(
+                    f"category_steps has a category {category!r} that is not one: a category is "
+                    "1 to 64 letters, digits, spaces or _ . & / -."
+                )
+            problems += _steps_problems(f"category_steps[{category!r}]", steps)
+        return problems
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["steps_days"] = list(self.steps_days)
+        record["category_steps"] = {k: list(v) for k, v in self.category_steps.items()}
+        return record
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """What the campaigns share: the booking link, the hold-out share, the attribution window."""
+
+    booking_url: str | None = None
+    holdout_percent: int = 10
+    attribution_days: int = 14
+
+    def check(self) -> ProgrammeSettings:
+        problems = _whole_number_problems(
+            self,
+            (
+                "holdout_percent",
+                0,
+                MAX_HOLDOUT_PERCENT,
+                "the share of eligible clients who get nothing, to measure the campaigns against",
+            ),
+            (
+                "attribution_days",
+                1,
+                MAX_ATTRIBUTION_DAYS,
+                "how many days after a message a booking counts as its result",
+            ),
+        )
+        if self.booking_url is not None and (
+            not isinstance(self.booking_url, str)
+            or len(self.booking_url) > 500
+            or not _BOOKING_URL.fullmatch(self.booking_url)
+        ):
+            problems.append(
+                "booking_url must be the https address of the page where clients book, e.g. "
+                f"https://book.example.com/serenity (got {self.booking_url!r})."
+            )
+        if problems:
+            raise InvalidSettings(problems)
+        return self
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(each.name for each in fields(cls))
+
+
+SETTINGS_TYPES: dict[Campaign, type[OfferSettings]] = {
+    "birthday": BirthdaySettings,
+    "anniversary": AnniversarySettings,
+    "reengagement": ReengagementSettings,
+}
 
 
 class CampaignProgramme(Aggregate):
@@ -120,28 +276,116 @@ class CampaignProgramme(Aggregate):
     def __init__(self, *, tenant_id: str, name: str) -> None:
         self.tenant_id = tenant_id
         self.name = name
-        self.birthday = BirthdaySettings()
+        self.shared = ProgrammeSettings()
+        self.offers: dict[Campaign, OfferSettings] = {
+            campaign: kind() for campaign, kind in SETTINGS_TYPES.items()
+        }
 
-    def change_birthday(self, **changes: Any) -> BirthdaySettings:
-        """Settings → Campaigns → Birthday: change some settings, keep the others.
+    # Each campaign's settings are of its type (`SETTINGS_TYPES`), whatever `offers` says.
+
+    @property
+    def birthday(self) -> BirthdaySettings:
+        return cast("BirthdaySettings", self.offers["birthday"])
+
+    @property
+    def anniversary(self) -> AnniversarySettings:
+        return cast("AnniversarySettings", self.offers["anniversary"])
+
+    @property
+    def reengagement(self) -> ReengagementSettings:
+        return cast("ReengagementSettings", self.offers["reengagement"])
+
+    def change_campaign(self, campaign: Campaign, **changes: Any) -> OfferSettings:
+        """Settings → Campaigns → one campaign: change some settings, keep the others.
 
         Settings equal to the current ones record nothing; any problem (an unknown setting
-        included) refuses the whole change with `InvalidSettings`.
+        included) refuses the whole change with `InvalidSettings`. Re-engagement messages carry
+        the booking link, so they cannot be switched on before there is one.
         """
-        unknown = sorted(set(changes) - set(BIRTHDAY_SETTING_NAMES))
-        if unknown:
+        current = self.offers[campaign]
+        _refuse_unknown(f"{campaign} setting", changes, type(current).names())
+        changed = replace(current, **changes).check()
+        if campaign == "reengagement" and changed.enabled and self.shared.booking_url is None:
             raise InvalidSettings(
                 [
-                    f"Unknown birthday setting {name!r}: the settings are "
-                    f"{', '.join(BIRTHDAY_SETTING_NAMES)}."
-                    for name in unknown
+                    "Re-engagement messages carry the link to book: set booking_url "
+                    "(PATCH /v1/campaigns/settings) before switching them on."
                 ]
             )
-        changed = replace(self.birthday, **changes).check()
-        if changed != self.birthday:
-            self._change_birthday(settings=changed.to_record())
-        return self.birthday
+        if changed != current:
+            self._change_campaign(campaign=campaign, settings=changed.to_record())
+        return self.offers[campaign]
 
-    @event("BirthdaySettingsChanged")
-    def _change_birthday(self, *, settings: dict[str, Any]) -> None:
-        self.birthday = BirthdaySettings.from_record(settings)
+    def change_shared(self, **changes: Any) -> ProgrammeSettings:
+        """Settings → Campaigns: the booking link, the hold-out share, the attribution window."""
+        _refuse_unknown("campaigns setting", changes, ProgrammeSettings.names())
+        changed = replace(self.shared, **changes).check()
+        if changed.booking_url is None and self.reengagement.enabled:
+            raise InvalidSettings(
+                [
+                    "booking_url cannot be removed while re-engagement messages (which carry it) "
+                    "are on: switch them off first."
+                ]
+            )
+        if changed != self.shared:
+            self._change_shared(settings=changed.to_record())
+        return self.shared
+
+    @event("CampaignSettingsChanged")
+    def _change_campaign(self, *, campaign: Campaign, settings: dict[str, Any]) -> None:
+        self.offers[campaign] = SETTINGS_TYPES[campaign].from_record(settings)
+
+    @event("SharedSettingsChanged")
+    def _change_shared(self, *, settings: dict[str, Any]) -> None:
+        self.shared = ProgrammeSettings(**settings)
+
+
+def _refuse_unknown(what: str, changes: dict[str, Any], names: tuple[str, ...]) -> None:
+    unknown = sorted(set(changes) - set(names))
+    if unknown:
+        raise InvalidSettings(
+            [f"Unknown {what} {name!r}: the settings are {', '.join(names)}." for name in unknown]
+        )
+
+
+def _whole_number_problems(settings: object, *rules: tuple[str, int, int, str]) -> list[str]:
+    problems = []
+    for name, low, high, why in rules:
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(
+                f"{name} must be a whole number from {low} to {high} (got {value!r}): {why}."
+            )
+    return problems
+
+
+def _steps_problems(name: str, steps: object) -> list[str]:
+    if (
+        not isinstance(steps, tuple | list)
+        or not 1 <= len(steps) <= MAX_STEPS
+        or any(isinstance(s, bool) or not isinstance(s, int) for s in steps)
+        or any(not 1 <= s <= MAX_LAPSE_DAYS for s in steps)
+        or list(steps) != sorted(set(steps))
+    ):
+        return [
+            f"{name} must be 1 to {MAX_STEPS} whole numbers of days from 1 to {MAX_LAPSE_DAYS}, "
+            f"rising, e.g. [60, 90, 120] (got {steps!r}): the days after the last visit each "
+            "message goes."
+        ]
+    return []
+
+
+def _message_problems(message: object) -> list[str]:
+    if not isinstance(message, str):
+        return [f"message must be text (got {message!r})."]
+    problems = []
+    if not message.strip():
+        problems.append("message must not be blank: write the note the client receives.")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        problems.append(
+            f"message must be at most {MAX_MESSAGE_LENGTH} characters (got {len(message)}): "
+            "shorten it."
+        )
+    if has_control_characters(message):
+        problems.append("message must not contain control characters: write plain text.")
+    return problems

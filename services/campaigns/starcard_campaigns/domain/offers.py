@@ -1,0 +1,101 @@
+"""Offers: what a campaign decided for one client on one occasion, made once whoever asks.
+
+"Automated birthday reward delivered in the week before the client's birthday", "anniversary
+rewards", re-engagement "with a time-limited offer". An offer's id follows from the campaign, the
+client and the occasion (the year of a birthday or an anniversary, a step of a re-engagement
+sequence), so however often the clock ticks in the window, or a tick is re-sent, or a restarted
+service ticks again, the occasion has one offer: the tick makes it only when it is absent.
+
+An offer is either sent (a code, a note, the booking link: the client is told) or held out: the
+client was eligible and, chosen by the hold-out hash, gets nothing, so that the campaign's results
+can be compared with clients it did not reach. Both are kept the same way, with the day and the
+moment of the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from starcard_campaigns.domain.ids import offer_id
+from starcard_campaigns.domain.programme import Campaign
+
+__all__ = ["Offer", "OfferTerms"]
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """What a sent offer gives and says; what it was made with, whatever the settings say later."""
+
+    code: str
+    discount_percent: int
+    message: str
+    expires_at: datetime
+    booking_url: str | None
+    send_after: datetime | None
+    """Not to be sent before this instant (the end of the tenant's quiet hours that day)."""
+
+
+class Offer(Aggregate):
+    """One campaign's offer to one client for one occasion.
+
+    Made with `Offer.decide(...)`; its id is `offer_id(tenant_id, campaign, client_id,
+    occasion)`. `day` is the tenant's day of the tick that decided it.
+    """
+
+    @classmethod
+    def decide(
+        cls,
+        *,
+        tenant_id: str,
+        campaign: Campaign,
+        client_id: str,
+        occasion: str,
+        day: date,
+        decided_at: datetime,
+        terms: OfferTerms | None,
+    ) -> Offer:
+        """The offer of the occasion: sent with `terms`, or held out (None)."""
+        return cls(
+            tenant_id=tenant_id,
+            campaign=campaign,
+            client_id=client_id,
+            occasion=occasion,
+            day=day.isoformat(),
+            decided_at=decided_at,
+            terms=None if terms is None else asdict(terms),
+        )
+
+    @staticmethod
+    def create_id(tenant_id: str, campaign: str, client_id: str, occasion: str) -> UUID:
+        return offer_id(tenant_id, campaign, client_id, occasion)
+
+    @event("Decided")
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        campaign: Campaign,
+        client_id: str,
+        occasion: str,
+        day: str,
+        decided_at: datetime,
+        terms: dict[str, Any] | None,
+    ) -> None:
+        """`day` is ISO text and `terms` a mapping: what the event store's JSON holds."""
+        self.tenant_id = tenant_id
+        self.campaign = campaign
+        self.client_id = client_id
+        self.occasion = occasion
+        self.day = date.fromisoformat(day)
+        self.decided_at = decided_at
+        self.terms = None if terms is None else OfferTerms(**terms)
+
+    @property
+    def held_out(self) -> bool:
+        """The client was eligible and gets nothing: the campaign is measured against them."""
+        return self.terms is None

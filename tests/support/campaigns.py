@@ -90,7 +90,7 @@ class CampaignsStack:
         found = self.commands.recorder.select_notifications(
             start=1, limit=100_000, topics=[DECIDED]
         )
-        events = [self.commands.mapper.to_domain_event(each) for each in found]
+        events: list[Any] = [self.commands.mapper.to_domain_event(each) for each in found]
         return [each for each in events if campaign in (None, each.campaign)]
 
     def granted(self, campaign: str | None = None) -> list[Any]:

@@ -1,15 +1,18 @@
-"""What the demo feed should make of the loyalty list, the clients' points, tiers and packages.
+"""What the demo feed should make of the loyalty list, the clients' points, tiers and packages,
+and their birthday rewards.
 
 The oracle of the demo tests: it replays ``starcard demo``'s feed through ``ClientLoyalty`` in
 memory, validating each record against the event contract first as the service does, so the
 pipeline's list can be compared with what the domain's own rules say. The points, tiers and
 package balances are computed apart from ``PointsAccount``, ``Membership`` and
-``PackageHoldings``, from the programme's rules as a clinic reads them, so that the pipeline's
-figures are checked against arithmetic the domain code does not share.
+``PackageHoldings``, and the birthday rewards apart from the campaigns' birthday rules, from the
+programme's rules as a clinic reads them, so that the pipeline's figures are checked against
+arithmetic the domain code does not share.
 """
 
 from __future__ import annotations
 
+import calendar
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
+from starcard_campaigns.api import BirthdaySettings
 from starcard_cli.demo import DemoFeed
 from starcard_events import (
     AppointmentCompleted,
@@ -423,3 +427,63 @@ def expected_packages(
 
 def _half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
+
+
+@dataclass(frozen=True)
+class ExpectedBirthdayReward:
+    """A client's birthday reward of one year as the clinic should see it."""
+
+    year: int
+    celebrated_on: date
+    discount_percent: int
+    issued_at: datetime
+    expires_at: datetime
+
+
+def expected_birthday_rewards(
+    feed: DemoFeed, settings: BirthdaySettings, ticks: Sequence[date]
+) -> dict[str, list[ExpectedBirthdayReward]]:
+    """Each client's birthday rewards once the feed is processed and the clock has ticked each
+    day of `ticks` after it (clients with none left out), from the campaign as a clinic reads it:
+
+    - a client's birthday is the one of their latest record (registered or updated);
+    - a tick rewards a client whose birthday is celebrated on its day or one of the
+      `days_before` days after it: on its day of the year, or 28 February for a 29 February
+      birthday in a year without one;
+    - once per client and year of the celebration, at the tick's midnight (UTC), valid
+      `valid_days` from then.
+    """
+    birthdays: dict[str, tuple[int, int]] = {}
+    for _, value in feed.records():
+        event = parse_booking_event(value)
+        if isinstance(event, ClientRegistered | ClientUpdated):
+            birthday = event.data.birthday
+            if birthday is None:
+                birthdays.pop(event.data.client_id, None)
+            else:
+                birthdays[event.data.client_id] = (birthday.month, birthday.day)
+    if not settings.enabled:
+        return {}
+    rewards: dict[str, dict[int, ExpectedBirthdayReward]] = defaultdict(dict)
+    for tick in ticks:
+        issued_at = datetime.combine(tick, time(0), tzinfo=UTC)
+        for offset in range(settings.days_before + 1):
+            day = tick + timedelta(days=offset)
+            for client, born in sorted(birthdays.items()):
+                leap_day_on_28th = (
+                    born == (2, 29)
+                    and (day.month, day.day) == (2, 28)
+                    and not calendar.isleap(day.year)
+                )
+                celebrated = born == (day.month, day.day) or leap_day_on_28th
+                if celebrated and day.year not in rewards[client]:
+                    rewards[client][day.year] = ExpectedBirthdayReward(
+                        day.year,
+                        day,
+                        settings.discount_percent,
+                        issued_at,
+                        issued_at + timedelta(days=settings.valid_days),
+                    )
+    return {
+        client: [held[year] for year in sorted(held)] for client, held in rewards.items() if held
+    }

@@ -104,6 +104,8 @@ def client_registered(
     first_name: str | None = None,
     labels: list[dict[str, Any]] | None = None,
     birthday: dict[str, int] | None = None,
+    phone: str | None = None,
+    sms_consent: bool = False,
     updated: bool = False,
 ) -> dict[str, Any]:
     """A ``ClientRegistered`` (or ``ClientUpdated`` with ``updated=True``): the full record.
@@ -113,7 +115,8 @@ def client_registered(
     data = {
         "client_id": client_id,
         "email": email,
-        "phone": None,
+        "phone": phone,
+        "sms_consent": sms_consent,
         "first_name": first_name,
         "last_name": None,
         "birthday": birthday,

@@ -7,9 +7,10 @@ mostly completed at full price, some discounted, paid from a membership or a pac
 by hand, booked back to back, or cancelled; some visits are facials, injectables or laser
 sessions, some clients buy products on the way out, and a product and a treatment are refunded
 (``points_demo``); the clients paying from a package bought one, one package nears its expiry
-and one package-paid visit has no package (``packages_demo``). Everything in it follows from
-``--seed``: the booking ids, the event ids and the times, so a second run publishes the very same
-records again, and the services count each of them once.
+and one package-paid visit has no package (``packages_demo``); a few clients have a birthday,
+two of them rewarded by the demo's clock ticks (``campaigns_demo``). Everything in it follows
+from ``--seed``: the booking ids, the event ids and the times, so a second run publishes the very
+same records again, and the services count each of them once.
 
 The pieces are separate so that the tests can use them without the command: :func:`build_feed`
 makes the records and :func:`publish_feed` sends them; what the loyalty domain's own rules make
@@ -35,6 +36,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
+from starcard_campaigns.api import SCHEMA as CAMPAIGNS_SCHEMA
+from starcard_campaigns.api import BirthdaySettings, CampaignsService
 from starcard_events import (
     examples,
 )
@@ -54,10 +57,18 @@ from starcard_loyalty.api import (
 )
 from starcard_referrals.api import SCHEMA as REFERRALS_SCHEMA
 from starcard_referrals.api import ReferralsService
+from starcard_runtime.batching import BatchApplication
 from starcard_runtime.clock import tick
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
 
+from starcard_cli.campaigns_demo import (
+    add_demo_birthdays,
+    birthday_feed_line,
+    birthday_lines,
+    birthday_of,
+    phone_of,
+)
 from starcard_cli.packages_demo import (
     FACIAL_EXPIRES_AFTER_END,
     PackageFeed,
@@ -95,12 +106,13 @@ EXPIRY_DAY = REMINDER_DAY + FACIAL_EXPIRES_AFTER_END
 """The day that Facial x3's unused session expires, whose tick closes it."""
 TICK_DAYS = (REMINDER_DAY, EXPIRY_DAY)
 """The days whose clock ticks the demo publishes once the feed is in, in this order. Nothing
-else of the default feed falls due on either: its reward codes, points and tier spend all last
-a year from visits made since May 2026, and its other packages run out in 2027. Fixed, not
-today, so the mailbox holds the same emails whatever today is (the scheduler's own tick of
-today went out before the demo tenant existed)."""
+else of the default feed falls due on either but the two birthdays meant to (``campaigns_demo``):
+its reward codes, points and tier spend all last a year from visits made since May 2026, and its
+other packages run out in 2027. Fixed, not today, so the mailbox holds the same emails whatever
+today is (the scheduler's own tick of today went out before the demo tenant existed)."""
 TICK_WAIT_SECONDS = 180
-"""How long the demo waits for the loyalty service to take in the feed before it ticks."""
+"""How long the demo waits for the loyalty and campaigns services to take in the feed before it
+ticks."""
 
 EVENT_ID_NAMESPACE = UUID("4b0c6f3e-8a52-4d0e-9c3b-5f1e7d2a9c61")
 """Event ids are uuid5 of this and what the event is about: a re-sent event keeps its id."""
@@ -293,6 +305,9 @@ class _FeedBuilder:
                 email=f"{client_id}@example.test",
                 first_name=FIRST_NAMES[index % len(FIRST_NAMES)],
                 labels=[label] if label else [],
+                birthday=birthday_of(index + 1),
+                phone=phone_of(index + 1),
+                sms_consent=phone_of(index + 1) is not None,
             ),
             client_id,
         )
@@ -538,11 +553,14 @@ class DemoTenant:
     tiers: TierSettings
     packages_added: bool
     packages: PackageSettings
+    birthdays_added: bool
+    birthdays: BirthdaySettings
 
 
 def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
-    """Create the demo tenant (or issue it a new key), add milestones if it has none, and switch
-    points and tiers on and set the package catalogue if it never set them."""
+    """Create the demo tenant (or issue it a new key), add milestones if it has none, switch
+    points and tiers on and set the package catalogue if it never set them, and switch birthday
+    rewards on if it kept their defaults."""
     with open_resources(settings, pool_size=1) as resources:
         try:
             _, api_key = resources.tenants.create_tenant(DEMO_TENANT_NAME, DEMO_TENANT_ID)
@@ -554,6 +572,7 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
         points_added = add_demo_points(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
         tiers_added = add_demo_tiers(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
         packages_added = add_demo_packages(resources.loyalty, DEMO_TENANT_ID, POINTS_SINCE)
+        birthdays_added = add_demo_birthdays(resources.campaigns, DEMO_TENANT_ID, DEMO_TENANT_NAME)
         programme = resources.loyalty.programme(DEMO_TENANT_ID)
         return DemoTenant(
             api_key=api_key,
@@ -567,6 +586,8 @@ def prepare_tenant(settings: RuntimeSettings) -> DemoTenant:
             tiers=programme.tiers,
             packages_added=packages_added,
             packages=programme.packages,
+            birthdays_added=birthdays_added,
+            birthdays=resources.campaigns.programme(DEMO_TENANT_ID).birthday,
         )
 
 
@@ -591,10 +612,10 @@ def run_referral_demo(settings: RuntimeSettings, seed: int) -> ReferralFeed:
     return feed
 
 
-def recorded_through(loyalty: LoyaltyService, topic: str, last_offsets: dict[int, int]) -> bool:
-    """Whether the loyalty service has recorded every partition of `topic` up to the offsets."""
+def recorded_through(service: BatchApplication, topic: str, last_offsets: dict[int, int]) -> bool:
+    """Whether the service has recorded every partition of `topic` up to the offsets."""
     for partition, offset in last_offsets.items():
-        tracked = loyalty.tracked_offset(topic, partition)
+        tracked = service.tracked_offset(topic, partition)
         if tracked is None or tracked < offset:
             return False
     return True
@@ -603,24 +624,33 @@ def recorded_through(loyalty: LoyaltyService, topic: str, last_offsets: dict[int
 async def tick_once_the_feed_is_in(
     settings: RuntimeSettings, topic: str, last_offsets: dict[int, int]
 ) -> bool:
-    """Wait (up to :data:`TICK_WAIT_SECONDS`) until the loyalty service has recorded the feed,
-    then publish the demo tenant's clock ticks of :data:`TICK_DAYS`; False if it had not
-    caught up in time (the ticks are published all the same, and may find packages not yet
-    bought).
+    """Wait (up to :data:`TICK_WAIT_SECONDS`) until the loyalty and campaigns services have
+    recorded the feed, then publish the demo tenant's clock ticks of :data:`TICK_DAYS`; False
+    if they had not caught up in time (the ticks are published all the same, and may find
+    packages not yet bought, birthdays not yet known).
 
     The ticks go on another topic than the feed, so published at once they could be taken in
-    before the purchases they are meant to find.
+    before the purchases and birthdays they are meant to find.
     """
-    loyalty = build_application(LoyaltyService, settings, LOYALTY_SCHEMA)
+    services: list[BatchApplication] = [
+        build_application(LoyaltyService, settings, LOYALTY_SCHEMA),
+        build_application(CampaignsService, settings, CAMPAIGNS_SCHEMA),
+    ]
     try:
         caught_up = False
         for _ in range(TICK_WAIT_SECONDS):
-            caught_up = await asyncio.to_thread(recorded_through, loyalty, topic, last_offsets)
+            caught_up = all(
+                [
+                    await asyncio.to_thread(recorded_through, service, topic, last_offsets)
+                    for service in services
+                ]
+            )
             if caught_up:
                 break
             await asyncio.sleep(1)
     finally:
-        loyalty.close()
+        for service in services:
+            service.close()
     await publish_ticks(settings)
     return caught_up
 
@@ -698,6 +728,11 @@ def print_tenant_settings(tenant: DemoTenant) -> None:
         on="on sale",
         off="none on sale (kept as the clinic set them)",
     )
+    print_settings(
+        "Birthday rewards",
+        birthday_lines(tenant.birthdays) if tenant.birthdays.enabled else None,
+        added=tenant.birthdays_added,
+    )
 
 
 def print_points_feed(feed: DemoFeed, settings: PointsSettings) -> None:
@@ -749,11 +784,12 @@ def demo(
     The tenant is made as `starcard tenants create` makes one; if it exists, it gets a new key.
 
     Milestones are added if it has none; its points programme and its tiers are switched on, and
-    its package catalogue set, if it never set them.
+    its package catalogue set, if it never set them; its birthday rewards are switched on if it
+    kept their defaults.
 
-    The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty service;
-    once the service has taken it in, the clock ticks of the feed's last day and of a package's
-    expiry day ten days later go to starcard.clock.v1.
+    The feed goes to booking.events.v1 (after STARCARD_TOPIC_PREFIX) for the loyalty and
+    campaigns services; once they have taken it in, the clock ticks of the feed's last day and of
+    a package's expiry day ten days later go to starcard.clock.v1.
     """
     settings = RuntimeSettings()
     try:
@@ -781,7 +817,9 @@ def demo(
         raise typer.Exit(1) from exc
 
     days = " and ".join(str(day) for day in TICK_DAYS)
-    console.print(f"Waiting for the loyalty service to take in the feed, to tick {days}...")
+    console.print(
+        f"Waiting for the loyalty and campaigns services to take in the feed, to tick {days}..."
+    )
     try:
         caught_up = asyncio.run(tick_once_the_feed_is_in(settings, topic, last_offsets))
     except (KafkaError, psycopg.Error) as exc:
@@ -789,9 +827,10 @@ def demo(
         raise typer.Exit(1) from exc
     if not caught_up:
         errors.print(
-            f"[yellow]note:[/yellow] the loyalty service had not taken in the feed after"
-            f" {TICK_WAIT_SECONDS}s (is it running? `make up`): the ticks of {days} may"
-            " come before the packages they should remind of and expire.",
+            f"[yellow]note:[/yellow] the loyalty or campaigns service had not taken in the feed"
+            f" after {TICK_WAIT_SECONDS}s (is it running? `make up`): the ticks of {days} may"
+            " come before the packages they should remind of and expire, and the birthdays"
+            " they should reward.",
             highlight=False,
         )
 
@@ -823,6 +862,9 @@ def demo(
         print_points_feed(feed, tenant.points)
     for line in package_feed_lines(feed.packages, REMINDER_DAY):
         console.print(f"Packages: {line}.", highlight=False)
+    console.print(
+        f"Birthdays: {birthday_feed_line(feed.clients, tenant.birthdays)}.", highlight=False
+    )
     console.print(
         f"Referrals: {len(referrals.links)} clients shared their links"
         f" ({', '.join(referrals.links)}); once processed, {referrals.invited} visitors stay"

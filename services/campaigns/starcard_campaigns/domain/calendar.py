@@ -191,6 +191,11 @@ class ClientCalendar(Aggregate):
             booking_id, datetime.fromisoformat(at), category, paid_minor, currency
         )
 
+    @event("FirstTreatmentNoted")
+    def _note_first_treatment(self, *, day: str) -> None:
+        """Recorded by the first release, which kept only the first treatment's day: its
+        completions are visits now, so this event, still in stores it wrote, adds nothing."""
+
     @event("RefundNoted")
     def _note_refund(self, *, refund_id: str, booking_id: str, amount_minor: int | None) -> None:
         self.refunds[refund_id] = (booking_id, amount_minor)

@@ -335,6 +335,11 @@ class CampaignProgramme(Aggregate):
     def _change_campaign(self, *, campaign: Campaign, settings: dict[str, Any]) -> None:
         self.offers[campaign] = SETTINGS_TYPES[campaign].from_record(settings)
 
+    @event("BirthdaySettingsChanged")
+    def _change_birthday(self, *, settings: dict[str, Any]) -> None:
+        """Recorded by the first release (the birthday campaign alone): stores it wrote replay."""
+        self.offers["birthday"] = BirthdaySettings.from_record(settings)
+
     @event("SharedSettingsChanged")
     def _change_shared(self, *, settings: dict[str, Any]) -> None:
         self.shared = ProgrammeSettings(**settings)

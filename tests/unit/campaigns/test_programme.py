@@ -460,7 +460,12 @@ def test_a_programme_survives_storing_and_replaying_every_kind_of_event() -> Non
 
 def test_a_programme_stored_by_the_first_release_replays_its_birthday_settings() -> None:
     programme = CampaignProgramme(tenant_id=TENANT, name="Glow Clinic")
-    old = {"enabled": True, "days_before": 5, "discount_percent": 20, "valid_days": 10}
+    old: dict[str, Any] = {
+        "enabled": True,
+        "days_before": 5,
+        "discount_percent": 20,
+        "valid_days": 10,
+    }
     programme._change_birthday(settings={**old, "message": "Happy birthday!"})
 
     replayed = stored_and_replayed(programme)

@@ -2,15 +2,17 @@
 
 One process runs the partition consumer of ``booking.events.v1`` and ``starcard.clock.v1`` and,
 beside it, the outbox relay that publishes facts and notification requests, and the scheduler
-that publishes each tenant's daily clock tick (several instances may run: ticks are idempotent).
+that publishes each tenant's daily clock tick, in the tenant's time zone (several instances may
+run: ticks are idempotent).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from starcard_events.topics import BOOKING_EVENTS, CLOCK
-from starcard_runtime.clock import ClockScheduler
+from starcard_runtime.clock import ClockScheduler, TenantClock, wall_clock
 from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import Companion, run_service
 from starcard_runtime.settings import RuntimeSettings
@@ -28,11 +30,31 @@ def outbox_relay(service: LoyaltyService, settings: RuntimeSettings) -> OutboxRe
     return OutboxRelay.deployed("loyalty", service, publisher, settings, reads=publisher.reads)
 
 
-def clock_scheduler(service: LoyaltyService, settings: RuntimeSettings) -> ClockScheduler:
+def tenant_clocks(service: LoyaltyService) -> list[TenantClock]:
+    """Every tenant with a programme, in its time zone, with when its quiet hours end."""
+    return [
+        TenantClock(
+            tenant_id,
+            settings.time_zone,
+            None if settings.quiet_hours is None else settings.quiet_hours.end,
+        )
+        for tenant_id, settings in service.tenants_time_settings().items()
+    ]
+
+
+def clock_scheduler(
+    service: LoyaltyService,
+    settings: RuntimeSettings,
+    *,
+    now: Callable[[], datetime] = wall_clock,
+    interval: float = 60.0,
+) -> ClockScheduler:
     return ClockScheduler(
         topic=settings.topic(CLOCK),
-        tenants=service.tenant_ids,
+        tenants=lambda: tenant_clocks(service),
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        interval=interval,
+        now=now,
     )
 
 

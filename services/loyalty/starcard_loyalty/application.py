@@ -14,7 +14,7 @@ Time
        client update, a check-in) whose ``occurred_at`` is past the expiry;
     b. at checkout, at the checkout's moment (``at`` of :meth:`LoyaltyService.redeem`);
     c. by the daily clock tick: a ``ClockTicked`` on ``starcard.clock.v1`` (one per tenant and
-       day, ``occurred_at`` the day's first instant, UTC) makes
+       day of its time zone, ``occurred_at`` the first instant of that day there) makes
        :meth:`LoyaltyService.expire_due_rewards_for_tick` expire the code of every client of the
        tenant whose outstanding code ran out by then. Those clients are found by one operational
        query over this service's own events table (``store_queries``), run once a day; a client
@@ -45,6 +45,7 @@ from starcard_loyalty.domain.ids import (
     package_holdings_id,
     points_account_id,
 )
+from starcard_loyalty.domain.locale_settings import TimeSettings
 from starcard_loyalty.domain.rewards import IssuedReward
 from starcard_loyalty.handlers import handle_record
 from starcard_loyalty.packages import PackageUseCases
@@ -183,6 +184,10 @@ class LoyaltyService(CheckoutUseCases, PackageUseCases):
         """``(tenant_id, client_id)`` of every client whose outstanding code ran out by `at`."""
         return store_queries.outstanding_codes_due(self, at, tenant_id)
 
-    def tenant_ids(self) -> list[str]:
-        """Every tenant with a programme (the clock scheduler ticks for each)."""
-        return store_queries.tenant_ids(self)
+    def tenants_time_settings(self) -> dict[str, TimeSettings]:
+        """Every tenant with a programme, with its time settings (the clock scheduler ticks for
+        each, in its time zone)."""
+        return {
+            tenant_id: TimeSettings() if stored is None else TimeSettings.from_record(stored)
+            for tenant_id, stored in store_queries.tenants_time_settings(self).items()
+        }

@@ -1,5 +1,6 @@
 """The settings use cases (the gateway's settings pages, the CLI): open a tenant's programme,
-its milestones, its counting and attendance settings, and a client's original count.
+its milestones, its counting and attendance settings, its time zone and quiet hours, and a
+client's original count.
 
 Each change re-reads what it changes and tries again when another writer got there first.
 """
@@ -18,6 +19,7 @@ from starcard_runtime.conflicts import retry_on_conflict
 from starcard_loyalty.domain.attendance import AttendanceMilestone, AttendanceSettings, Source
 from starcard_loyalty.domain.errors import UnknownTenant
 from starcard_loyalty.domain.ids import programme_id
+from starcard_loyalty.domain.locale_settings import TimeSettings, TimeSettingsChanges
 from starcard_loyalty.domain.programme import LoyaltyProgramme, Milestone
 from starcard_loyalty.rewards_and_codes import RewardsAndCodes
 
@@ -126,6 +128,18 @@ class SettingsUseCases(RewardsAndCodes):
 
     def delete_attendance_milestone(self, tenant_id: str, milestone_id: str) -> None:
         self._change_programme(tenant_id, lambda p: p.delete_attendance_milestone(milestone_id))
+
+    def change_time_settings(self, tenant_id: str, changes: TimeSettingsChanges) -> TimeSettings:
+        """Set the fields in `changes` (a time zone, quiet hours) on the settings as stored when
+        the change is saved; they apply from the tenant's next tick."""
+
+        def change(programme: LoyaltyProgramme) -> TimeSettings:
+            programme.set_time_settings(
+                TimeSettings.parse({**programme.time_settings.to_record(), **changes})
+            )
+            return programme.time_settings
+
+        return self._change_programme(tenant_id, change)
 
     def set_original_count(self, tenant_id: str, client_id: str, count: int, at: datetime) -> int:
         """The client's "original milestone": classes before Starcard, added to their total.

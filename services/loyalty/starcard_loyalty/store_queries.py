@@ -1,10 +1,11 @@
 """What the loyalty service asks of its own events table that the event library does not offer.
 
 Operational queries over ``eventsourcing``'s stored format, run on the service's own schema: the
-tenants with a programme (the clock scheduler ticks for each) and the clients whose outstanding
-code ran out (the daily clock tick expires them). One scan of the events each, no table of their
-own to keep in step with the events. Events are stored by the library's JSON transcoder, so a
-datetime is ``{"_type_": "datetime_iso", "_data_": "<ISO 8601>"}``.
+tenants with a programme and their time settings (the clock scheduler ticks for each in its
+zone) and the clients whose outstanding code ran out (the daily clock tick expires them). One
+scan of the events each, no table of their own to keep in step with the events. Events are
+stored by the library's JSON transcoder, so a datetime is
+``{"_type_": "datetime_iso", "_data_": "<ISO 8601>"}``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,26 @@ __all__ = [
     "package_holdings_due",
     "points_account_owners",
     "points_accounts_due",
-    "tenant_ids",
+    "tenants_time_settings",
 ]
 
-TENANTS = SQL("""
-SELECT DISTINCT convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id
-FROM {events} WHERE topic LIKE '%%:LoyaltyProgramme.Opened' ORDER BY 1
+TENANTS_TIME_SETTINGS = SQL("""
+WITH programmes AS (
+    SELECT originator_id, convert_from(state, 'UTF8')::jsonb ->> 'tenant_id' AS tenant_id
+    FROM {events} WHERE topic LIKE '%%:LoyaltyProgramme.Opened'
+),
+latest AS (
+    SELECT DISTINCT ON (originator_id) originator_id,
+           convert_from(state, 'UTF8')::jsonb AS settings
+    FROM {events} WHERE topic LIKE '%%:LoyaltyProgramme.TimeSettingsChanged'
+    ORDER BY originator_id, originator_version DESC
+)
+SELECT programmes.tenant_id, latest.settings
+FROM programmes LEFT JOIN latest USING (originator_id)
+ORDER BY 1
 """)
+"""Every tenant with a programme, and the fields of its last time settings change (none: it
+never changed them)."""
 
 OUTSTANDING_CODES_DUE = SQL("""
 WITH rewards AS (
@@ -182,12 +196,13 @@ def points_account_owners(application: Application[Any]) -> list[tuple[str, str]
         return [(row["tenant_id"], row["client_id"]) for row in cursor.fetchall()]
 
 
-def tenant_ids(application: Application[Any]) -> list[str]:
-    """Every tenant with a programme."""
+def tenants_time_settings(application: Application[Any]) -> dict[str, dict[str, Any] | None]:
+    """Every tenant with a programme, with the fields of its last ``TimeSettingsChanged`` (None
+    when it never changed its time settings)."""
     recorder = postgres_recorder(application)
     with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-        cursor.execute(over_events(TENANTS, recorder))
-        return [row["tenant_id"] for row in cursor.fetchall()]
+        cursor.execute(over_events(TENANTS_TIME_SETTINGS, recorder))
+        return {row["tenant_id"]: row["settings"] for row in cursor.fetchall()}
 
 
 def outstanding_codes_due(

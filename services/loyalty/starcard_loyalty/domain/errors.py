@@ -24,6 +24,7 @@ __all__ = [
     "InvalidMilestone",
     "InvalidPackageSettings",
     "InvalidPointsSettings",
+    "InvalidTimeSettings",
     "LoyaltyError",
     "MilestoneNotFound",
     "PackageRefused",
@@ -96,6 +97,11 @@ class InvalidTierSettings(Problems):
 
 class InvalidPackageSettings(Problems):
     """Package settings that break a rule."""
+
+
+class InvalidTimeSettings(Problems):
+    """A time zone the zone database does not know, or quiet hours that are not local times
+    or have no length."""
 
 
 class PackageRefused(LoyaltyError):

@@ -1,5 +1,6 @@
-"""The loyalty programme of one tenant: its milestones and its counting settings, and the
-attendance policy of studios (`starcard_loyalty.domain.attendance`).
+"""The loyalty programme of one tenant: its milestones and its counting settings, the
+attendance policy of studios (`starcard_loyalty.domain.attendance`), and the tenant's time zone
+and quiet hours (`starcard_loyalty.domain.locale_settings`).
 
 Each public verb checks its invariants and decides whether anything changes; the change is then
 recorded by a private `@event` method that only applies the fact. So a request that changes
@@ -38,6 +39,7 @@ from starcard_loyalty.domain.errors import (
     MilestoneNotFound,
 )
 from starcard_loyalty.domain.ids import programme_id
+from starcard_loyalty.domain.locale_settings import QuietHoursRecord, TimeSettings
 from starcard_loyalty.domain.package_settings import PACKAGES_OFF, PackageSettings
 from starcard_loyalty.domain.packages import Reminders
 from starcard_loyalty.domain.points_settings import PointsSettings
@@ -122,6 +124,7 @@ class LoyaltyProgramme(Aggregate):
         self.points_versions = Versions(POINTS_OFF)
         self.tier_versions = Versions(TIERS_OFF)
         self.package_versions = Versions(PACKAGES_OFF)
+        self.time_settings = TimeSettings()
 
     @property
     def points(self) -> PointsSettings:
@@ -190,6 +193,13 @@ class LoyaltyProgramme(Aggregate):
         if checked != current:
             since = self.package_versions.since_for(at)
             self._change_packages(settings=checked.to_record(), since=since)
+
+    def set_time_settings(self, settings: TimeSettings) -> None:
+        """Settings → Time: the tenant's time zone and quiet hours. The clock reads them when
+        it next looks, so they apply from the next tick; nothing already ticked moves."""
+        checked = settings.check()
+        if checked != self.time_settings:
+            self._change_time_settings(**checked.to_record())
 
     def get_milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id, or `MilestoneNotFound`."""
@@ -459,6 +469,14 @@ class LoyaltyProgramme(Aggregate):
     @event("TierSettingsChanged")
     def _change_tiers(self, *, settings: dict[str, Any], since: datetime) -> None:
         self.tier_versions.add(since, TierSettings.from_record(settings))
+
+    @event("TimeSettingsChanged")
+    def _change_time_settings(
+        self, *, time_zone: str, quiet_hours: QuietHoursRecord | None
+    ) -> None:
+        self.time_settings = TimeSettings.from_record(
+            {"time_zone": time_zone, "quiet_hours": quiet_hours}
+        )
 
     @event("PackageSettingsChanged")
     def _change_packages(self, *, settings: dict[str, Any], since: datetime) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starcard's own processes on this machine, on top of the Kafka and PostgreSQL of infra.sh:
-# the SMTP mailbox sink, the loyalty, referrals and campaigns services, the projections, the
-# notifier and the gateway, each in the background under a supervisor that restarts it when it dies.
+# the SMTP mailbox sink, the SMS sink (smsbox), the loyalty, referrals and campaigns services, the
+# projections, the notifier and the gateway, each in the background under a supervisor that restarts it when it dies.
 #
 #   deploy/local/stack.sh up              start those not running, wait for the gateway's /readyz
 #   deploy/local/stack.sh down            stop the processes this script started (pid files only)
@@ -30,8 +30,16 @@ if [ -z "${UV:-}" ] && ! command -v uv >/dev/null 2>&1 && [ -x "$REPO/.run/tools
     UV="$REPO/.run/tools/uv/bin/uv"
 fi
 read -ra UV_COMMAND <<<"${UV:-uv}"
-NAMES=(mailbox loyalty referrals campaigns projections notifier gateway)
+NAMES=(mailbox smsbox loyalty referrals campaigns projections notifier gateway)
 export STARCARD_MAILBOX_DIR="${STARCARD_MAILBOX_DIR:-$REPO/.run/mailbox}"
+# The smsbox plays the SMS provider: the notifier's Twilio adapter sends to it, and it forwards a
+# client's reply (STOP, START) to the notifier's webhook, signed with the same development token.
+export STARCARD_SMSBOX_DIR="${STARCARD_SMSBOX_DIR:-$REPO/.run/smsbox}"
+export STARCARD_SMSBOX_PORT="${STARCARD_SMSBOX_PORT:-8026}"
+export STARCARD_SMS_PROVIDER_URL="${STARCARD_SMS_PROVIDER_URL:-http://127.0.0.1:$STARCARD_SMSBOX_PORT}"
+export STARCARD_SMS_ACCOUNT_SID="${STARCARD_SMS_ACCOUNT_SID:-AC00000000000000000000000000000000}"
+export STARCARD_SMS_AUTH_TOKEN="${STARCARD_SMS_AUTH_TOKEN:-starcard-local-sms-token}"
+export STARCARD_SMS_FROM="${STARCARD_SMS_FROM:-+15005550006}"
 READY_TIMEOUT="${STARCARD_READY_TIMEOUT:-30}"
 STOP_TIMEOUT=10
 RESTART_DELAY="${STARCARD_RESTART_DELAY:-1}"
@@ -51,6 +59,7 @@ source "$HERE/common.sh"
 module_of() {
     case "$1" in
     mailbox) echo starcard_notifier.mailbox ;;
+    smsbox) echo starcard_notifier.smsbox ;;
     loyalty) echo starcard_loyalty ;;
     referrals) echo starcard_referrals ;;
     campaigns) echo starcard_campaigns ;;
@@ -328,7 +337,7 @@ logs)
     cmd_logs "$@"
     ;;
 *)
-    echo "usage: $0 up|down|status|logs [-f] [mailbox|loyalty|referrals|campaigns|projections|notifier|gateway...]" >&2
+    echo "usage: $0 up|down|status|logs [-f] [mailbox|smsbox|loyalty|referrals|campaigns|projections|notifier|gateway...]" >&2
     exit 2
     ;;
 esac

@@ -7,8 +7,12 @@ after the batch commits, in the dispatcher (``starcard_notifier.dispatcher``), w
 what became of each notification through the use cases at the bottom.
 
 Two writers, one rule each: the consumer only ever *creates* a notification (and suppresses a
-new one at once when it can never be sent: the client has no email, or a message for the
-business carries no address), the dispatcher only ever changes an existing one.
+new one's email at once when it can never be sent: the client has no email, or a message for
+the business carries no address), the dispatcher only ever changes an existing one.
+
+A phone number's STOP and START replies (`SmsOptOut`) come from the provider's inbound webhook
+(``starcard_notifier.sms_webhook``), and from the provider itself when it refuses a number that
+opted out; both go through `retry_on_conflict`, since either may meet the other.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from starcard_runtime.batching import BatchApplication, UnitOfWork
+from starcard_runtime.conflicts import retry_on_conflict
 from starcard_runtime.records import InboundRecord
 
 from starcard_notifier.domain.contact import Contact
-from starcard_notifier.domain.ids import contact_id
+from starcard_notifier.domain.ids import contact_id, sms_opt_out_id
 from starcard_notifier.domain.notification import Notification, NotificationRequest
 from starcard_notifier.domain.recipient import Suppress, recipient
+from starcard_notifier.domain.sms_opt_out import Reply, SmsOptOut, phone_number
 from starcard_notifier.handlers import handle_record
 
 __all__ = ["NotificationRequest", "NotifierService"]
@@ -71,14 +77,40 @@ class NotifierService(BatchApplication):
         client_id: str,
         *,
         email: str | None,
+        phone: str | None,
+        sms_consent: bool,
         as_of: datetime,
     ) -> None:
-        """Keep the client's email address as of their latest record."""
+        """Keep the client's email, phone and SMS consent as of their latest record."""
         contact = unit.get(contact_id(tenant_id, client_id), Contact)
         if contact is None:
-            unit.add(Contact(tenant_id=tenant_id, client_id=client_id, email=email, as_of=as_of))
+            unit.add(
+                Contact(
+                    tenant_id=tenant_id,
+                    client_id=client_id,
+                    email=email,
+                    as_of=as_of,
+                    phone=phone,
+                    sms_consent=sms_consent,
+                )
+            )
         else:
-            contact.update(email, as_of)
+            contact.update(email, as_of, phone=phone, sms_consent=sms_consent)
+
+    # -- the SMS provider --------------------------------------------------------------------
+
+    def record_sms_reply(self, phone: str, reply: Reply, at: datetime, *, source: str) -> None:
+        """Keep a number's STOP or START, received at `at` (`source`: how it reached us)."""
+
+        def take(unit: UnitOfWork) -> None:
+            opt_out_id = sms_opt_out_id(phone_number(phone))
+            opt_out = unit.get(opt_out_id, SmsOptOut, fresh=True)
+            if opt_out is None:
+                opt_out = SmsOptOut(phone=phone, at=at)
+                unit.add(opt_out)
+            opt_out.take(reply, at, source=source)
+
+        retry_on_conflict(self, take)
 
     # -- dispatcher --------------------------------------------------------------------------
 
@@ -96,6 +128,13 @@ class NotifierService(BatchApplication):
             return None
         return found
 
+    def opt_out(self, phone: str) -> SmsOptOut | None:
+        try:
+            found: SmsOptOut = self.repository.get(sms_opt_out_id(phone_number(phone)))
+        except AggregateNotFoundError:
+            return None
+        return found
+
     def record_sent(self, notification: Notification, sent_at: datetime) -> None:
         notification.record_sent(sent_at)
         self.save(notification)
@@ -108,4 +147,20 @@ class NotifierService(BatchApplication):
 
     def suppress(self, notification: Notification, reason: str, at: datetime) -> None:
         notification.suppress(reason, at)
+        self.save(notification)
+
+    def record_sms_sent(
+        self, notification: Notification, provider_message_id: str, sent_at: datetime
+    ) -> None:
+        notification.record_sms_sent(provider_message_id, sent_at)
+        self.save(notification)
+
+    def record_sms_failure(
+        self, notification: Notification, reason: str, failed_at: datetime, retry_base: timedelta
+    ) -> None:
+        notification.record_sms_failure(reason, failed_at, retry_base)
+        self.save(notification)
+
+    def suppress_sms(self, notification: Notification, reason: str, at: datetime) -> None:
+        notification.suppress_sms(reason, at)
         self.save(notification)

@@ -46,7 +46,7 @@ def handle_booking_record(
     """
     match accept_or_skip(record, BOOKINGS):
         case ClientRegistered() | ClientUpdated() as event:
-            when_a_client_changes_keep_their_email(service, event, unit)
+            when_a_client_changes_keep_their_contact(service, event, unit)
         case _:
             pass
 
@@ -72,18 +72,23 @@ def when_a_notification_is_requested_record_it(
             expires_at=data.expires_at,
             business_email=data.business_email,
             requested_at=request.occurred_at,
+            booking_url=str(data.booking_url) if data.booking_url else None,
+            send_after=data.send_after,
         ),
     )
 
 
-def when_a_client_changes_keep_their_email(
+def when_a_client_changes_keep_their_contact(
     service: NotifierService, event: ClientRegistered | ClientUpdated, unit: UnitOfWork
 ) -> None:
-    """Both events carry the client's full record: an update without an email removes it."""
+    """Both events carry the client's full record: an update without an email (a phone, the
+    SMS consent) removes it."""
     service.record_contact(
         unit,
         event.tenant_id,
         event.data.client_id,
         email=event.data.email,
+        phone=event.data.phone,
+        sms_consent=event.data.sms_consent,
         as_of=event.occurred_at,
     )

@@ -1,8 +1,9 @@
 """The words of a notification: a subject per kind, and Jinja2 templates
-(``templates/<kind>.html`` and ``.txt``).
+(``templates/<kind>.html`` and ``.txt``; a campaign's offers extend ``templates/parts/offer.*``),
+and the SMS of a campaign's offer (``templates/sms/<kind>.txt``).
 
 HTML is autoescaped, so a tenant's message can never inject markup into a client's inbox; the
-plain-text part is not escaped, because it is not HTML.
+plain-text part and the SMS are not escaped, because they are not HTML.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ SUBJECTS = {
     "tier_ending": "Your membership status at {tenant_name}",
     "package_expiring": "Your package sessions at {tenant_name} expire soon",
     "birthday_reward": "Happy birthday from {tenant_name}: {discount} off your next visit",
+    "anniversary_offer": "Happy anniversary from {tenant_name}: {discount} off your next visit",
+    "reengagement_offer": (
+        "We miss you at {tenant_name}: {discount} off if you book by {valid_until}"
+    ),
 }
 """The subject of each kind; the keys are also the template names."""
 
@@ -43,8 +48,14 @@ REQUIRED = {
     "referral_welcome": ("discount", "code"),
     "referral_credit": ("discount",),
     "birthday_reward": ("discount", "code"),
+    "anniversary_offer": ("discount", "code"),
+    "reengagement_offer": ("discount", "code", "valid_until"),
 }
 """What the email of a kind is about, and makes no sense without."""
+
+
+OPT_OUT = "Reply STOP to opt out"
+"""How every SMS ends: the client can always stop them."""
 
 
 @dataclass(frozen=True)
@@ -78,15 +89,18 @@ def discount(content: Content) -> str | None:
     return None
 
 
-def render(kind: str, content: Content) -> RenderedEmail:
-    """Render the subject and templates of `kind` (e.g. ``reward_issued``) for `content`.
+def short_day(expires_at: datetime) -> str:
+    """The expiry as a text message says it: "2 Jan" (the date in UTC)."""
+    day = expires_at.date()
+    return f"{day.day} {day:%b}"
 
-    Raises ValueError for a kind without templates, or content lacking what the kind is about
-    (see `REQUIRED`): composing fails, and the dispatcher records it as a failed attempt.
+
+def context_of(kind: str, content: Content) -> dict[str, str | None]:
+    """What the templates of `kind` may say about `content`.
+
+    Raises ValueError for content lacking what the kind is about (see `REQUIRED`): composing
+    fails, and the dispatcher records it as a failed attempt.
     """
-    if kind not in SUBJECTS:
-        msg = f"no templates for notifications of kind {kind!r}"
-        raise ValueError(msg)
     context = {
         "tenant_name": one_line(content.tenant_name),
         "client_id": one_line(content.client_id),
@@ -94,13 +108,41 @@ def render(kind: str, content: Content) -> RenderedEmail:
         "code": content.code,
         "discount": discount(content),
         "valid_until": valid_until(content.expires_at) if content.expires_at else None,
+        "until": short_day(content.expires_at) if content.expires_at else None,
+        "booking_url": content.booking_url,
     }
     missing = [name for name in REQUIRED.get(kind, ()) if context[name] is None]
     if missing:
         msg = f"a {kind} notification needs {' and '.join(missing)}"
         raise ValueError(msg)
+    return context
+
+
+def render(kind: str, content: Content) -> RenderedEmail:
+    """Render the subject and templates of `kind` (e.g. ``reward_issued``) for `content`.
+
+    Raises ValueError for a kind without templates, or content lacking what it is about.
+    """
+    if kind not in SUBJECTS:
+        msg = f"no templates for notifications of kind {kind!r}"
+        raise ValueError(msg)
+    context = context_of(kind, content)
     return RenderedEmail(
         subject=one_line(SUBJECTS[kind].format_map(context)),
         text=_TEMPLATES.get_template(f"{kind}.txt").render(context),
         html=_TEMPLATES.get_template(f"{kind}.html").render(context),
     )
+
+
+def render_sms(kind: str, content: Content) -> str:
+    """The SMS of `kind` for `content`: one short line, the booking link, and `OPT_OUT` last.
+
+    The template says the offer; the link and the way to stop are added here, so that no
+    template can leave them out. Raises ValueError as `render` does.
+    """
+    context = context_of(kind, content)
+    parts = [one_line(_TEMPLATES.get_template(f"sms/{kind}.txt").render(context))]
+    if content.booking_url:
+        parts.append(f"Book: {content.booking_url}")
+    parts.append(OPT_OUT)
+    return " ".join(parts)

@@ -128,7 +128,7 @@ async def outstanding_code(
 
 
 def all_settled(store: NotifierStore, count: int) -> None:
-    statuses = [n.status for n in store.notifications()]
+    statuses = [n.email.status for n in store.notifications()]
     assert len(statuses) == count, statuses
     assert all(status is Status.SENT for status in statuses), statuses
 
@@ -246,8 +246,8 @@ async def test_a_client_without_an_email_keeps_the_reward_and_gets_no_email(
             assert len(notifications) == 1, notifications
             [notification] = notifications
             assert notification.client_id == "cy"
-            assert notification.status is Status.SUPPRESSED, notification.status
-            assert notification.reason == NO_EMAIL_ON_FILE
+            assert notification.email.status is Status.SUPPRESSED, notification.email.status
+            assert notification.email.reason == NO_EMAIL_ON_FILE
 
         await until(lambda: asyncio.to_thread(suppressed))
         await asyncio.sleep(SETTLE_SECONDS)

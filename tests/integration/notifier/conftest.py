@@ -1,9 +1,11 @@
-"""The notifier running for real inside a test: Kafka in, PostgreSQL, and an SMTP server out.
+"""The notifier running for real inside a test: Kafka in, PostgreSQL, and an SMTP server out
+(and, for the SMS tests, the SMS sink).
 
 The SMTP server is the development mailbox (aiosmtpd) on a free port, keeping what it receives
-in the test's temporary folder. The notifier's consumer and dispatcher run as tasks of the
-test's event loop, exactly as ``python -m starcard_notifier`` runs them, unless a test starts
-the real process.
+in the test's temporary folder; the SMS provider is the development smsbox, the same way. The
+notifier's consumer and dispatcher (and, when SMS is configured, its inbound-SMS webhook) run as
+tasks of the test's event loop, exactly as ``python -m starcard_notifier`` runs them, unless a
+test starts the real process.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from starcard_events import examples
 from starcard_events.notifications import NotificationRequested
 from starcard_events.topics import BOOKING_EVENTS, NOTIFICATIONS, booking_key
-from starcard_notifier.app import GROUP_ID, SCHEMA, TOPICS, dispatcher
+from starcard_notifier.app import GROUP_ID, SCHEMA, TOPICS, dispatcher, sms_webhook
 from starcard_notifier.application import NotifierService
 from starcard_notifier.dispatcher import Dispatcher
 from starcard_notifier.domain.notification import Notification, Status
@@ -34,8 +36,11 @@ from starcard_runtime.service import build_application, consume
 from tests.support.processes import free_port
 from tests.support.stack import create_topics
 
+T = TypeVar("T")
+
 TENANT = "serenity-massage"
 ISSUED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+BOOKING_URL = "https://serenity.example/book"
 
 
 def notifier_settings(
@@ -109,6 +114,26 @@ def referral_request(
     )
 
 
+def campaign_request(
+    client_id: str, kind: str = "birthday_reward", **data: Any
+) -> NotificationRequested:
+    """A campaign's offer as the campaigns service's relay publishes it, with the booking link."""
+    return _request(
+        TENANT,
+        {
+            "notification_id": uuid.uuid4(),
+            "client_id": client_id,
+            "kind": kind,
+            "message": "Happy birthday! A treat from us for your birthday week.",
+            "discount_percent": 10,
+            "code": "BDAY-7KQ2M9XD",
+            "expires_at": ISSUED + timedelta(days=30),
+            "booking_url": BOOKING_URL,
+        }
+        | data,
+    )
+
+
 @dataclass
 class NotifierStack:
     settings: NotifierSettings
@@ -123,11 +148,14 @@ class NotifierStack:
         *,
         at: datetime = ISSUED - timedelta(days=30),
         updated: bool = False,
+        phone: str | None = None,
+        sms_consent: bool = False,
     ) -> None:
         """A ``ClientRegistered`` (or ``ClientUpdated``) on the booking topic."""
         event = examples.client_registered(
             TENANT, at, client_id=client_id, email=email, updated=updated
         )
+        event["data"] |= {"phone": phone, "sms_consent": sms_consent}
         await self.publish_raw(
             BOOKING_EVENTS, examples.encode(event), booking_key(TENANT, client_id)
         )
@@ -151,14 +179,15 @@ class NotifierStack:
         return [email for email in self.emails() if email["To"] == address]
 
 
-def exactly(emails: list[EmailMessage], count: int) -> list[EmailMessage]:
-    assert len(emails) == count, f"expected {count} email(s), found {len(emails)}"
-    return emails
+def exactly(messages: list[T], count: int) -> list[T]:
+    """`messages` (emails or texts), if there are `count` of them."""
+    assert len(messages) == count, f"expected {count} message(s), found {len(messages)}"
+    return messages
 
 
 def has_status(stack: NotifierStack, notification_id: uuid.UUID, status: Status) -> Notification:
     found = stack.notification(notification_id)
-    assert found.status is status, f"{found.status} is not {status}"
+    assert found.email.status is status, f"{found.email.status} is not {status}"
     return found
 
 
@@ -229,6 +258,8 @@ async def notifier_running(
     ]
     if dispatch:
         tasks.append(asyncio.create_task(dispatcher(service, settings).run(stop)))
+    if settings.sms_enabled:
+        tasks.append(asyncio.create_task(sms_webhook(service, settings).run(stop)))
     try:
         yield service
     finally:

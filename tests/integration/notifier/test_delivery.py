@@ -63,7 +63,7 @@ async def test_a_client_without_an_email_is_suppressed_and_sent_nothing(
         lambda: has_status(stack, request.data.notification_id, Status.SUPPRESSED)
     )
 
-    assert suppressed.reason == "no email on file"
+    assert suppressed.email.reason == "no email on file"
     await _sentinel_delivered(stack)
     assert stack.emails_to("cy@example.com") == []
     assert [e["To"] for e in stack.emails()] == ["sentinel@example.com"]
@@ -90,7 +90,7 @@ async def test_a_client_never_heard_of_is_suppressed_after_the_wait(stack: Notif
         lambda: has_status(stack, request.data.notification_id, Status.SUPPRESSED)
     )
 
-    assert suppressed.reason == "no email on file"
+    assert suppressed.email.reason == "no email on file"
 
 
 async def test_the_email_goes_to_the_address_of_the_latest_client_record(

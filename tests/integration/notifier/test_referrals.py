@@ -83,5 +83,5 @@ async def test_a_referral_alert_without_a_business_email_is_suppressed(
         lambda: has_status(stack, request.data.notification_id, Status.SUPPRESSED)
     )
 
-    assert suppressed.reason == "no business email on file"
+    assert suppressed.email.reason == "no business email on file"
     assert stack.emails_to("max@example.com") == []

@@ -40,7 +40,7 @@ async def test_an_smtp_outage_is_retried_until_the_server_is_back(
         failed = await eventually(
             lambda: has_status(stack, request.data.notification_id, Status.FAILED)
         )
-        assert failed.reason == "the SMTP server could not be reached (SMTPConnectError)"
+        assert failed.email.reason == "the SMTP server could not be reached (SMTPConnectError)"
 
         with MailboxServer(mailbox_dir, smtp_port):
             [email] = await eventually(lambda: exactly(stack.emails(), 1))
@@ -49,7 +49,7 @@ async def test_an_smtp_outage_is_retried_until_the_server_is_back(
             )
 
     assert email["Message-ID"] == f"<{request.data.notification_id}@starcard.local>"
-    assert sent.attempts >= 1
+    assert sent.email.attempts >= 1
 
 
 async def test_a_server_that_never_answers_is_given_up_after_five_attempts(
@@ -65,8 +65,8 @@ async def test_a_server_that_never_answers_is_given_up_after_five_attempts(
             lambda: has_status(stack, request.data.notification_id, Status.GAVE_UP)
         )
 
-    assert gave_up.attempts == MAX_ATTEMPTS
-    assert gave_up.reason == "the SMTP server could not be reached (SMTPConnectError)"
+    assert gave_up.email.attempts == MAX_ATTEMPTS
+    assert gave_up.email.reason == "the SMTP server could not be reached (SMTPConnectError)"
     assert stack.emails() == []
 
 

@@ -74,8 +74,21 @@ def notification(**overrides: Any) -> Notification:
     return Notification.request(reward_request(**overrides))
 
 
-def contact(email: str | None = "ada@example.com", as_of: datetime = ISSUED) -> Contact:
-    return Contact(tenant_id=TENANT, client_id=CLIENT, email=email, as_of=as_of)
+def contact(
+    email: str | None = "ada@example.com",
+    as_of: datetime = ISSUED,
+    *,
+    phone: str | None = None,
+    sms_consent: bool = False,
+) -> Contact:
+    return Contact(
+        tenant_id=TENANT,
+        client_id=CLIENT,
+        email=email,
+        as_of=as_of,
+        phone=phone,
+        sms_consent=sms_consent,
+    )
 
 
 def event_names(aggregate: Aggregate) -> list[str]:

@@ -1,7 +1,6 @@
 """A client's email on file: the latest client record wins, whatever order records arrive in."""
 
 import pytest
-from starcard_notifier.domain.contact import Contact
 from starcard_notifier.domain.ids import contact_id
 
 from .factories import CLIENT, TENANT, at, contact, event_names
@@ -69,7 +68,7 @@ def test_an_unchanged_email_still_moves_the_time_on() -> None:
 def test_the_final_email_does_not_depend_on_arrival_order(order: tuple[int, int, int]) -> None:
     records = [("a@example.com", at(0)), (None, at(10)), ("c@example.com", at(20))]
     first, *rest = (records[i] for i in order)
-    kept = Contact(tenant_id=TENANT, client_id=CLIENT, email=first[0], as_of=first[1])
+    kept = contact(first[0], as_of=first[1])
 
     for email, as_of in rest:
         kept.update(email, as_of)

@@ -3,7 +3,7 @@
 import aiosmtplib
 import pytest
 from jinja2 import TemplateNotFound
-from starcard_notifier.dispatcher import failure_reason
+from starcard_notifier.failure_reasons import failure_reason
 
 pytestmark = pytest.mark.unit
 

@@ -38,7 +38,7 @@ def test_a_request_is_one_notification_whose_id_is_the_requests() -> None:
     assert requested.id == NOTIFICATION_ID
     assert event_names(requested) == ["Requested"]
     assert (requested.tenant_id, requested.client_id) == (TENANT, CLIENT)
-    assert requested.status is Status.REQUESTED
+    assert requested.email.status is Status.REQUESTED
     assert requested.content.code == "LOYAL-7KQ2M9XD"
 
 
@@ -65,7 +65,10 @@ def test_a_client_without_an_email_is_suppressed_with_that_reason() -> None:
     requested.suppress(NO_EMAIL_ON_FILE, at(0))
 
     assert event_names(requested) == ["Suppressed"]
-    assert (requested.status, requested.reason) == (Status.SUPPRESSED, "no email on file")
+    assert (requested.email.status, requested.email.reason) == (
+        Status.SUPPRESSED,
+        "no email on file",
+    )
     assert requested.is_settled
     assert not requested.is_due(at(3600))
 
@@ -79,7 +82,7 @@ def test_a_sent_notification_records_its_message_id_and_is_never_due_again() -> 
     [sent] = requested.collect_events()
     assert type(sent).__name__ == "Sent"
     assert sent.message_id == f"<{NOTIFICATION_ID}@starcard.local>"  # type: ignore[attr-defined]
-    assert (requested.status, requested.sent_at) == (Status.SENT, at(2))
+    assert (requested.email.status, requested.email.sent_at) == (Status.SENT, at(2))
     assert not requested.is_due(at(3600))
 
 
@@ -107,7 +110,7 @@ def test_a_failure_waits_before_the_next_attempt() -> None:
         "the SMTP server could not be reached",
         1,
     )
-    assert requested.status is Status.FAILED
+    assert requested.email.status is Status.FAILED
     assert not requested.is_due(at(29))
     assert requested.is_due(at(30))
 
@@ -128,7 +131,7 @@ def test_a_retried_notification_can_still_be_sent() -> None:
     requested.record_sent(at(31))
 
     assert event_names(requested) == ["Requested", "Failed", "Sent"]
-    assert (requested.status, requested.attempts) == (Status.SENT, 1)
+    assert (requested.email.status, requested.email.attempts) == (Status.SENT, 1)
 
 
 def test_the_fifth_failure_gives_up() -> None:
@@ -136,15 +139,15 @@ def test_the_fifth_failure_gives_up() -> None:
     moment = at(0)
     for _ in range(MAX_ATTEMPTS - 1):
         requested.record_failure("the SMTP server answered 451", moment, RETRY_BASE)
-        assert requested.retry_at is not None
-        moment = requested.retry_at
+        assert requested.email.retry_at is not None
+        moment = requested.email.retry_at
         assert requested.is_due(moment)
 
     requested.record_failure("the SMTP server answered 451", moment, RETRY_BASE)
 
     assert event_names(requested) == ["Requested"] + ["Failed"] * 4 + ["GaveUp"]
-    assert (requested.status, requested.attempts) == (Status.GAVE_UP, 5)
-    assert requested.reason == "the SMTP server answered 451"
+    assert (requested.email.status, requested.email.attempts) == (Status.GAVE_UP, 5)
+    assert requested.email.reason == "the SMTP server answered 451"
     assert requested.is_settled
     assert not requested.is_due(moment + timedelta(days=1))
 

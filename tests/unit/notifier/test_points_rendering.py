@@ -7,7 +7,7 @@ import pytest
 from starcard_events.notifications import NoticeKind
 from starcard_notifier.rendering import SUBJECTS, render
 
-from .factories import PARTS, content, rendered_part
+from .factories import EXPIRES, PARTS, content, rendered_part
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +37,10 @@ def test_every_kind_of_notice_has_a_subject_and_both_templates() -> None:
     assert set(SUBJECTS) == set(get_args(NoticeKind))
     for kind in SUBJECTS:
         rendered = render(
-            kind, content(message="Hello", discount_percent=10, code="LOYAL-7KQ2M9XD")
+            kind,
+            content(
+                message="Hello", discount_percent=10, code="LOYAL-7KQ2M9XD", expires_at=EXPIRES
+            ),
         )
         assert rendered.subject
         assert rendered.text.strip()

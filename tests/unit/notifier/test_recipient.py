@@ -22,7 +22,7 @@ def test_a_client_without_an_email_is_suppressed() -> None:
 
 
 def test_a_client_not_heard_of_yet_is_waited_for() -> None:
-    assert recipient(notification(), None) == AwaitContact()
+    assert recipient(notification(), None) == AwaitContact(NO_EMAIL_ON_FILE)
 
 
 def test_a_message_for_the_client_never_goes_to_a_business_address() -> None:

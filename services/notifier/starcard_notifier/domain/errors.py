@@ -12,3 +12,12 @@ class NotificationSettled(NotifierError):
         super().__init__(f"notification {notification_id} is already {status}")
         self.notification_id = notification_id
         self.status = status
+
+
+class NotSentBySms(NotifierError):
+    """Only a campaign's messages go by SMS (see `BY_SMS`): no SMS outcome for another kind."""
+
+    def __init__(self, notification_id: object, kind: str) -> None:
+        super().__init__(f"notification {notification_id} is a {kind}, never sent by SMS")
+        self.notification_id = notification_id
+        self.kind = kind

@@ -1,12 +1,17 @@
-"""One message the notifier was asked to send, and what became of it.
+"""One message the notifier was asked to send, and what became of it on each channel.
 
-Lifecycle::
+Lifecycle of the email (and, for a campaign's message, of its SMS: ``SmsSent``,
+``SmsSuppressed``, ``SmsFailed``, ``SmsGaveUp``)::
 
     Requested ──► Sent
         │    ├──► Suppressed   (e.g. "no email on file": the reward itself still stands)
         │    └──► Failed ──► (retried) ──► Sent
         │                          └──► ... the 5th failure ──► GaveUp
         └── a request received again is the same notification: nothing changes
+
+The two channels are independent: an SMS suppressed (no consent, the client replied STOP) or
+given up changes nothing for the email, and the other way round. Neither is sent before the
+request's ``send_after`` (the end of the business's quiet hours).
 
 Most kinds go to the client (their address on file, see ``Contact``); a ``referral_alert`` goes
 to the business, at the address the request carries (see ``starcard_notifier.domain.recipient``).
@@ -16,8 +21,9 @@ aggregate event), so a re-published request finds the notification it already ma
 ``Message-ID`` follows from the same id: a copy sent again after a crash (see
 ``starcard_notifier.dispatcher``) carries the same ``Message-ID``, and the receiver can drop it.
 
-Time comes in as arguments: ``requested_at`` from the request, and the moments of sending and
-failing from the dispatcher, which is the one that meets the SMTP server.
+Time comes in as arguments: ``requested_at`` and ``send_after`` from the request, and the moments
+of sending and failing from the dispatcher, which is the one that meets the SMTP server and the
+SMS provider.
 """
 
 from __future__ import annotations
@@ -29,15 +35,22 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from starcard_notifier.domain.errors import NotificationSettled
+from starcard_notifier.domain.errors import NotificationSettled, NotSentBySms
 
 __all__ = [
+    "BY_SMS",
     "FOR_THE_BUSINESS",
     "MAX_ATTEMPTS",
     "MESSAGE_ID_DOMAIN",
     "NO_BUSINESS_EMAIL_ON_FILE",
     "NO_EMAIL_ON_FILE",
+    "NO_PHONE_ON_FILE",
+    "NO_SMS_CONSENT",
+    "REPLIED_STOP",
+    "SMS_NOT_CONFIGURED",
+    "UNSUBSCRIBED_AT_PROVIDER",
     "Content",
+    "Delivery",
     "Notification",
     "NotificationRequest",
     "Status",
@@ -56,8 +69,19 @@ receive the milestone email" and has none."""
 NO_BUSINESS_EMAIL_ON_FILE = "no business email on file"
 """Why a message for the business is suppressed when its request carries no address."""
 
+NO_PHONE_ON_FILE = "no phone on file"
+NO_SMS_CONSENT = "no SMS consent"
+"""The client's record does not say they agreed to receive SMS offers."""
+REPLIED_STOP = "the client replied STOP"
+UNSUBSCRIBED_AT_PROVIDER = "the SMS provider reports the recipient unsubscribed"
+"""The provider refused the number as opted out (a STOP the notifier had not heard of)."""
+SMS_NOT_CONFIGURED = "no SMS provider configured"
+
 FOR_THE_BUSINESS = frozenset({"referral_alert"})
 """The kinds sent to the business's own address rather than to the client's."""
+
+BY_SMS = frozenset({"birthday_reward", "anniversary_offer", "reengagement_offer"})
+"""The kinds also sent by SMS, to a client who consented to it: a campaign's offers."""
 
 
 class Status(StrEnum):
@@ -77,6 +101,63 @@ def retry_delay(attempt: int, base: timedelta) -> timedelta:
     return base * factor
 
 
+@dataclass
+class Delivery:
+    """What became of a notification on one channel (its email, or its SMS).
+
+    Changed only by the `Notification`'s events, never directly.
+    """
+
+    status: Status = Status.REQUESTED
+    attempts: int = 0
+    retry_at: datetime | None = None
+    reason: str | None = None
+    sent_at: datetime | None = None
+
+    @property
+    def is_settled(self) -> bool:
+        """Sent, suppressed or given up: nothing more will happen on this channel."""
+        return self.status in SETTLED
+
+    def is_due(self, now: datetime) -> bool:
+        """Whether to try at `now`: never tried, or a failure whose wait is over."""
+        if self.status is Status.REQUESTED:
+            return True
+        return self.status is Status.FAILED and self.retry_at is not None and self.retry_at <= now
+
+    def check_not_settled(self, notification_id: UUID) -> None:
+        if self.is_settled:
+            raise NotificationSettled(notification_id, self.status.value)
+
+    def retry_after_failure(self, failed_at: datetime, retry_base: timedelta) -> datetime | None:
+        """When to try again after one more failure; None when it is the last one allowed."""
+        attempt = self.attempts + 1
+        if attempt >= MAX_ATTEMPTS:
+            return None
+        return failed_at + retry_delay(attempt, retry_base)
+
+    def sent(self, at: datetime) -> None:
+        self.status = Status.SENT
+        self.sent_at = at
+        self.retry_at = None
+
+    def suppressed(self, reason: str) -> None:
+        self.status = Status.SUPPRESSED
+        self.reason = reason
+
+    def failed(self, reason: str, attempt: int, retry_at: datetime) -> None:
+        self.status = Status.FAILED
+        self.attempts = attempt
+        self.reason = reason
+        self.retry_at = retry_at
+
+    def gave_up(self, reason: str, attempts: int) -> None:
+        self.status = Status.GAVE_UP
+        self.attempts = attempts
+        self.reason = reason
+        self.retry_at = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Content:
     """What an email says: the tenant's name and message, the discount (a percentage or an
@@ -94,6 +175,7 @@ class Content:
     currency: str | None = None
     code: str | None = None
     expires_at: datetime | None = None
+    booking_url: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +183,8 @@ class NotificationRequest:
     """What a service asked the notifier to send, and about whom.
 
     A fixed discount is `discount_amount_minor` in `currency`'s minor unit (both or neither);
-    `business_email` is where a message for the business goes (see `FOR_THE_BUSINESS`).
+    `business_email` is where a message for the business goes (see `FOR_THE_BUSINESS`);
+    `booking_url` is the business's booking page, and nothing is sent before `send_after`.
     """
 
     notification_id: UUID
@@ -117,13 +200,16 @@ class NotificationRequest:
     expires_at: datetime | None
     business_email: str | None
     requested_at: datetime
+    booking_url: str | None = None
+    send_after: datetime | None = None
 
 
 class Notification(Aggregate):
     """A request to tell a client (or the business, about a client) something, and its delivery.
 
     Created with `Notification(notification_id=..., ...)` (the "Requested" event); its id is the
-    `notification_id`.
+    `notification_id`. `email` is what became of the email; `sms` of the SMS, for the kinds sent
+    by SMS too (`BY_SMS`), else None.
     """
 
     @staticmethod
@@ -148,9 +234,11 @@ class Notification(Aggregate):
         discount_amount_minor: int | None = None,
         currency: str | None = None,
         business_email: str | None = None,
+        booking_url: str | None = None,
+        send_after: datetime | None = None,
     ) -> None:
-        # The last three default to None: "Requested" events stored before they existed are
-        # replayed by calling this method with the stored arguments, which lack them.
+        # The arguments after `requested_at` default to None: "Requested" events stored before
+        # they existed are replayed by calling this method with the stored arguments.
         self.kind = kind
         self.tenant_id = tenant_id
         self.client_id = client_id
@@ -163,14 +251,13 @@ class Notification(Aggregate):
             currency=currency,
             code=code,
             expires_at=expires_at,
+            booking_url=booking_url,
         )
         self.business_email = business_email
         self.requested_at = requested_at
-        self.status = Status.REQUESTED
-        self.attempts = 0
-        self.retry_at: datetime | None = None
-        self.reason: str | None = None
-        self.sent_at: datetime | None = None
+        self.send_after = send_after
+        self.email = Delivery()
+        self.sms = Delivery() if kind in BY_SMS else None
 
     @classmethod
     def request(cls, request: NotificationRequest) -> Notification:
@@ -189,6 +276,8 @@ class Notification(Aggregate):
             discount_amount_minor=request.discount_amount_minor,
             currency=request.currency,
             business_email=request.business_email,
+            booking_url=request.booking_url,
+            send_after=request.send_after,
         )
 
     @property
@@ -203,64 +292,116 @@ class Notification(Aggregate):
 
     @property
     def is_settled(self) -> bool:
-        """Sent, suppressed or given up: nothing more will happen to it."""
-        return self.status in SETTLED
+        """Every channel sent, suppressed or given up: nothing more will happen to it."""
+        return all(delivery.is_settled for delivery in self._deliveries())
+
+    def is_held(self, now: datetime) -> bool:
+        """Whether `now` is before `send_after`: the business's quiet hours are not over."""
+        return self.send_after is not None and now < self.send_after
 
     def is_due(self, now: datetime) -> bool:
-        """Whether to try sending at `now`: a new request, or a failure whose wait is over."""
-        if self.status is Status.REQUESTED:
-            return True
-        return self.status is Status.FAILED and self.retry_at is not None and self.retry_at <= now
+        """Whether to try sending anything at `now` (on either channel)."""
+        return not self.is_held(now) and any(d.is_due(now) for d in self._deliveries())
 
-    def check_not_settled(self) -> None:
-        if self.is_settled:
-            raise NotificationSettled(self.id, self.status.value)
+    def next_due(self) -> datetime | None:
+        """The earliest moment something is to be tried; None once every channel is settled.
+
+        A channel never tried is due from the request on, a failed one at its retry time; and
+        nothing is due before `send_after`.
+        """
+        moments = [
+            delivery.retry_at or self.requested_at
+            for delivery in self._deliveries()
+            if not delivery.is_settled
+        ]
+        if not moments:
+            return None
+        earliest = min(moments)
+        return max(earliest, self.send_after) if self.send_after else earliest
+
+    def _deliveries(self) -> list[Delivery]:
+        return [self.email] if self.sms is None else [self.email, self.sms]
+
+    # -- the email ---------------------------------------------------------------------------
 
     def suppress(self, reason: str, at: datetime) -> None:
-        """Decide not to send, saying why (e.g. `NO_EMAIL_ON_FILE`)."""
-        self.check_not_settled()
+        """Decide not to send the email, saying why (e.g. `NO_EMAIL_ON_FILE`)."""
+        self.email.check_not_settled(self.id)
         self._suppress(reason=reason, suppressed_at=at)
 
     def record_sent(self, sent_at: datetime) -> None:
         """The SMTP server accepted the email."""
-        self.check_not_settled()
+        self.email.check_not_settled(self.id)
         self._send(message_id=self.message_id, sent_at=sent_at)
 
     def record_failure(self, reason: str, failed_at: datetime, retry_base: timedelta) -> None:
         """Sending failed: try again after a growing wait, and give up at the 5th failure."""
-        self.check_not_settled()
-        attempt = self.attempts + 1
-        if attempt >= MAX_ATTEMPTS:
+        self.email.check_not_settled(self.id)
+        attempt = self.email.attempts + 1
+        retry_at = self.email.retry_after_failure(failed_at, retry_base)
+        if retry_at is None:
             self._give_up(reason=reason, attempts=attempt, gave_up_at=failed_at)
         else:
-            self._fail(
-                reason=reason,
-                attempt=attempt,
-                failed_at=failed_at,
-                retry_at=failed_at + retry_delay(attempt, retry_base),
-            )
+            self._fail(reason=reason, attempt=attempt, failed_at=failed_at, retry_at=retry_at)
 
     @event("Suppressed")
     def _suppress(self, reason: str, suppressed_at: datetime) -> None:
-        self.status = Status.SUPPRESSED
-        self.reason = reason
+        self.email.suppressed(reason)
 
     @event("Sent")
     def _send(self, message_id: str, sent_at: datetime) -> None:
-        self.status = Status.SENT
-        self.sent_at = sent_at
-        self.retry_at = None
+        self.email.sent(sent_at)
 
     @event("Failed")
     def _fail(self, reason: str, attempt: int, failed_at: datetime, retry_at: datetime) -> None:
-        self.status = Status.FAILED
-        self.attempts = attempt
-        self.reason = reason
-        self.retry_at = retry_at
+        self.email.failed(reason, attempt, retry_at)
 
     @event("GaveUp")
     def _give_up(self, reason: str, attempts: int, gave_up_at: datetime) -> None:
-        self.status = Status.GAVE_UP
-        self.attempts = attempts
-        self.reason = reason
-        self.retry_at = None
+        self.email.gave_up(reason, attempts)
+
+    # -- the SMS -----------------------------------------------------------------------------
+
+    @property
+    def _texted(self) -> Delivery:
+        """The SMS's delivery; refused for a kind not sent by SMS (see `BY_SMS`)."""
+        if self.sms is None:
+            raise NotSentBySms(self.id, self.kind)
+        return self.sms
+
+    def suppress_sms(self, reason: str, at: datetime) -> None:
+        """Decide not to send the SMS, saying why (e.g. `NO_SMS_CONSENT`); the email stands."""
+        self._texted.check_not_settled(self.id)
+        self._suppress_sms(reason=reason, suppressed_at=at)
+
+    def record_sms_sent(self, provider_message_id: str, sent_at: datetime) -> None:
+        """The SMS provider accepted the text, and gave it `provider_message_id`."""
+        self._texted.check_not_settled(self.id)
+        self._send_sms(provider_message_id=provider_message_id, sent_at=sent_at)
+
+    def record_sms_failure(self, reason: str, failed_at: datetime, retry_base: timedelta) -> None:
+        """Sending the SMS failed: retried and given up on as an email is."""
+        sms = self._texted
+        sms.check_not_settled(self.id)
+        attempt = sms.attempts + 1
+        retry_at = sms.retry_after_failure(failed_at, retry_base)
+        if retry_at is None:
+            self._give_up_sms(reason=reason, attempts=attempt, gave_up_at=failed_at)
+        else:
+            self._fail_sms(reason=reason, attempt=attempt, failed_at=failed_at, retry_at=retry_at)
+
+    @event("SmsSuppressed")
+    def _suppress_sms(self, reason: str, suppressed_at: datetime) -> None:
+        self._texted.suppressed(reason)
+
+    @event("SmsSent")
+    def _send_sms(self, provider_message_id: str, sent_at: datetime) -> None:
+        self._texted.sent(sent_at)
+
+    @event("SmsFailed")
+    def _fail_sms(self, reason: str, attempt: int, failed_at: datetime, retry_at: datetime) -> None:
+        self._texted.failed(reason, attempt, retry_at)
+
+    @event("SmsGaveUp")
+    def _give_up_sms(self, reason: str, attempts: int, gave_up_at: datetime) -> None:
+        self._texted.gave_up(reason, attempts)

@@ -83,6 +83,7 @@ up: install ## everything: install, Kafka + PostgreSQL, services + gateway, a de
 	echo "  A portal:     $(GATEWAY_URL)/portal?token=$$token"; \
 	echo "                (client01's loyalty card and Refer a friend; the link works for 7 days)"; \
 	echo "  Mailbox:      $(UV) run python -m starcard_notifier.mailbox list   (.run/mailbox/*.eml)"; \
+	echo "  SMS sink:     $(UV) run python -m starcard_notifier.smsbox list    (.run/smsbox/*.json)"; \
 	echo "  Logs:         $(STACK) logs    Stop: make down"; \
 	echo; \
 	echo "The most loyal clients (first 5 rows):"; \
@@ -93,7 +94,10 @@ up: install ## everything: install, Kafka + PostgreSQL, services + gateway, a de
 	echo; \
 	echo "Emails in the mailbox (the newest):"; \
 	sleep 3; \
-	STARCARD_MAILBOX_DIR=.run/mailbox $(UV) run python -m starcard_notifier.mailbox list | tail -n 5
+	STARCARD_MAILBOX_DIR=.run/mailbox $(UV) run python -m starcard_notifier.mailbox list | tail -n 5; \
+	echo; \
+	echo "Text messages in the SMS sink:"; \
+	STARCARD_SMSBOX_DIR=.run/smsbox $(UV) run python -m starcard_notifier.smsbox list | tail -n 5
 
 down: ## stop the services and the gateway, then Kafka and PostgreSQL
 	$(STACK) down

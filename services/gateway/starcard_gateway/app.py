@@ -24,6 +24,7 @@ from starcard_gateway.api import (
     portal,
     referrals,
     tiers,
+    time_settings,
 )
 from starcard_gateway.body_limit import BodyLimit
 from starcard_gateway.errors import install_error_handlers
@@ -78,13 +79,19 @@ TAGS = [
         "the visits paid from a package that none could pay for, and the outstanding liability.",
     },
     {
+        "name": "time",
+        "description": "The tenant's time zone (its days, and the clock's daily tick, begin at "
+        "midnight there) and quiet hours (campaign messages wait until they end).",
+    },
+    {
         "name": "referrals",
         "description": "Referral settings, a client's referrals and the referral summary.",
     },
     {
         "name": "campaigns",
-        "description": "Campaign settings: the birthday reward (on or off, how many days "
-        "before the birthday, its discount, how long its code lasts, its note).",
+        "description": "Birthday, anniversary and re-engagement offers: each campaign's "
+        "settings, what they share (the booking link, the hold-out group, the attribution "
+        "window), a client's offers, and the results against the hold-out group (JSON or CSV).",
     },
     {
         "name": "checkout",
@@ -132,6 +139,7 @@ def create_app(settings: RuntimeSettings | None = None) -> FastAPI:
     app.include_router(tiers.settings_router)
     app.include_router(tiers.router)
     app.include_router(package_settings.router)
+    app.include_router(time_settings.router)
     app.include_router(packages.clients_router)
     app.include_router(packages.router)
     app.include_router(referrals.router)

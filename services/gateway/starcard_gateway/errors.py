@@ -44,6 +44,7 @@ from starcard_loyalty.api import (
     InvalidPackageSettings,
     InvalidPointsSettings,
     InvalidTierSettings,
+    InvalidTimeSettings,
     MilestoneNotFound,
     PackageRefused,
     PointsRefused,
@@ -102,6 +103,7 @@ STATUS_OF: dict[type[Exception], int] = {
     InvalidPointsSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidTierSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidPackageSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidTimeSettings: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CurrencyMismatch: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 

@@ -20,7 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from starcard_campaigns.api import CampaignsService
 from starcard_events.envelope import TENANT_ID_PATTERN
-from starcard_loyalty.api import LoyaltyService
+from starcard_loyalty.api import LoyaltyService, TimeSettings
 from starcard_referrals.api import ReferralsService
 
 DDL = """
@@ -136,12 +136,17 @@ class TenantRegistry:
         self._referrals = referrals
         self._campaigns = campaigns
 
-    def create_tenant(self, name: str, tenant_id: str | None = None) -> tuple[Tenant, str]:
+    def create_tenant(
+        self, name: str, tenant_id: str | None = None, *, time_zone: str | None = None
+    ) -> tuple[Tenant, str]:
         """A new tenant, with open loyalty, referral and campaign programmes (every campaign
-        off until the tenant opts in) and its first API key (plaintext)."""
+        off until the tenant opts in), in `time_zone` (UTC when None), and its first API key
+        (plaintext). A zone the loyalty service refuses is refused before anything is made."""
         if not name.strip():
             raise InvalidTenant("The tenant's name must not be blank.")
         tenant_id = tenant_id_from_name(name) if tenant_id is None else check_tenant_id(tenant_id)
+        if time_zone is not None:
+            TimeSettings(time_zone=time_zone).check()
         # Opening is idempotent, so doing it first leaves nothing half-made if the insert fails.
         self._loyalty.open_programme(tenant_id, name)
         self._referrals.open_programme(tenant_id, name)
@@ -155,6 +160,8 @@ class TenantRegistry:
             if row is None:
                 raise TenantExists(tenant_id)
             api_key = self._insert_key(conn, tenant_id)
+        if time_zone is not None:  # only once the tenant is surely new: never another's zone
+            self._loyalty.change_time_settings(tenant_id, {"time_zone": time_zone})
         return Tenant(tenant_id, name, row[0]), api_key
 
     def issue_key(self, tenant_id: str) -> str:

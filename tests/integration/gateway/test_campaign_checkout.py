@@ -1,4 +1,4 @@
-"""A birthday code at checkout: issued by the real campaigns pipeline, quoted and redeemed
+"""Campaign codes at checkout: issued by the real campaigns pipeline, quoted and redeemed
 through ``/v1/checkout`` like any other code.
 
 The tenant opts in through the API; the client's record and the clock's ticks reach the
@@ -36,11 +36,14 @@ async def campaigns(
     topic_prefix: str,
 ) -> AsyncIterator[CampaignsStack]:
     """The campaigns pipeline on the gateway's database, for a tenant that opted in through
-    the API."""
-    response = await gateway.patch(
-        "/v1/campaigns/birthday/settings", json=SETTINGS, headers=anna.headers
-    )
-    assert response.status_code == 200, response.text
+    the API (birthdays and anniversaries, no one held out)."""
+    for path, settings in (
+        ("settings", {"holdout_percent": 0}),
+        ("birthday/settings", SETTINGS),
+        ("anniversary/settings", {"enabled": True, "discount_percent": 15}),
+    ):
+        response = await gateway.patch(f"/v1/campaigns/{path}", json=settings, headers=anna.headers)
+        assert response.status_code == 200, response.text
     async with campaigns_stack(fresh_database, kafka_bootstrap, topic_prefix) as running:
         yield running
 
@@ -60,8 +63,9 @@ async def birthday_code(
         )
     )
     await campaigns.tick(tenant.tenant_id, ticked)
-    (reward,) = campaigns.commands.birthday_rewards(tenant.tenant_id, client_id)
-    return reward.code
+    (offer,) = campaigns.commands.offers(tenant.tenant_id, client_id)
+    assert offer.terms is not None
+    return offer.terms.code
 
 
 async def checkout(
@@ -145,3 +149,32 @@ async def test_an_expired_birthday_code_is_refused_saying_when_it_expired(
         refused = await checkout(gateway, anna, "ada", code, booking_id=booking_id)
         assert refused.status_code == 410, refused.text
         assert str(ticked + timedelta(days=30)) in refused.json()["detail"]
+
+
+async def test_an_anniversary_code_is_quoted_and_used_like_a_birthday_code(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    first_visit = datetime.combine(TODAY.replace(year=TODAY.year - 1), datetime.min.time(), UTC)
+    if (TODAY.month, TODAY.day) == (2, 29):  # a year ago had no 29 February
+        first_visit -= timedelta(days=1)
+    await campaigns.publish(
+        examples.appointment_completed(
+            anna.tenant_id,
+            first_visit + timedelta(hours=11),
+            booking_id="bo-1",
+            client_id="bo",
+            starts_at=first_visit + timedelta(hours=10),
+        )
+    )
+    await campaigns.tick(anna.tenant_id, TODAY)
+    (offer,) = campaigns.commands.offers(anna.tenant_id, "bo")
+    assert offer.campaign == "anniversary"
+    assert offer.terms is not None
+    code = offer.terms.code
+    assert code.startswith("ANNV-")
+
+    redeemed = await checkout(gateway, anna, "bo", code, booking_id="bo-2")
+    assert redeemed.status_code == 200, redeemed.text
+    assert (redeemed.json()["discount"], redeemed.json()["total"]) == (gbp(675), gbp(3825))
+    again = await checkout(gateway, anna, "bo", code, booking_id="bo-3")
+    assert again.status_code == 409, again.text

@@ -1,5 +1,6 @@
-"""Settings → Campaigns → Birthday over the API: a new tenant's programme (the campaign off),
-reading and changing the settings, every refusal naming the fix, and only the key's tenant."""
+"""Settings → Campaigns over the API: a new tenant's programme (every campaign off), reading and
+changing each campaign's settings and what they share, every refusal naming the fix, an unknown
+campaign, and only the key's tenant."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.support.gateway import TenantCaller
 pytestmark = pytest.mark.integration
 
 SETTINGS = "/v1/campaigns/birthday/settings"
+SHARED = "/v1/campaigns/settings"
 DEFAULTS = {
     "enabled": False,
     "days_before": 7,
@@ -25,6 +27,26 @@ DEFAULTS = {
     "valid_days": 30,
     "message": "Happy birthday! Here is a treat from us for your birthday week.",
 }
+CAMPAIGN_DEFAULTS = {
+    "birthday": DEFAULTS,
+    "anniversary": {
+        "enabled": False,
+        "days_before": 0,
+        "discount_percent": 10,
+        "valid_days": 30,
+        "message": "It is a year since your first visit: thank you! Here is something for you.",
+    },
+    "reengagement": {
+        "enabled": False,
+        "discount_percent": 15,
+        "valid_days": 14,
+        "message": "We have missed you! Here is an offer to welcome you back.",
+        "steps_days": [60, 90, 120],
+        "category_steps": {},
+    },
+}
+SHARED_DEFAULTS = {"booking_url": None, "holdout_percent": 10, "attribution_days": 14}
+BOOKING_URL = "https://book.example.com/anna"
 
 
 @pytest.fixture
@@ -33,18 +55,162 @@ def campaigns(gateway: httpx.AsyncClient, fresh_database: str) -> Iterator[Campa
     yield from service_on(CampaignsService, fresh_database, SCHEMA)
 
 
-async def change(gateway: httpx.AsyncClient, tenant: TenantCaller, **changes: Any) -> Any:
-    response = await gateway.patch(SETTINGS, json=changes, headers=tenant.headers)
+async def change(
+    gateway: httpx.AsyncClient, tenant: TenantCaller, path: str = SETTINGS, **changes: Any
+) -> Any:
+    response = await gateway.patch(path, json=changes, headers=tenant.headers)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def test_a_new_tenant_has_the_birthday_campaign_off_until_it_opts_in(
+async def refused(
+    gateway: httpx.AsyncClient, tenant: TenantCaller, path: str, body: dict[str, Any]
+) -> str:
+    """The detail of the 422 that refuses the change."""
+    response = await gateway.patch(path, json=body, headers=tenant.headers)
+    assert response.status_code == 422, response.text
+    detail: str = response.json()["detail"]
+    return detail
+
+
+def settings_of(campaign: str) -> str:
+    return f"/v1/campaigns/{campaign}/settings"
+
+
+async def test_a_new_tenant_has_every_campaign_off_until_it_opts_in(
     gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsService
 ) -> None:
-    assert await get(gateway, anna, SETTINGS) == DEFAULTS
-    # The programme is signed with the business's name: its birthday emails say who sends them.
+    for campaign, defaults in CAMPAIGN_DEFAULTS.items():
+        assert await get(gateway, anna, settings_of(campaign)) == defaults
+    assert await get(gateway, anna, SHARED) == SHARED_DEFAULTS
+    # The programme is signed with the business's name: its emails say who sends them.
     assert campaigns.programme(anna.tenant_id).name == "Anna Massage"
+
+
+async def test_the_anniversary_is_changed_on_its_own(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsService
+) -> None:
+    path = settings_of("anniversary")
+    changed = await change(gateway, anna, path, enabled=True, days_before=3, valid_days=60)
+
+    assert changed == CAMPAIGN_DEFAULTS["anniversary"] | {
+        "enabled": True,
+        "days_before": 3,
+        "valid_days": 60,
+    }
+    assert campaigns.programme(anna.tenant_id).anniversary.to_record() == changed
+    assert await get(gateway, anna, SETTINGS) == DEFAULTS  # the birthday is another campaign
+
+
+async def test_reengagement_steps_per_category_and_its_booking_link(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsService
+) -> None:
+    path = settings_of("reengagement")
+    steps = {"steps_days": [45, 75], "category_steps": {"Injectables": [100, 130, 160]}}
+    assert await change(gateway, anna, path, **steps) == CAMPAIGN_DEFAULTS["reengagement"] | steps
+
+    # Its messages carry the booking link: not on before there is one.
+    detail = await refused(gateway, anna, path, {"enabled": True})
+    assert "set booking_url (PATCH /v1/campaigns/settings)" in detail
+
+    await change(gateway, anna, SHARED, booking_url=BOOKING_URL)
+    assert (await change(gateway, anna, path, enabled=True))["enabled"] is True
+    assert campaigns.programme(anna.tenant_id).reengagement.steps_for("Injectables") == (
+        100,
+        130,
+        160,
+    )
+
+    # ... nor the link removed while they are on (null removes it, and only it may be null).
+    detail = await refused(gateway, anna, SHARED, {"booking_url": None})
+    assert "booking_url cannot be removed while re-engagement" in detail
+    await change(gateway, anna, path, enabled=False, category_steps={})
+    assert (await change(gateway, anna, SHARED, booking_url=None))["booking_url"] is None
+
+
+async def test_the_shared_settings_change_and_the_service_reads_them(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsService
+) -> None:
+    changed = await change(
+        gateway, anna, SHARED, booking_url=BOOKING_URL, holdout_percent=20, attribution_days=30
+    )
+
+    expected = {"booking_url": BOOKING_URL, "holdout_percent": 20, "attribution_days": 30}
+    assert changed == expected
+    assert await change(gateway, anna, SHARED) == expected  # an empty change changes nothing
+    assert campaigns.programme(anna.tenant_id).shared.to_record() == expected
+
+
+REENGAGEMENT = settings_of("reengagement")
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "named"),
+    [
+        # Re-engagement's steps, as the campaigns domain refuses them.
+        (REENGAGEMENT, {"steps_days": [90, 60]}, "steps_days must be 1 to 5 whole numbers"),
+        (REENGAGEMENT, {"steps_days": []}, "steps_days must be 1 to 5 whole numbers of days"),
+        (REENGAGEMENT, {"steps_days": [0, 2000]}, "steps_days must be 1 to 5 whole numbers"),
+        (
+            REENGAGEMENT,
+            {"category_steps": {"Injectables": [30, 30]}},
+            "category_steps['Injectables'] must be 1 to 5 whole numbers",
+        ),
+        (REENGAGEMENT, {"category_steps": {"\u00a0": [30]}}, "category_steps has a category"),
+        (REENGAGEMENT, {"steps_days": ["60"]}, "steps_days.0: Input should be a valid integer"),
+        (REENGAGEMENT, {"steps_days": None}, "steps_days cannot be null"),
+        (REENGAGEMENT, {"days_before": 3}, "days_before: Extra inputs are not permitted"),
+        # What the campaigns share.
+        (SHARED, {"holdout_percent": 51}, "holdout_percent must be a whole number from 0 to 50"),
+        (SHARED, {"attribution_days": 91}, "attribution_days must be a whole number from 1 to"),
+        (SHARED, {"booking_url": "http://book.example.com"}, "booking_url must be the https"),
+        (SHARED, {"holdout_percent": -1}, "holdout_percent: Input should be greater than or"),
+        (SHARED, {"attribution_days": 0}, "attribution_days: Input should be greater than or"),
+        (SHARED, {"holdout_percent": None}, "holdout_percent cannot be null"),
+        (SHARED, {"attribution_days": "14"}, "attribution_days: Input should be a valid integer"),
+        (SHARED, {"currency": "GBP"}, "currency: Extra inputs are not permitted"),
+    ],
+)
+async def test_a_setting_that_breaks_a_rule_is_refused_naming_the_fix_and_changes_nothing(
+    gateway: httpx.AsyncClient, anna: TenantCaller, path: str, changes: dict[str, Any], named: str
+) -> None:
+    before = await get(gateway, anna, path)
+
+    assert named in await refused(gateway, anna, path, changes)
+    assert await get(gateway, anna, path) == before
+
+
+async def test_every_problem_of_the_shared_settings_is_named_at_once(
+    gateway: httpx.AsyncClient, anna: TenantCaller
+) -> None:
+    body = {"booking_url": "book here", "holdout_percent": 80, "attribution_days": 365}
+
+    detail = await refused(gateway, anna, SHARED, body)
+
+    for name in ("booking_url", "holdout_percent", "attribution_days"):
+        assert f"{name} must" in detail
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+async def test_an_unknown_campaign_is_not_found_naming_the_campaigns(
+    gateway: httpx.AsyncClient, anna: TenantCaller, method: str
+) -> None:
+    response = await gateway.request(
+        method, settings_of("loyalty"), json={"enabled": True}, headers=anna.headers
+    )
+
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"] == (
+        "No campaign 'loyalty': the campaigns are birthday, anniversary and reengagement."
+    )
+
+
+async def test_a_client_without_offers_has_none(
+    gateway: httpx.AsyncClient, anna: TenantCaller
+) -> None:
+    offers = await get(gateway, anna, "/v1/campaigns/clients/ada/offers")
+
+    assert offers == {"data": [], "count": 0}
 
 
 async def test_changing_some_settings_leaves_the_rest_and_the_service_reads_them(
@@ -54,7 +220,7 @@ async def test_changing_some_settings_leaves_the_rest_and_the_service_reads_them
     expected = DEFAULTS | {"enabled": True, "discount_percent": 15}
     assert changed == expected
 
-    whole = {
+    whole: dict[str, Any] = {
         "enabled": True,
         "days_before": 0,
         "discount_percent": 100,
@@ -123,28 +289,38 @@ async def test_a_tenant_never_sees_nor_changes_another_tenants_settings(
     assert await get(gateway, brook, SETTINGS) == DEFAULTS | {"enabled": True, "days_before": 14}
 
 
-@pytest.mark.parametrize("method", ["GET", "PATCH"])
+ROUTES = [
+    *((method, path) for path in (SETTINGS, SHARED) for method in ("GET", "PATCH")),
+    *(("GET", settings_of(campaign)) for campaign in ("anniversary", "reengagement")),
+    ("GET", "/v1/campaigns/results"),
+    ("GET", "/v1/campaigns/results.csv"),
+    ("GET", "/v1/campaigns/clients/ada/offers"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
 @pytest.mark.parametrize("api_key", [None, "sc_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
-async def test_the_settings_need_the_tenants_key(
-    gateway: httpx.AsyncClient, anna: TenantCaller, method: str, api_key: str | None
+async def test_the_campaigns_need_the_tenants_key(
+    gateway: httpx.AsyncClient, anna: TenantCaller, method: str, path: str, api_key: str | None
 ) -> None:
     headers = {} if api_key is None else {"Authorization": f"Bearer {api_key}"}
+    body = {"holdout_percent": 0} if path == SHARED else {"enabled": True}
 
-    response = await gateway.request(method, SETTINGS, json={"enabled": True}, headers=headers)
+    response = await gateway.request(method, path, json=body, headers=headers)
 
     assert response.status_code == 401
     assert await get(gateway, anna, SETTINGS) == DEFAULTS
+    assert await get(gateway, anna, SHARED) == SHARED_DEFAULTS
 
 
-@pytest.mark.parametrize("method", ["GET", "PATCH"])
+@pytest.mark.parametrize(("method", "path"), ROUTES)
 async def test_a_tenant_registered_before_campaigns_existed_has_no_programme(
-    gateway: httpx.AsyncClient, fresh_database: str, method: str
+    gateway: httpx.AsyncClient, fresh_database: str, method: str, path: str
 ) -> None:
     tenant = registered_without_campaigns(fresh_database, "old-studio")
+    body = {"holdout_percent": 0} if path == SHARED else {"enabled": True}
 
-    response = await gateway.request(
-        method, SETTINGS, json={"enabled": True}, headers=tenant.headers
-    )
+    response = await gateway.request(method, path, json=body, headers=tenant.headers)
 
     assert response.status_code == 404, response.text
     assert response.json()["detail"] == "No campaign programme for tenant 'old-studio'."

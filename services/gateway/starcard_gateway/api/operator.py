@@ -36,7 +36,7 @@ router = APIRouter(
     responses={409: {"model": ErrorPublic, "description": "The tenant id is taken."}},
 )
 def create_tenant(body: TenantCreate, tenants: TenantRegistryDep) -> TenantCreatedPublic:
-    tenant, api_key = tenants.create_tenant(body.name, body.tenant_id)
+    tenant, api_key = tenants.create_tenant(body.name, body.tenant_id, time_zone=body.time_zone)
     return TenantCreatedPublic.from_created(tenant, api_key)
 
 

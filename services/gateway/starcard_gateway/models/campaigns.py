@@ -1,11 +1,33 @@
-"""The campaigns router's models: the birthday campaign's settings a tenant reads and changes."""
+"""The campaigns router's models: each campaign's settings (birthday, anniversary,
+re-engagement), what the campaigns share (the booking link, the hold-out share, the attribution
+window), a client's offers, and the results per campaign and cohort against the hold-out group.
+
+A change names only the settings it changes; null is refused ("leave it out to keep it"), but
+for the booking link, where null removes it. The campaigns domain checks every rule and names
+each problem (422); the bounds it exports are documented here too.
+
+Results revenue is what the visits of the rebooked clients brought in, in minor units of what
+they paid in (``revenue_minor``): the campaigns service keeps no currency of its own, and a
+tenant has no one currency across its programmes.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Self
+from datetime import date, datetime
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from starcard_campaigns.api import MAX_DAYS_BEFORE, MAX_VALID_DAYS, BirthdaySettings
+from starcard_campaigns.api import (
+    MAX_DAYS_BEFORE,
+    MAX_VALID_DAYS,
+    Campaign,
+    CohortResults,
+    Group,
+    Offer,
+    OfferSettings,
+    Period,
+    ProgrammeSettings,
+)
 from starcard_events.limits import MAX_MESSAGE_LENGTH, MAX_PERCENT, MIN_PERCENT, TEXT_PATTERN
 
 from starcard_gateway.models.common import never_null
@@ -18,33 +40,36 @@ def _text_never_null(schema: dict[str, Any]) -> None:
     schema["pattern"] = TEXT_PATTERN
 
 
-class BirthdaySettingsChange(BaseModel):
-    """Only the fields sent change; the rest stay as they are. None can be unset: null is
-    refused."""
+def _refuse_null(model: BaseModel, nullable: frozenset[str] = frozenset()) -> None:
+    for name in sorted(model.model_fields_set - nullable):
+        if getattr(model, name) is None:
+            msg = f"{name} cannot be null: leave it out to keep it as it is."
+            raise ValueError(msg)
+
+
+# -- each campaign's settings ------------------------------------------------------------------
+
+
+class OfferSettingsChange(BaseModel):
+    """What every campaign's change may set. Only the fields sent change; the rest stay as they
+    are. None can be unset: null is refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+    campaign: ClassVar[Campaign]
 
     enabled: bool | None = Field(
         default=None,
         json_schema_extra=never_null,
-        description="Whether clients get a birthday reward: off (the default) until the tenant "
-        "opts in. Rewards already sent stay valid.",
-    )
-    days_before: int | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_DAYS_BEFORE,
-        json_schema_extra=never_null,
-        description=f"How many days before the birthday the reward is sent (0 to "
-        f"{MAX_DAYS_BEFORE}; 0: on the day).",
-        examples=[7],
+        description="Whether the campaign runs: off (the default) until the tenant opts in. "
+        "Offers already sent stay valid.",
     )
     discount_percent: int | None = Field(
         default=None,
         ge=MIN_PERCENT,
         le=MAX_PERCENT,
         json_schema_extra=never_null,
-        description=f"What the single-use `BDAY-` code takes off a booking, in percent "
+        description=f"What the offer's single-use code takes off a booking, in percent "
         f"({MIN_PERCENT} to {MAX_PERCENT}).",
         examples=[10],
     )
@@ -61,32 +86,325 @@ class BirthdaySettingsChange(BaseModel):
         min_length=1,
         max_length=MAX_MESSAGE_LENGTH,
         json_schema_extra=_text_never_null,
-        description=f"The note that comes with the reward: up to {MAX_MESSAGE_LENGTH} "
+        description=f"The note that comes with the offer: up to {MAX_MESSAGE_LENGTH} "
         "characters, not blank, no control characters (line breaks are fine).",
-        examples=["Happy birthday! Here is a treat from us for your birthday week."],
     )
 
     @model_validator(mode="after")
     def _no_null(self) -> Self:
-        for name in sorted(self.model_fields_set):
-            if getattr(self, name) is None:
-                msg = f"{name} cannot be null: leave it out to keep it as it is."
-                raise ValueError(msg)
+        _refuse_null(self)
         return self
 
     def changes(self) -> dict[str, Any]:
-        """The fields sent, as `BirthdaySettings` values (the domain refuses what breaks a rule
-        with `InvalidSettings`)."""
+        """The fields sent, as the campaign's settings values (the domain refuses what breaks a
+        rule with `InvalidSettings`)."""
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-class BirthdaySettingsPublic(BaseModel):
-    enabled: bool = Field(description="Whether clients get a birthday reward.")
-    days_before: int = Field(description="How many days before the birthday it is sent.")
-    discount_percent: int = Field(description="What the `BDAY-` code takes off, in percent.")
+def _days_before(day: str, example: int) -> Any:
+    """How early a celebration's offer goes: a field of the change, never null."""
+    return Field(
+        default=None,
+        ge=0,
+        le=MAX_DAYS_BEFORE,
+        json_schema_extra=never_null,
+        description=f"How many days before {day} the offer is sent (0 to {MAX_DAYS_BEFORE}; "
+        "0: on the day).",
+        examples=[example],
+    )
+
+
+class BirthdaySettingsChange(OfferSettingsChange):
+    campaign: ClassVar[Campaign] = "birthday"
+
+    days_before: int | None = _days_before("the birthday", 7)
+
+
+class AnniversarySettingsChange(OfferSettingsChange):
+    campaign: ClassVar[Campaign] = "anniversary"
+
+    days_before: int | None = _days_before("the anniversary of the client's first visit", 0)
+
+
+class ReengagementSettingsChange(OfferSettingsChange):
+    campaign: ClassVar[Campaign] = "reengagement"
+
+    steps_days: list[int] | None = Field(
+        default=None,
+        json_schema_extra=never_null,
+        description="The days after a client's last visit at which each message goes, rising "
+        "(a few steps, each at most two years).",
+        examples=[[60, 90, 120]],
+    )
+    category_steps: dict[str, list[int]] | None = Field(
+        default=None,
+        json_schema_extra=never_null,
+        description="Steps of their own for the treatment categories that rebook on another "
+        "cycle, by category (as the booking platform names it); every other category follows "
+        "`steps_days`. Sent whole: `{}` removes every category's own steps.",
+        examples=[{"Injectables": [100, 130, 160]}],
+    )
+
+
+class OfferSettingsPublic(BaseModel):
+    """What every campaign's settings say."""
+
+    enabled: bool = Field(description="Whether the campaign runs.")
+    discount_percent: int = Field(description="What the offer's code takes off, in percent.")
     valid_days: int = Field(description="How many days the code works after it is sent.")
-    message: str = Field(description="The note that comes with the reward.")
+    message: str = Field(description="The note that comes with the offer.")
 
     @classmethod
-    def from_settings(cls, settings: BirthdaySettings) -> BirthdaySettingsPublic:
+    def from_settings(cls, settings: OfferSettings) -> Self:
         return cls(**settings.to_record())
+
+
+class BirthdaySettingsPublic(OfferSettingsPublic):
+    days_before: int = Field(description="How many days before the birthday it is sent.")
+
+
+class AnniversarySettingsPublic(OfferSettingsPublic):
+    days_before: int = Field(
+        description="How many days before the anniversary of the first visit it is sent."
+    )
+
+
+class ReengagementSettingsPublic(OfferSettingsPublic):
+    steps_days: list[int] = Field(description="The days after the last visit each message goes.")
+    category_steps: dict[str, list[int]] = Field(
+        description="The steps of the categories that have their own, by category."
+    )
+
+
+PUBLIC_SETTINGS: dict[Campaign, type[OfferSettingsPublic]] = {
+    "birthday": BirthdaySettingsPublic,
+    "anniversary": AnniversarySettingsPublic,
+    "reengagement": ReengagementSettingsPublic,
+}
+"""Each campaign's settings as the API shows them."""
+
+SETTINGS_CHANGES: dict[Campaign, type[OfferSettingsChange]] = {
+    each.campaign: each
+    for each in (BirthdaySettingsChange, AnniversarySettingsChange, ReengagementSettingsChange)
+}
+"""Each campaign's change, as the API reads it."""
+
+
+# -- what the campaigns share ------------------------------------------------------------------
+
+
+class SharedSettingsChange(BaseModel):
+    """Only the fields sent change. Null is refused, but for `booking_url`, where it removes
+    the link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    booking_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The https address of the page where clients book: every campaign message "
+        "carries it, and re-engagement needs it. Null removes it (refused while re-engagement "
+        "is on).",
+        examples=["https://book.example.com/serenity"],
+    )
+    holdout_percent: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=never_null,
+        description="The share of eligible clients who get nothing, chosen by a stable hash, to "
+        "measure the campaigns against (at most half; 0: no hold-out group).",
+        examples=[10],
+    )
+    attribution_days: int | None = Field(
+        default=None,
+        ge=1,
+        json_schema_extra=never_null,
+        description="How many days after a message (or its hold-out) a booking counts as its "
+        "result (up to about three months).",
+        examples=[14],
+    )
+
+    @model_validator(mode="after")
+    def _no_null(self) -> Self:
+        _refuse_null(self, frozenset({"booking_url"}))
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class SharedSettingsPublic(BaseModel):
+    booking_url: str | None = Field(description="Where clients book; null: not set yet.")
+    holdout_percent: int = Field(description="The share of eligible clients held out, in percent.")
+    attribution_days: int = Field(
+        description="How many days after a message a booking counts as its result."
+    )
+
+    @classmethod
+    def from_settings(cls, settings: ProgrammeSettings) -> SharedSettingsPublic:
+        return cls(**settings.to_record())
+
+
+# -- a client's offers -------------------------------------------------------------------------
+
+
+class OfferPublic(BaseModel):
+    campaign: Campaign = Field(description="The campaign that made the offer.")
+    occasion: str = Field(
+        description="What it was for: the year of a birthday or an anniversary, or the step of "
+        "a re-engagement sequence (the last visit's booking and the step's number).",
+        examples=["2026"],
+    )
+    day: date = Field(description="The tenant's day whose tick decided it.")
+    held_out: bool = Field(
+        description="The client was eligible and, in the hold-out group, got nothing: the "
+        "campaign is measured against them. A held-out offer has no code."
+    )
+    code: str | None = Field(description="The single-use code sent; null when held out.")
+    discount_percent: int | None = Field(
+        description="What the code takes off, in percent; null when held out."
+    )
+    expires_at: datetime | None = Field(
+        description="When the code lapses unused; null when held out."
+    )
+
+    @classmethod
+    def from_offer(cls, offer: Offer) -> OfferPublic:
+        terms = offer.terms
+        return cls(
+            campaign=offer.campaign,
+            occasion=offer.occasion,
+            day=offer.day,
+            held_out=offer.held_out,
+            code=None if terms is None else terms.code,
+            discount_percent=None if terms is None else terms.discount_percent,
+            expires_at=None if terms is None else terms.expires_at,
+        )
+
+
+class OffersPublic(BaseModel):
+    data: list[OfferPublic] = Field(description="The client's offers, oldest first.")
+    count: int
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+class GroupPublic(BaseModel):
+    """One side of a cohort: the offers sent, or those held out."""
+
+    offers: int = Field(description="Offers decided (one per client and occasion).")
+    rebooked: int = Field(
+        description="Of those, the clients who booked (not cancelled since), or came in, within "
+        "the attribution window."
+    )
+    rebooking_rate: float | None = Field(
+        description="rebooked / offers, 0 to 1; null with no offers."
+    )
+    revenue_minor: int = Field(
+        description="What the visits of those bookings brought in, less refunds, in minor units "
+        "of what the clients paid in."
+    )
+    revenue_per_rebooked_minor: int | None = Field(
+        description="revenue_minor per rebooked client (rounded down); null with none rebooked."
+    )
+
+    @classmethod
+    def from_group(cls, group: Group) -> GroupPublic:
+        return cls(
+            offers=group.offers,
+            rebooked=group.rebooked,
+            rebooking_rate=group.rebooking_rate,
+            revenue_minor=group.revenue_minor,
+            revenue_per_rebooked_minor=group.revenue_per_rebooked_minor,
+        )
+
+
+class CohortResultsPublic(BaseModel):
+    campaign: Campaign = Field(description="The campaign.")
+    cohort: date = Field(
+        description="The first day of the cohort: the Monday of its week, or the first of its "
+        "month (offers count for the tenant's day they were decided on)."
+    )
+    sent: GroupPublic = Field(description="The clients who were sent the offer.")
+    held_out: GroupPublic = Field(description="The eligible clients held out.")
+    uplift_points: float | None = Field(
+        description="The sent group's rebooking rate less the hold-out's, in percentage points "
+        "(12.5: 12.5 points more of those sent rebooked); null when either group is empty.",
+        examples=[12.5],
+    )
+
+    @classmethod
+    def from_results(cls, results: CohortResults) -> CohortResultsPublic:
+        uplift = results.uplift
+        return cls(
+            campaign=results.campaign,
+            cohort=results.cohort.starts_on,
+            sent=GroupPublic.from_group(results.sent),
+            held_out=GroupPublic.from_group(results.held_out),
+            uplift_points=None if uplift is None else round(uplift * 100, 2),
+        )
+
+
+class CampaignResultsPublic(BaseModel):
+    period: Period = Field(description="What a cohort is: the week or the month.")
+    since: date | None = Field(description="Offers decided before this day are left out.")
+    attribution_days: int = Field(description="The attribution window the results are under.")
+    data: list[CohortResultsPublic] = Field(
+        description="Per cohort (oldest first) and campaign, the offers sent against those held "
+        "out."
+    )
+    count: int
+
+    @classmethod
+    def from_results(
+        cls,
+        results: list[CohortResults],
+        *,
+        period: Period,
+        since: date | None,
+        attribution_days: int,
+    ) -> CampaignResultsPublic:
+        data = [CohortResultsPublic.from_results(each) for each in results]
+        return cls(
+            period=period,
+            since=since,
+            attribution_days=attribution_days,
+            data=data,
+            count=len(data),
+        )
+
+    CSV_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "campaign",
+        "cohort",
+        *(
+            f"{side}_{name}"
+            for side in ("sent", "held_out")
+            for name in (
+                "offers",
+                "rebooked",
+                "rebooking_rate",
+                "revenue_minor",
+                "revenue_per_rebooked_minor",
+            )
+        ),
+        "uplift_points",
+    )
+
+    def csv_rows(self) -> list[list[str]]:
+        """The table as CSV rows, the header first: the JSON's fields, flattened, with an empty
+        cell for null."""
+        rows = [list(self.CSV_COLUMNS)]
+        for each in self.data:
+            row: list[object] = [each.campaign, each.cohort.isoformat()]
+            for group in (each.sent, each.held_out):
+                row += [
+                    group.offers,
+                    group.rebooked,
+                    group.rebooking_rate,
+                    group.revenue_minor,
+                    group.revenue_per_rebooked_minor,
+                ]
+            row.append(each.uplift_points)
+            rows.append(["" if cell is None else str(cell) for cell in row])
+        return rows

@@ -7,7 +7,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 from starcard_events.envelope import TENANT_ID_PATTERN
 from starcard_events.limits import MAX_NAME_LENGTH, TEXT_PATTERN
+from starcard_loyalty.api import MAX_TIME_ZONE_LENGTH
 
+from starcard_gateway.models.time_settings import ZONE_PATTERN
 from starcard_gateway.tenants import Tenant
 
 
@@ -37,6 +39,14 @@ class TenantCreate(BaseModel):
         json_schema_extra={"pattern": TENANT_ID_PATTERN},
         description="Lowercase letters, digits, '-' and '_'; derived from the name when omitted.",
         examples=["anna-massage"],
+    )
+    time_zone: str | None = Field(
+        default=None,
+        max_length=MAX_TIME_ZONE_LENGTH,
+        json_schema_extra={"pattern": ZONE_PATTERN},
+        description="The business's IANA time zone (its days begin at midnight there); UTC when "
+        "omitted. The tenant can change it later (`/v1/settings/time`).",
+        examples=["Europe/London"],
     )
 
 

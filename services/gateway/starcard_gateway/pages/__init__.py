@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from starcard_gateway.pages import (
     attendance,
+    campaigns,
     clients,
     login,
     loyalty_settings,
@@ -27,6 +28,7 @@ from starcard_gateway.pages import (
     portal,
     referral_settings,
     tier_settings,
+    time_settings,
 )
 from starcard_gateway.pages.auth import LoginRequired, PortalSignedOut
 from starcard_gateway.pages.rendering import PageError, error_page, redirect, render
@@ -90,9 +92,11 @@ def install_pages(app: FastAPI) -> None:
         tier_settings,
         package_settings,
         referral_settings,
+        time_settings,
         packages,
         clients,
         attendance,
+        campaigns,
     ):
         app.include_router(page.router)
     app.include_router(portal.router)

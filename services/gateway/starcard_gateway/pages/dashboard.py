@@ -1,7 +1,7 @@
 """The therapist's dashboard, under ``/dashboard``: what every page of it shares (the frame each
 page renders in, and the one-line notices forms leave). The pages are their own modules: login,
 overview, loyalty_settings, points_settings, tier_settings, package_settings, referral_settings,
-clients and attendance.
+time_settings, clients and attendance.
 
 Every page reads and every form writes through the JSON API's own route functions
 (``starcard_gateway.api.loyalty`` and ``.referrals``) with the same request models, so a page
@@ -50,6 +50,7 @@ DONE = {
     "package-saved": "Package saved. Packages already bought keep their terms.",
     "package-on": "Package on sale again.",
     "package-off": "Package no longer sold: clients keep the sessions they bought.",
+    "time-saved": "Time settings saved. They apply from your next day.",
 }
 """What a form did, shown once after its redirect; a fixed text, so nothing sent is echoed."""
 

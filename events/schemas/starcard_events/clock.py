@@ -13,14 +13,28 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 from starcard_events.envelope import Envelope
 from starcard_events.wire import WireModel
 
+MAX_TIME_ZONE_LENGTH = 64
 
-def _known_zone(name: str) -> str:
-    """An IANA time zone this machine's zone database knows (e.g. 'Europe/London')."""
+MACHINE_ZONES = frozenset({"localtime", "posixrules"})
+"""Files of the zone database that name a machine's settings, not a place."""
+
+
+def is_place_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone of a place the zone database knows ('Europe/London'):
+    not a folder of zones ('Europe'), not the machine's own setting ('localtime')."""
+    if not name or len(name) > MAX_TIME_ZONE_LENGTH or name in MACHINE_ZONES:
+        return False
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        msg = f"{name!r} is not an IANA time zone (e.g. 'Europe/London')"
-        raise ValueError(msg) from None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones
+        return False
+    return True
+
+
+def _known_zone(name: str) -> str:
+    if not is_place_zone(name):
+        msg = f"{name[:80]!r} is not an IANA time zone (e.g. 'Europe/London')"
+        raise ValueError(msg)
     return name
 
 
@@ -29,7 +43,9 @@ class Day(WireModel):
 
     date: dt.date = Field(description="The calendar day that has begun, in the tenant's time zone.")
     time_zone: Annotated[
-        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)
+        str,
+        StringConstraints(min_length=1, max_length=MAX_TIME_ZONE_LENGTH),
+        AfterValidator(_known_zone),
     ] = Field(
         default="UTC",
         description=(

@@ -5,10 +5,11 @@ clients' contact details itself (from the booking topic), so no request carries 
 address; a message for the business itself (a referral alert) carries the business's address.
 """
 
+import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, HttpUrl, StringConstraints
+from pydantic import AwareDatetime, Field, HttpUrl, StringConstraints, TypeAdapter, ValidationError
 
 from starcard_events.envelope import ClientId, Envelope
 from starcard_events.limits import (
@@ -56,6 +57,24 @@ NoticeKind = Literal[
 
 Campaign messages (the last three) may also go by SMS, to a client who consented to it.
 """
+
+MAX_BOOKING_URL_LENGTH = 500
+
+_BOOKING_URL = TypeAdapter(HttpUrl)
+
+
+def is_booking_url(text: str) -> bool:
+    """Whether `text` can be a notice's `booking_url`: an https address (of at most 500
+    characters) that the notice's own type accepts, so a link a business sets is never one that
+    makes its messages unpublishable."""
+    if len(text) > MAX_BOOKING_URL_LENGTH or not text.startswith("https://"):
+        return False
+    try:
+        _BOOKING_URL.validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
 
 BusinessEmail = Annotated[
     str,
@@ -106,6 +125,13 @@ class Notice(WireModel):
     booking_url: HttpUrl | None = Field(
         default=None,
         description="The business's booking page, to book straight from the message.",
+    )
+    valid_until: dt.date | None = Field(
+        default=None,
+        description=(
+            "The last day the code works, in the business's time zone (it stops at midnight "
+            "after it); when absent, the client is shown the date of ``expires_at``."
+        ),
     )
     send_after: AwareDatetime | None = Field(
         default=None,

@@ -182,11 +182,13 @@ class CampaignsService(BatchApplication):
         gets that step's offer (see `domain.reengagement`)."""
         settings = programme.reengagement
         steps = settings.all_steps
+        # A day of slack either side: local days are not all 24 hours (a clock change between
+        # the visit and the tick); the rule, not the query, decides who is due.
         candidates = calendar_queries.clients_last_visited_between(
             self,
             day.tenant_id,
-            after=day.at - timedelta(days=max(steps) + CATCH_UP_DAYS + 1),
-            before=day.at - timedelta(days=min(steps) - 1),
+            after=day.at - timedelta(days=max(steps) + CATCH_UP_DAYS + 2),
+            before=day.at - timedelta(days=min(steps) - 2),
         )
         calendars = self._calendars(day.tenant_id, candidates)
         sequences: dict[str, list[UUID]] = {}
@@ -270,7 +272,7 @@ class CampaignsService(BatchApplication):
         """A single-use code of the campaign for the client, valid from the tick, and what the
         message that carries it says."""
         code = self.new_code(settings.campaign)
-        expires_at = settings.reward_expiry(day.at)
+        expires_at = settings.code_expiry(day.day, day.zone)
         unit.add(
             CampaignCode(
                 code=code,
@@ -287,6 +289,7 @@ class CampaignsService(BatchApplication):
             discount_percent=settings.discount_percent,
             message=settings.message,
             expires_at=expires_at,
+            valid_until=settings.last_valid_day(day.day),
             booking_url=shared.booking_url,
             send_after=day.daytime_from,
         )

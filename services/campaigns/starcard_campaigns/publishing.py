@@ -61,6 +61,7 @@ class CampaignsPublisher:
             discount_percent=terms["discount_percent"],
             code=terms["code"],
             expires_at=terms["expires_at"],
+            valid_until=terms["valid_until"],
             booking_url=terms["booking_url"],
             send_after=terms["send_after"],
         )

@@ -31,12 +31,13 @@ def outbox_relay(service: LoyaltyService, settings: RuntimeSettings) -> OutboxRe
 
 
 def tenant_clocks(service: LoyaltyService) -> list[TenantClock]:
-    """Every tenant with a programme, in its time zone, with when its quiet hours end."""
+    """Every tenant with a programme, in its time zone, with its quiet hours."""
     return [
         TenantClock(
             tenant_id,
             settings.time_zone,
-            None if settings.quiet_hours is None else settings.quiet_hours.end,
+            quiet_hours_end=None if settings.quiet_hours is None else settings.quiet_hours.end,
+            quiet_hours_start=None if settings.quiet_hours is None else settings.quiet_hours.start,
         )
         for tenant_id, settings in service.tenants_time_settings().items()
     ]

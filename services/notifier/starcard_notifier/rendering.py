@@ -9,7 +9,7 @@ plain-text part and the SMS are not escaped, because they are not HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starcard_events.day_format import format_day
@@ -67,9 +67,12 @@ class RenderedEmail:
     html: str
 
 
-def valid_until(expires_at: datetime) -> str:
-    """The expiry as a client reads it: "24 November 2027" (the date in UTC)."""
-    return format_day(expires_at.date())
+def last_day(content: Content) -> date | None:
+    """The code's last day as the client reads it: the one the sender named (in the business's
+    time zone), else the date of its expiry."""
+    if content.valid_until is not None:
+        return content.valid_until
+    return None if content.expires_at is None else content.expires_at.date()
 
 
 def one_line(text: str) -> str:
@@ -89,9 +92,8 @@ def discount(content: Content) -> str | None:
     return None
 
 
-def short_day(expires_at: datetime) -> str:
-    """The expiry as a text message says it: "2 Jan" (the date in UTC)."""
-    day = expires_at.date()
+def short_day(day: date) -> str:
+    """A day as a text message says it: "2 Jan"."""
     return f"{day.day} {day:%b}"
 
 
@@ -101,14 +103,15 @@ def context_of(kind: str, content: Content) -> dict[str, str | None]:
     Raises ValueError for content lacking what the kind is about (see `REQUIRED`): composing
     fails, and the dispatcher records it as a failed attempt.
     """
+    until = last_day(content)
     context = {
         "tenant_name": one_line(content.tenant_name),
         "client_id": one_line(content.client_id),
         "message": content.message,
         "code": content.code,
         "discount": discount(content),
-        "valid_until": valid_until(content.expires_at) if content.expires_at else None,
-        "until": short_day(content.expires_at) if content.expires_at else None,
+        "valid_until": format_day(until) if until else None,
+        "until": short_day(until) if until else None,
         "booking_url": content.booking_url,
     }
     missing = [name for name in REQUIRED.get(kind, ()) if context[name] is None]

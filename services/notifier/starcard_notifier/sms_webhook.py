@@ -53,10 +53,8 @@ def inbound_sms_app(
     """The webhook's ASGI app; `url` is the one the provider signs, `clock` stamps replies."""
 
     async def inbound(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            return Response(status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await _capped_body(request)
+        if body is None:
             return Response(status_code=413)
         params = parse_qsl(body.decode(errors="replace"), keep_blank_values=True)
         if not is_signed(url, params, auth_token, request.headers.get(HEADER)):
@@ -71,6 +69,17 @@ def inbound_sms_app(
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     return Starlette(routes=[Route(SMS_WEBHOOK_PATH, inbound, methods=["POST"])])
+
+
+async def _capped_body(request: Request) -> bytes | None:
+    """The request's body, or None as soon as it passes `MAX_BODY_BYTES` (whether or not it
+    said its length: a chunked body is counted as it streams in, never held whole)."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            return None
+    return bytes(received)
 
 
 class _Embedded(uvicorn.Server):

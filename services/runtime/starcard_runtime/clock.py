@@ -14,7 +14,9 @@ What a tick says:
   with zoneinfo's ``fold=0``, the offset before the change: that is the instant the clocks jump,
   the first instant of the day. A midnight that happens twice is its first occurrence.
 - ``data.daytime_from``: the instant the tenant's quiet hours end that day (their local end time,
-  read the same way), which campaign sends wait for; None when the tenant has no quiet hours.
+  read the same way), which campaign sends wait for; None when the tenant has no quiet hours. A
+  tick published inside the quiet hours (the day ticked again by a scheduler restarted at
+  22:30) names the end of those quiet hours instead: the next morning's.
 
 The scheduler reads the tenants (and their zones) once each quarter hour of UTC: every UTC
 offset in use is a whole number of quarter hours, so every tenant's midnight falls on one, and
@@ -47,12 +49,32 @@ READ_EVERY = timedelta(minutes=15)
 
 @dataclass(frozen=True)
 class TenantClock:
-    """A tenant as the clock sees it: its IANA time zone, and the local time its quiet hours end
-    each day (None: it has none)."""
+    """A tenant as the clock sees it: its IANA time zone, and the local times its quiet hours
+    start and end each day (None: it has none)."""
 
     tenant_id: str
     time_zone: str = "UTC"
     quiet_hours_end: time | None = None
+    quiet_hours_start: time | None = None
+
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """When the quiet hours `now` falls in end (None: `now` is in the tenant's daytime).
+
+        Quiet hours from 21:00 to 09:00 run past midnight: at 22:30 they end at 09:00 the next
+        day, at 06:00 at 09:00 the same day.
+        """
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        if start is None or end is None:
+            return None
+        zone = ZoneInfo(self.time_zone)
+        local = now.astimezone(zone)
+        at = local.time()
+        wraps_midnight = end < start
+        quiet = (at >= start or at < end) if wraps_midnight else (start <= at < end)
+        if not quiet:
+            return None
+        day = local.date() if at < end else local.date() + timedelta(days=1)
+        return local_instant(day, end, zone)
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -83,6 +105,17 @@ def tick(
     )
 
 
+def _daytime_after(record: ClockTicked, tenant: TenantClock, now: datetime) -> ClockTicked:
+    """The tick as published at `now`: one published inside the tenant's quiet hours (a
+    scheduler restarted at 22:30 ticks the day again) has its daytime begin when they end, not
+    at the morning's end already past, so what it decides still waits for the daytime."""
+    held = tenant.quiet_until(now)
+    begins = record.data.daytime_from
+    if held is None or (begins is not None and begins >= held):
+        return record
+    return record.model_copy(update={"data": record.data.model_copy(update={"daytime_from": held})})
+
+
 class TickLedger:
     """The last local date ticked for each tenant, and so which ticks are due now."""
 
@@ -97,7 +130,13 @@ class TickLedger:
             day = now.astimezone(ZoneInfo(tenant.time_zone)).date()
             last = self._ticked.get(tenant.tenant_id)
             if last is None or day > last:
-                ticks.append(tick(tenant.tenant_id, day, tenant.time_zone, tenant.quiet_hours_end))
+                ticks.append(
+                    _daytime_after(
+                        tick(tenant.tenant_id, day, tenant.time_zone, tenant.quiet_hours_end),
+                        tenant,
+                        now,
+                    )
+                )
         return ticks
 
     def ticked(self, ticks: Iterable[ClockTicked]) -> None:

@@ -121,6 +121,9 @@ async def test_the_day_of_a_visit_is_the_tenants_local_day_either_side_of_midnig
     [notice] = stack.notices()
     # Decided at midnight, sent when the clinic's quiet hours end: 09:00 in Berlin.
     assert datetime.fromisoformat(notice["send_after"]) == datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
+    # Valid 30 days, the 15th the first: through 13 April, to midnight in Berlin (summer time).
+    assert notice["valid_until"] == "2027-04-13"
+    assert datetime.fromisoformat(notice["expires_at"]) == datetime(2027, 4, 13, 22, tzinfo=UTC)
 
 
 # -- re-engagement --------------------------------------------------------------------------
@@ -273,14 +276,14 @@ async def test_the_hold_out_group_gets_nothing_and_the_results_compare_it(
 
     [may] = stack.commands.results(CLINIC, period="month")
     assert (may.campaign, may.cohort.starts_on) == ("birthday", date(2027, 5, 1))
-    assert (may.sent.offers, may.sent.rebooked, may.sent.revenue_minor) == (
+    assert (may.sent.offers, may.sent.rebooked, may.sent.revenue) == (
         len(sent),
         2,
-        12_000 + 8_000 - 3_000,
+        {"GBP": 12_000 + 8_000 - 3_000},
     )
-    assert (may.held_out.offers, may.held_out.rebooked, may.held_out.revenue_minor) == (
+    assert (may.held_out.offers, may.held_out.rebooked, may.held_out.revenue) == (
         len(held),
         1,
-        10_000,
+        {"GBP": 10_000},
     )
     assert may.uplift == pytest.approx(2 / len(sent) - 1 / len(held))

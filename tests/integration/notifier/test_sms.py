@@ -251,6 +251,20 @@ async def test_an_inbound_text_without_a_valid_signature_is_refused(
     assert stack.store.opt_out(phone) is None
 
 
+async def test_an_oversized_inbound_body_is_refused_whether_or_not_it_says_its_length(
+    stack: NotifierStack, sms_settings: NotifierSettings
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(64):  # 4 MiB, sent chunked, with no Content-Length
+            yield b"Body=" + b"x" * (64 * 1024)
+
+    async with httpx.AsyncClient() as client:
+        chunked = await client.post(sms_settings.inbound_sms_url, content=chunks())
+        declared = await client.post(sms_settings.inbound_sms_url, content=b"x" * (17 * 1024))
+
+    assert (chunked.status_code, declared.status_code) == (413, 413)
+
+
 async def test_offers_to_a_client_with_no_phone_still_send_the_email(
     stack: NotifierStack, smsbox: SmsboxServer
 ) -> None:

@@ -59,6 +59,7 @@ def offer(
         discount_percent=10,
         message="Happy birthday!",
         expires_at=decided_at + timedelta(days=30),
+        valid_until=day + timedelta(days=29),
         booking_url="https://book.example.com/serenity",
         send_after=moment(day, 8),
     )

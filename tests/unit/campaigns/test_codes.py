@@ -20,7 +20,7 @@ from .factories import CLIENT, TENANT, new_events, stored_and_replayed
 pytestmark = pytest.mark.unit
 
 CODE = "BDAY-7K3MPQ9X"
-ISSUED_AT = datetime(2025, 3, 7, 6, 0, tzinfo=UTC)
+ISSUED_AT = datetime(2025, 3, 7, tzinfo=UTC)  # a tick's midnight
 SETTINGS = BirthdaySettings(enabled=True, discount_percent=15, valid_days=30)
 
 
@@ -33,7 +33,7 @@ def issued_code(code: str = CODE, campaign: Campaign = "birthday") -> CampaignCo
         discount_percent=SETTINGS.discount_percent,
         campaign=campaign,
         issued_at=ISSUED_AT,
-        expires_at=SETTINGS.reward_expiry(ISSUED_AT),
+        expires_at=SETTINGS.code_expiry(ISSUED_AT.date(), UTC),
     )
 
 

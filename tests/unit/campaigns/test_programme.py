@@ -1,8 +1,9 @@
 """A tenant's campaign programme: each campaign off until the tenant opts in, its settings within
 bounds, the booking link the re-engagement messages carry, and what the campaigns share."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from starcard_campaigns.domain.errors import InvalidSettings
@@ -430,12 +431,16 @@ def test_settings_survive_their_record(settings: OfferSettings) -> None:
     assert type(settings).from_record(settings.to_record()) == settings
 
 
-def test_a_code_expires_valid_days_after_it_is_issued() -> None:
-    issued_at = datetime(2025, 3, 7, 6, 0, tzinfo=UTC)
+def test_a_code_works_valid_days_from_its_day_to_midnight_in_the_tenants_zone() -> None:
+    settings = ReengagementSettings(valid_days=14)
+    new_york = ZoneInfo("America/New_York")
 
-    assert ReengagementSettings(valid_days=14).reward_expiry(issued_at) == datetime(
-        2025, 3, 21, 6, 0, tzinfo=UTC
+    assert settings.last_valid_day(date(2025, 3, 7)) == date(2025, 3, 20)
+    # Midnight after 20 March in New York, a daylight-saving change (9 March) in between.
+    assert settings.code_expiry(date(2025, 3, 7), new_york) == datetime(
+        2025, 3, 21, 4, 0, tzinfo=UTC
     )
+    assert settings.code_expiry(date(2025, 3, 7), UTC) == datetime(2025, 3, 21, tzinfo=UTC)
 
 
 def test_a_programme_survives_storing_and_replaying_every_kind_of_event() -> None:

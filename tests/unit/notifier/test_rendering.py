@@ -1,10 +1,12 @@
 """The reward email: what the client reads, in the text part and the HTML part."""
 
+from dataclasses import replace
+from datetime import date
 from email.message import EmailMessage
 
 import pytest
 from starcard_notifier.messages import compose
-from starcard_notifier.rendering import render, valid_until
+from starcard_notifier.rendering import last_day, render
 
 from .factories import EXPIRES, NOTIFICATION_ID, PARTS, at, content, notification, rendered_part
 
@@ -76,8 +78,12 @@ def test_a_message_with_markup_is_escaped_in_the_html_part() -> None:
     assert "Thanks! <script>alert(1)</script>" in rendered.text  # plain text is not HTML
 
 
-def test_the_expiry_reads_as_a_date() -> None:
-    assert valid_until(EXPIRES) == "24 November 2027"
+def test_the_last_day_is_the_one_the_sender_named_else_the_date_of_the_expiry() -> None:
+    given = content(message="Hi", expires_at=EXPIRES)
+
+    assert last_day(given) == EXPIRES.date()
+    assert last_day(replace(given, valid_until=date(2027, 11, 23))) == date(2027, 11, 23)
+    assert last_day(replace(given, expires_at=None)) is None
 
 
 def test_the_email_is_text_and_html_alternatives_with_a_deterministic_message_id() -> None:

@@ -206,3 +206,33 @@ def test_the_tenants_are_read_again_in_each_quarter_hour_of_utc() -> None:
     assert quarter_hour(utc("2026-03-13 11:00")) == utc("2026-03-13 11:00")
     kathmandu = datetime(2026, 3, 14, 0, tzinfo=ZoneInfo("Asia/Kathmandu"))  # UTC+05:45
     assert quarter_hour(kathmandu) == kathmandu
+
+
+def test_a_tick_published_inside_the_quiet_hours_waits_for_their_end_the_next_morning() -> None:
+    london = TenantClock(
+        "glow", "Europe/London", quiet_hours_end=time(9), quiet_hours_start=time(21)
+    )
+    ledger = TickLedger()
+
+    # A scheduler restarted at 22:30 London time (BST) ticks the day again.
+    [late] = ledger.due([london], datetime(2026, 6, 10, 21, 30, tzinfo=UTC))
+    assert late.data.date == date(2026, 6, 10)
+    assert late.data.daytime_from == datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
+
+    # At 14:00 the morning's end stands; at 06:00 it is this morning's.
+    assert TickLedger().due([london], datetime(2026, 6, 10, 13, 0, tzinfo=UTC))[
+        0
+    ].data.daytime_from == datetime(2026, 6, 10, 8, 0, tzinfo=UTC)
+    assert TickLedger().due([london], datetime(2026, 6, 10, 5, 0, tzinfo=UTC))[
+        0
+    ].data.daytime_from == datetime(2026, 6, 10, 8, 0, tzinfo=UTC)
+
+
+def test_quiet_hours_within_one_day_hold_only_inside_them() -> None:
+    siesta = TenantClock("nap", "UTC", quiet_hours_end=time(15), quiet_hours_start=time(13))
+
+    assert siesta.quiet_until(datetime(2026, 6, 10, 14, 0, tzinfo=UTC)) == datetime(
+        2026, 6, 10, 15, 0, tzinfo=UTC
+    )
+    assert siesta.quiet_until(datetime(2026, 6, 10, 16, 0, tzinfo=UTC)) is None
+    assert TenantClock("any").quiet_until(datetime(2026, 6, 10, 23, 0, tzinfo=UTC)) is None

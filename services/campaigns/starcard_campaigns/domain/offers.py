@@ -35,9 +35,15 @@ class OfferTerms:
     discount_percent: int
     message: str
     expires_at: datetime
+    valid_until: date
+    """The code's last day in the tenant's time zone (it stops at `expires_at`, midnight after)."""
     booking_url: str | None
     send_after: datetime | None
     """Not to be sent before this instant (the end of the tenant's quiet hours that day)."""
+
+    def to_record(self) -> dict[str, Any]:
+        """The terms as the event stores them (the day as ISO text)."""
+        return {**asdict(self), "valid_until": self.valid_until.isoformat()}
 
 
 class Offer(Aggregate):
@@ -67,7 +73,7 @@ class Offer(Aggregate):
             occasion=occasion,
             day=day.isoformat(),
             decided_at=decided_at,
-            terms=None if terms is None else asdict(terms),
+            terms=None if terms is None else terms.to_record(),
         )
 
     @staticmethod
@@ -86,14 +92,19 @@ class Offer(Aggregate):
         decided_at: datetime,
         terms: dict[str, Any] | None,
     ) -> None:
-        """`day` is ISO text and `terms` a mapping: what the event store's JSON holds."""
+        """`day` (and `terms`' `valid_until`) is ISO text and `terms` a mapping: what the event
+        store's JSON holds."""
         self.tenant_id = tenant_id
         self.campaign = campaign
         self.client_id = client_id
         self.occasion = occasion
         self.day = date.fromisoformat(day)
         self.decided_at = decided_at
-        self.terms = None if terms is None else OfferTerms(**terms)
+        self.terms = (
+            None
+            if terms is None
+            else OfferTerms(**{**terms, "valid_until": date.fromisoformat(terms["valid_until"])})
+        )
 
     @property
     def held_out(self) -> bool:

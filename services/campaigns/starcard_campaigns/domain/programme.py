@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Literal, cast, get_args
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from starcard_events.limits import (
     MIN_PERCENT,
     has_control_characters,
 )
+from starcard_events.notifications import is_booking_url
 
 from starcard_campaigns.domain.errors import InvalidSettings
 from starcard_campaigns.domain.ids import programme_id
@@ -62,6 +63,8 @@ MAX_HOLDOUT_PERCENT = 50
 MAX_ATTRIBUTION_DAYS = 90
 
 _BOOKING_URL = re.compile(r"^https://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?$")
+"""An https address with a dotted host (the notice's URL type accepts ``https://localhost``,
+which no client can book at)."""
 _CATEGORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.&/-]{0,63}$")
 
 
@@ -98,9 +101,16 @@ class OfferSettings:
         """What is wrong with the settings that time the campaign (none here)."""
         return []
 
-    def reward_expiry(self, issued_at: datetime) -> datetime:
-        """When a code issued at `issued_at` stops working: `valid_days` later."""
-        return issued_at + timedelta(days=self.valid_days)
+    def last_valid_day(self, issued_on: date) -> date:
+        """The last day a code issued on `issued_on` works: the day of issue is its first of
+        `valid_days` (30 days from 14 March: through 12 April)."""
+        return issued_on + timedelta(days=self.valid_days - 1)
+
+    def code_expiry(self, issued_on: date, zone: tzinfo) -> datetime:
+        """When a code issued on `issued_on` stops working: at midnight in the tenant's time zone
+        after its last valid day."""
+        after = self.last_valid_day(issued_on) + timedelta(days=1)
+        return datetime.combine(after, time(0), tzinfo=zone).astimezone(UTC)
 
     def to_record(self) -> dict[str, Any]:
         """What the settings event stores: plain JSON values."""
@@ -234,8 +244,8 @@ class ProgrammeSettings:
         )
         if self.booking_url is not None and (
             not isinstance(self.booking_url, str)
-            or len(self.booking_url) > 500
             or not _BOOKING_URL.fullmatch(self.booking_url)
+            or not is_booking_url(self.booking_url)
         ):
             problems.append(
                 "booking_url must be the https address of the page where clients book, e.g. "

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from typing import Any, NotRequired, TypedDict
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starcard_events.clock import MAX_TIME_ZONE_LENGTH, is_place_zone
 
 from starcard_loyalty.domain.errors import InvalidTimeSettings
 
@@ -27,13 +28,7 @@ __all__ = [
     "TimeSettingsRecord",
 ]
 
-MAX_TIME_ZONE_LENGTH = 64
-"""The longest zone name a clock tick carries (``starcard_events.clock.Day.time_zone``)."""
-
 LOCAL_TIME = re.compile(r"(?P<hour>[01][0-9]|2[0-3]):(?P<minute>[0-5][0-9])")
-
-MACHINE_ZONES = frozenset({"localtime", "posixrules"})
-"""Files of the zone database that name this machine's settings, not a place."""
 
 
 class QuietHoursRecord(TypedDict):
@@ -121,14 +116,9 @@ class TimeSettings:
 
 def time_zone_problems(name: str) -> list[str]:
     """What is wrong with a zone name (nothing: the zone database knows it as a place)."""
-    wrong = [f"time_zone must be an IANA time zone such as Europe/London (got {name[:80]!r})."]
-    if not name or len(name) > MAX_TIME_ZONE_LENGTH or name in MACHINE_ZONES:
-        return wrong
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones
-        return wrong
-    return []
+    if is_place_zone(name):
+        return []
+    return [f"time_zone must be an IANA time zone such as Europe/London (got {name[:80]!r})."]
 
 
 def quiet_hours_problems(hours: QuietHours) -> list[str]:

@@ -29,7 +29,7 @@ SMS provider.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -176,6 +176,8 @@ class Content:
     code: str | None = None
     expires_at: datetime | None = None
     booking_url: str | None = None
+    valid_until: date | None = None
+    """The code's last day in the business's zone, when the sender knows it (campaign codes)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,6 +204,7 @@ class NotificationRequest:
     requested_at: datetime
     booking_url: str | None = None
     send_after: datetime | None = None
+    valid_until: date | None = None
 
 
 class Notification(Aggregate):
@@ -236,6 +239,7 @@ class Notification(Aggregate):
         business_email: str | None = None,
         booking_url: str | None = None,
         send_after: datetime | None = None,
+        valid_until: str | None = None,
     ) -> None:
         # The arguments after `requested_at` default to None: "Requested" events stored before
         # they existed are replayed by calling this method with the stored arguments.
@@ -252,6 +256,7 @@ class Notification(Aggregate):
             code=code,
             expires_at=expires_at,
             booking_url=booking_url,
+            valid_until=None if valid_until is None else date.fromisoformat(valid_until),
         )
         self.business_email = business_email
         self.requested_at = requested_at
@@ -278,6 +283,7 @@ class Notification(Aggregate):
             business_email=request.business_email,
             booking_url=request.booking_url,
             send_after=request.send_after,
+            valid_until=None if request.valid_until is None else request.valid_until.isoformat(),
         )
 
     @property

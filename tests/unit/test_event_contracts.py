@@ -24,6 +24,7 @@ from starcard_events import (
     parse_referral_visit,
 )
 from starcard_events import jsonschema as schema_files
+from starcard_events.clock import Day
 from starcard_events.facts import MilestoneReached, RewardIssued
 from starcard_events.limits import (
     MAX_AMOUNT_MINOR,
@@ -459,3 +460,13 @@ def test_a_published_fact_out_of_bounds_is_refused(
 
     with pytest.raises(ValidationError):
         fact.model_validate(event)
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America", "localtime", "posixrules", "Mars/Base", ""])
+def test_a_tick_whose_zone_is_no_place_is_refused_as_invalid(zone: str) -> None:
+    with pytest.raises(ValidationError, match="time_zone"):
+        Day(date="2026-03-14", time_zone=zone)
+
+
+def test_a_tick_in_a_places_zone_parses() -> None:
+    assert Day(date="2026-03-14", time_zone="Pacific/Auckland").time_zone == "Pacific/Auckland"

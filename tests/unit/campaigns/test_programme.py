@@ -357,6 +357,11 @@ def test_shared_settings_at_their_bounds_are_accepted(changes: dict[str, Any]) -
         ({"booking_url": "javascript:alert(1)"}, "booking_url must be the https address"),
         ({"booking_url": "https://b.io/" + "x" * 488}, "booking_url must be the https address"),
         ({"booking_url": ""}, "booking_url must be the https address"),
+        # What the notice's URL type refuses (a message with it could not be published).
+        ({"booking_url": "https://book.example.com:99999/x"}, "booking_url must be the https"),
+        ({"booking_url": "https://book.example.com:abc/"}, "booking_url must be the https"),
+        ({"booking_url": "https://bo<ok.example.com/"}, "booking_url must be the https"),
+        ({"booking_url": "https://exa%mple.com/"}, "booking_url must be the https"),
         ({"booking_url": 42}, "booking_url must be the https address"),
         ({"holdout": 10}, "Unknown campaigns setting 'holdout'"),
     ],

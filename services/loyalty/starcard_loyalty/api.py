@@ -35,6 +35,7 @@ from starcard_loyalty.domain.locale_settings import (
     QuietHoursRecord,
     TimeSettings,
     TimeSettingsChanges,
+    quiet_hours_record,
 )
 from starcard_loyalty.domain.package_settings import (
     MAX_CATALOGUE,
@@ -118,4 +119,5 @@ __all__ = [
     "ValidFrom",
     "movement_of",
     "package_source",
+    "quiet_hours_record",
 ]

@@ -36,8 +36,7 @@ def tenant_clocks(service: LoyaltyService) -> list[TenantClock]:
         TenantClock(
             tenant_id,
             settings.time_zone,
-            quiet_hours_end=None if settings.quiet_hours is None else settings.quiet_hours.end,
-            quiet_hours_start=None if settings.quiet_hours is None else settings.quiet_hours.start,
+            quiet_hours=settings.quiet_hours,
         )
         for tenant_id, settings in service.tenants_time_settings().items()
     ]

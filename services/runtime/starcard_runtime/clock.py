@@ -38,6 +38,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from starcard_events.clock import ClockTicked, Day
+from starcard_kernel.quiet_hours import QuietHours, local_instant
 
 log = structlog.get_logger(__name__)
 
@@ -49,39 +50,11 @@ READ_EVERY = timedelta(minutes=15)
 
 @dataclass(frozen=True)
 class TenantClock:
-    """A tenant as the clock sees it: its IANA time zone, and the local times its quiet hours
-    start and end each day (None: it has none)."""
+    """A tenant as the clock sees it: its IANA time zone and its quiet hours (None: none)."""
 
     tenant_id: str
     time_zone: str = "UTC"
-    quiet_hours_end: time | None = None
-    quiet_hours_start: time | None = None
-
-    def quiet_until(self, now: datetime) -> datetime | None:
-        """When the quiet hours `now` falls in end (None: `now` is in the tenant's daytime).
-
-        Quiet hours from 21:00 to 09:00 run past midnight: at 22:30 they end at 09:00 the next
-        day, at 06:00 at 09:00 the same day.
-        """
-        start, end = self.quiet_hours_start, self.quiet_hours_end
-        if start is None or end is None:
-            return None
-        zone = ZoneInfo(self.time_zone)
-        local = now.astimezone(zone)
-        at = local.time()
-        wraps_midnight = end < start
-        quiet = (at >= start or at < end) if wraps_midnight else (start <= at < end)
-        if not quiet:
-            return None
-        day = local.date() if at < end else local.date() + timedelta(days=1)
-        return local_instant(day, end, zone)
-
-
-def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """`at` on `day` in `zone`, in UTC. A local time that does not exist (skipped by a
-    daylight-saving change) or happens twice is read with ``fold=0``: the offset before the
-    change, so a skipped midnight is the instant the clocks jump."""
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    quiet_hours: QuietHours | None = None
 
 
 def tick(
@@ -109,7 +82,9 @@ def _daytime_after(record: ClockTicked, tenant: TenantClock, now: datetime) -> C
     """The tick as published at `now`: one published inside the tenant's quiet hours (a
     scheduler restarted at 22:30 ticks the day again) has its daytime begin when they end, not
     at the morning's end already past, so what it decides still waits for the daytime."""
-    held = tenant.quiet_until(now)
+    if tenant.quiet_hours is None:
+        return record
+    held = tenant.quiet_hours.until(now, ZoneInfo(tenant.time_zone))
     begins = record.data.daytime_from
     if held is None or (begins is not None and begins >= held):
         return record
@@ -130,13 +105,9 @@ class TickLedger:
             day = now.astimezone(ZoneInfo(tenant.time_zone)).date()
             last = self._ticked.get(tenant.tenant_id)
             if last is None or day > last:
-                ticks.append(
-                    _daytime_after(
-                        tick(tenant.tenant_id, day, tenant.time_zone, tenant.quiet_hours_end),
-                        tenant,
-                        now,
-                    )
-                )
+                end = None if tenant.quiet_hours is None else tenant.quiet_hours.end
+                record = tick(tenant.tenant_id, day, tenant.time_zone, end)
+                ticks.append(_daytime_after(record, tenant, now))
         return ticks
 
     def ticked(self, ticks: Iterable[ClockTicked]) -> None:

@@ -19,15 +19,14 @@ import httpx
 import pytest
 from aiokafka.structs import RecordMetadata
 from selenium.webdriver.common.by import By
-from starcard_campaigns.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
-from starcard_campaigns.application import CampaignsService
 from starcard_events import examples
 from starcard_events.topics import booking_key
 
 from tests.e2e.pages.conftest import Browser, Site
 from tests.e2e.pages.test_dashboard import notice, sign_in
+from tests.support.campaigns import consuming_campaigns
 from tests.support.gateway import TenantCaller
-from tests.support.stack import consuming, processed, publish_tick
+from tests.support.stack import processed, publish_tick
 
 pytestmark = pytest.mark.e2e
 
@@ -54,14 +53,7 @@ async def offers_and_bookings(site: Site, tenant: TenantCaller) -> None:
     """The campaigns service, in this test, on the site's database and topics: every client's
     birthday three days after the tick, the tick, then ada, bea and cal (sent) and fay (held
     out, walking in) come back."""
-    async with consuming(
-        CampaignsService,
-        outbox_relay,
-        site.settings,
-        schema=SCHEMA,
-        topics=TOPICS,
-        group_id=GROUP_ID,
-    ) as service:
+    async with consuming_campaigns(site.settings) as service:
         birthday = {"month": TICK.month, "day": TICK.day + 3}
         registered = [
             examples.client_registered(
@@ -181,8 +173,8 @@ async def test_the_therapist_runs_campaigns_and_sees_them_against_the_hold_out_g
         "sent-rebooked": "3 of 4 (75%)",
         "held-out-rebooked": "1 of 2 (50%)",
         "uplift": "+25.0 points",
-        "sent-revenue": "19,000",
-        "sent-revenue-per-rebooked": "6,333",
+        "sent-revenue": "£190.00",
+        "sent-revenue-per-rebooked": "£63.33",
     }
     browser.screenshot("dashboard-campaigns.png")
 
@@ -204,12 +196,12 @@ async def test_the_therapist_runs_campaigns_and_sees_them_against_the_hold_out_g
         "sent_offers": "4",
         "sent_rebooked": "3",
         "sent_rebooking_rate": "0.75",
-        "sent_revenue_minor": "19000",
-        "sent_revenue_per_rebooked_minor": "6333",
+        "sent_revenue": "£190.00",
+        "sent_revenue_per_rebooked": "£63.33",
         "held_out_offers": "2",
         "held_out_rebooked": "1",
         "held_out_rebooking_rate": "0.5",
-        "held_out_revenue_minor": "4500",
-        "held_out_revenue_per_rebooked_minor": "4500",
+        "held_out_revenue": "£45.00",
+        "held_out_revenue_per_rebooked": "£45.00",
         "uplift_points": "25.0",
     }

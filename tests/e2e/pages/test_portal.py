@@ -1,11 +1,17 @@
 """The client portal in Chromium: the loyalty card fills with stars as the feed comes in through
 Kafka, flips to the code when a milestone is reached and back when the code is used; Refer a
-friend shows the link, the friends' stages and the credit.
+friend shows the link, the friends' stages and the credit; Your offers shows the campaign codes
+the client was sent, newest first, with a link to book.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
+from selenium.webdriver.common.by import By
+from starcard_events import examples
+from starcard_events.day_format import format_day
 
 from tests.e2e.pages.conftest import (
     REFERRAL_CODE,
@@ -16,6 +22,9 @@ from tests.e2e.pages.conftest import (
     registered,
     session,
 )
+from tests.e2e.pages.test_campaigns import publish
+from tests.support.campaigns import consuming_campaigns
+from tests.support.stack import processed, publish_tick
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +36,7 @@ SIXTH_HOUR = {
     "min_minutes": 60,
 }
 LOYALTY_CODE = r"LOYAL-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}"
+BOOK = "https://book.example.com/bloom"
 
 
 async def test_the_card_fills_with_stars_flips_to_the_code_and_back_when_it_is_used(
@@ -144,6 +154,81 @@ async def test_the_card_fills_with_stars_flips_to_the_code_and_back_when_it_is_u
     assert card.to_go == "3 more 60+ min sessions to go"
     assert browser.all("[data-testid=reward-face]") == []
     browser.screenshot("portal-card.png")
+    site.assert_alive()
+
+
+async def test_the_portal_shows_the_offers_sent_newest_first_with_a_link_to_book(
+    site: Site, browser: Browser
+) -> None:
+    """The campaigns service runs in the test, on the site's topics; the portal reads the wall
+    clock, so the ticks are of yesterday and today."""
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    if (yesterday.month, yesterday.day) == (2, 29):  # no anniversary of a day a year before
+        yesterday -= timedelta(days=1)
+    bloom = await site.create_tenant("Bloom Skin Studio", "bloom-portal-offers")
+    for path, body in (
+        ("settings", {"holdout_percent": 0}),
+        ("birthday/settings", {"enabled": True, "discount_percent": 20, "valid_days": 30}),
+        ("anniversary/settings", {"enabled": True, "discount_percent": 10, "valid_days": 30}),
+    ):
+        await site.api(bloom, "PATCH", f"/v1/campaigns/{path}", body)
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+    first_visit = midnight(yesterday.replace(year=yesterday.year - 1)) + timedelta(hours=10)
+    async with consuming_campaigns(site.settings) as service:
+
+        async def tick(day: date) -> None:
+            await processed(
+                service,
+                await publish_tick(site.platform.producer, site.settings, bloom.tenant_id, day),
+            )
+
+        # Yesterday, the anniversary of Ada's first visit: the studio had no booking link yet.
+        first = examples.appointment_completed(
+            bloom.tenant_id, first_visit, booking_id="ada-first", client_id="ada"
+        )
+        await processed(service, await publish(site, first))
+        await tick(yesterday)
+        # Today, with the booking link set since, her birthday offer (her birthday is in 3 days).
+        await site.api(bloom, "PATCH", "/v1/campaigns/settings", {"booking_url": BOOK})
+        birthday = today + timedelta(days=3)
+        ada = examples.client_registered(
+            bloom.tenant_id,
+            first_visit,
+            client_id="ada",
+            birthday={"month": birthday.month, "day": birthday.day},
+        )
+        await processed(service, await publish(site, ada))
+        await tick(today)
+        made = {offer.campaign: offer.terms for offer in service.offers(bloom.tenant_id, "ada")}
+    codes = {campaign: terms.code for campaign, terms in made.items() if terms is not None}
+    assert sorted(codes) == ["anniversary", "birthday"]
+
+    browser.phone()
+    browser.open(f"/portal?token={await site.portal_token(bloom, 'ada')}")
+    assert browser.text("#offers-title") == "Your offers"
+    offers = browser.all("[data-testid=portal-offer]")
+    assert [each.get_attribute("data-campaign") for each in offers] == ["birthday", "anniversary"]
+    assert browser.texts("[data-testid=portal-offer-name]") == ["Birthday", "Anniversary"]
+    assert browser.texts("[data-testid=portal-offer-code]") == [
+        codes["birthday"],
+        codes["anniversary"],
+    ]
+    # 30 days from the day of issue, that day included.
+    assert browser.texts("[data-testid=portal-offer-valid]") == [
+        f"valid until {format_day(today + timedelta(days=29))}",
+        f"valid until {format_day(yesterday + timedelta(days=29))}",
+    ]
+    assert "20% off your next visit" in offers[0].text
+    # Only the birthday offer was sent with the booking link: one "Book now", to it.
+    [book] = browser.all("[data-testid=portal-offer-book]")
+    assert book.get_attribute("href") == BOOK
+    assert book.accessible_name == "Book now: Birthday offer"
+    assert offers[0].find_elements(By.CSS_SELECTOR, "[data-testid=portal-offer-book]") == [book]
+    browser.screenshot("portal-offers.png")
     site.assert_alive()
 
 

@@ -10,11 +10,11 @@ March's cohort (offers decided by the tick of Monday 2 March 2026, attribution w
 ==========  ==========================================================  =======  =========
 client      after the offer                                             counted  revenue
 ==========  ==========================================================  =======  =========
-cal (sent)  books on 4 March, comes in on 6 March, pays 60.00           yes      6000
-dee (sent)  books on 5 March, comes in on 8 March, pays 30.00, 10.00    yes      2000
-            refunded
+cal (sent)  books on 4 March, comes in on 6 March, pays £60.00          yes      £60.00
+dee (sent)  books on 5 March, comes in on 8 March, pays €30.00, €10.00  yes      €20.00
+            refunded (a visitor paying in euros: kept apart from pounds)
 eve (sent)  books on 3 March, cancels                                   no
-ada (held)  walks in on 7 March (no booking seen), pays 45.00           yes      4500
+ada (held)  walks in on 7 March (no booking seen), pays £45.00          yes      £45.00
 bea (held)  books on 22 March: after the window                         no
 fay (held)  nothing                                                     no
 ==========  ==========================================================  =======  =========
@@ -160,13 +160,16 @@ def booking(tenant: TenantCaller, client_id: str, made: date, n: int = 1) -> dic
     )
 
 
-def visit(tenant: TenantCaller, client_id: str, day: date, paid: int, n: int = 1) -> dict[str, Any]:
+def visit(
+    tenant: TenantCaller, client_id: str, day: date, paid: int, currency: str = "GBP"
+) -> dict[str, Any]:
     return examples.appointment_completed(
         tenant.tenant_id,
         at(day),
-        booking_id=f"{client_id}-b{n}",
+        booking_id=f"{client_id}-b1",
         client_id=client_id,
         list_price_minor=paid,
+        currency=currency,
     )
 
 
@@ -180,7 +183,7 @@ async def offers_made(serenity: TenantCaller, pipeline: Pipeline) -> TenantCalle
         booking(serenity, "cal", march(2)),
         visit(serenity, "cal", march(4), 6000),
         booking(serenity, "dee", march(3)),
-        visit(serenity, "dee", march(6), 3000),
+        visit(serenity, "dee", march(6), 3000, "EUR"),
         examples.appointment_refunded(
             serenity.tenant_id,
             at(march(7)),
@@ -208,31 +211,41 @@ async def results(
     return response.json()
 
 
-def group(offers: int, rebooked: int, revenue: int) -> dict[str, Any]:
+def amounts(**by_currency: int) -> list[dict[str, Any]]:
+    """Money kept by currency, as the API writes it: one amount each, in currency order."""
+    return [
+        {"amount_minor": amount, "currency": currency}
+        for currency, amount in sorted(by_currency.items())
+    ]
+
+
+def group(offers: int, rebooked: int, **revenue: int) -> dict[str, Any]:
+    """A group's results, its `revenue` by currency (none: none of its clients came in)."""
+    per_rebooked = {currency: amount // rebooked for currency, amount in revenue.items()}
     return {
         "offers": offers,
         "rebooked": rebooked,
         "rebooking_rate": rebooked / offers,
-        "revenue_minor": revenue,
-        "revenue_per_rebooked_minor": revenue // rebooked if rebooked else None,
+        "revenue": amounts(**revenue),
+        "revenue_per_rebooked": amounts(**per_rebooked) if rebooked else None,
     }
 
 
 MARCH_ROW = {
     "campaign": "birthday",
-    "sent": group(3, 2, 8000),
-    "held_out": group(3, 1, 4500),
+    "sent": group(3, 2, GBP=6000, EUR=2000),
+    "held_out": group(3, 1, GBP=4500),
     "uplift_points": 33.33,
 }
-APRIL_ROW = {
+APRIL_ROW: dict[str, Any] = {
     "campaign": "birthday",
-    "sent": group(1, 0, 0),
+    "sent": group(1, 0),
     "held_out": {
         "offers": 0,
         "rebooked": 0,
         "rebooking_rate": None,
-        "revenue_minor": 0,
-        "revenue_per_rebooked_minor": None,
+        "revenue": [],
+        "revenue_per_rebooked": None,
     },
     "uplift_points": None,
 }
@@ -277,7 +290,7 @@ async def test_a_longer_attribution_window_counts_a_later_booking(
 
     # bea's booking of 22 March now counts (she did not come in: no revenue).
     march_row = (await results(gateway, offers_made))["data"][0]
-    assert march_row["held_out"] == group(3, 2, 4500)
+    assert march_row["held_out"] == group(3, 2, GBP=4500)
 
 
 async def test_the_results_download_as_csv(
@@ -295,13 +308,13 @@ async def test_the_results_download_as_csv(
         "sent_offers",
         "sent_rebooked",
         "sent_rebooking_rate",
-        "sent_revenue_minor",
-        "sent_revenue_per_rebooked_minor",
+        "sent_revenue",
+        "sent_revenue_per_rebooked",
         "held_out_offers",
         "held_out_rebooked",
         "held_out_rebooking_rate",
-        "held_out_revenue_minor",
-        "held_out_revenue_per_rebooked_minor",
+        "held_out_revenue",
+        "held_out_revenue_per_rebooked",
         "uplift_points",
     ]
     assert march == [
@@ -310,17 +323,17 @@ async def test_the_results_download_as_csv(
         "3",
         "2",
         str(2 / 3),
-        "8000",
-        "4000",
+        "€20.00; £60.00",
+        "€10.00; £30.00",
         "3",
         "1",
         str(1 / 3),
-        "4500",
-        "4500",
+        "£45.00",
+        "£45.00",
         "33.33",
     ]
-    no_one = ["0", "0", "", "0", ""]  # none held out: no rate, nothing per client, no uplift
-    assert april == ["birthday", "2026-04-01", "1", "0", "0.0", "0", "", *no_one, ""]
+    no_one = ["0", "0", "", "", ""]  # none held out: no rate, no revenue, nothing per client
+    assert april == ["birthday", "2026-04-01", "1", "0", "0.0", "", "", *no_one, ""]
     weekly = await gateway.get(
         f"{RESULTS}.csv", params={"period": "week"}, headers=offers_made.headers
     )

@@ -1,19 +1,24 @@
 """The client portal: tokens the tenant mints for one client, and what the client sees with one.
 
 A token names its tenant and client, so a portal call names neither; it never opens the tenant's
-API, and the tenant's key never opens a portal.
+API, and the tenant's key never opens a portal. Campaign offers come from the real campaigns
+pipeline; the portal judges their expiry by the real clock, so the ticks are of days relative to
+today.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import jwt
 import psycopg
 import pytest
+from starcard_campaigns.domain.holdout import held_out
+from starcard_events import examples
 from starcard_gateway.app import create_app
 from starcard_gateway.portal import PortalTokens
 from starcard_gateway.settings import GatewaySettings
@@ -33,13 +38,20 @@ from tests.integration.gateway.conftest import (
     register,
     visit,
 )
+from tests.support.campaigns import CampaignsStack, campaigns_stack
 from tests.support.gateway import TenantCaller, served
 
 pytestmark = pytest.mark.integration
 
 PAGE = "https://book.example.com/anna"
 TEN_POUNDS = {"amount_minor": 1000, "currency": "GBP"}
-PORTAL_ROUTES = ("/v1/portal/referrals", "/v1/portal/card", "/v1/portal/points")
+PORTAL_ROUTES = (
+    "/v1/portal/referrals",
+    "/v1/portal/card",
+    "/v1/portal/points",
+    "/v1/portal/offers",
+)
+TODAY = datetime.now(UTC).date()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -413,3 +425,156 @@ async def test_the_portal_card_is_the_clients_loyalty_card(
         "/v1/portal/card", headers=await portal_headers(gateway, brook, "ada")
     )
     assert brooks.status_code == 404
+
+
+# -- campaign offers -------------------------------------------------------------------------
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+def anniversary_day() -> date:
+    """A recent day with a day of the same date a year before: yesterday, or the day before
+    when yesterday was 29 February."""
+    day = TODAY - timedelta(days=1)
+    return day - timedelta(days=1) if (day.month, day.day) == (2, 29) else day
+
+
+async def campaign_settings(
+    gateway: httpx.AsyncClient, tenant: TenantCaller, *changes: tuple[str, dict[str, Any]]
+) -> None:
+    for path, body in changes:
+        response = await gateway.patch(f"/v1/campaigns/{path}", json=body, headers=tenant.headers)
+        assert response.status_code == 200, response.text
+
+
+def born(tenant: TenantCaller, client_id: str, birthday: date) -> dict[str, Any]:
+    return examples.client_registered(
+        tenant.tenant_id,
+        midnight(TODAY - timedelta(days=200)),
+        client_id=client_id,
+        birthday={"month": birthday.month, "day": birthday.day},
+    )
+
+
+def came_in(tenant: TenantCaller, client_id: str, day: date) -> dict[str, Any]:
+    return examples.appointment_completed(
+        tenant.tenant_id,
+        midnight(day) + timedelta(hours=11),
+        booking_id=f"{client_id}-{day}",
+        client_id=client_id,
+        starts_at=midnight(day) + timedelta(hours=10),
+    )
+
+
+@pytest.fixture
+async def campaigns(
+    gateway: httpx.AsyncClient,
+    anna: TenantCaller,
+    fresh_database: str,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+) -> AsyncIterator[CampaignsStack]:
+    """The campaigns pipeline on the gateway's database; anna runs birthdays and anniversaries
+    (no booking link yet, no one held out)."""
+    await campaign_settings(
+        gateway,
+        anna,
+        ("settings", {"holdout_percent": 0}),
+        ("birthday/settings", {"enabled": True, "discount_percent": 20, "valid_days": 30}),
+        ("anniversary/settings", {"enabled": True, "discount_percent": 10, "valid_days": 30}),
+    )
+    async with campaigns_stack(fresh_database, kafka_bootstrap, topic_prefix) as running:
+        yield running
+
+
+async def offers(gateway: httpx.AsyncClient, headers: dict[str, str]) -> Any:
+    response = await gateway.get("/v1/portal/offers", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_portal_shows_the_clients_offers_still_open_newest_first(
+    gateway: httpx.AsyncClient, anna: TenantCaller, brook: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    # Ada's birthday code of 100 days ago has expired since (30 days).
+    long_ago = TODAY - timedelta(days=100)
+    await campaigns.publish(born(anna, "ada", long_ago + timedelta(days=3)))
+    await campaigns.tick(anna.tenant_id, long_ago)
+    # The anniversary of her first visit: an offer with no booking link (anna had none then).
+    anniversary = anniversary_day()
+    await campaigns.publish(
+        came_in(anna, "ada", anniversary.replace(year=anniversary.year - 1)),
+        came_in(anna, "ada", TODAY - timedelta(days=60)),
+    )
+    await campaigns.tick(anna.tenant_id, anniversary)
+    # Today, 60 days after her last visit: we miss you, with the booking link set since. Bea's
+    # birthday offer is hers alone.
+    await campaign_settings(
+        gateway,
+        anna,
+        ("settings", {"booking_url": PAGE}),
+        ("reengagement/settings", {"enabled": True, "discount_percent": 15, "valid_days": 14}),
+    )
+    await campaigns.publish(born(anna, "bea", TODAY + timedelta(days=3)))
+    await campaigns.tick(anna.tenant_id, TODAY)
+    made = {each.campaign: each.terms for each in campaigns.commands.offers(anna.tenant_id, "ada")}
+    assert sorted(made) == ["anniversary", "birthday", "reengagement"]
+    codes = {campaign: terms.code for campaign, terms in made.items() if terms is not None}
+
+    shown = await offers(gateway, await portal_headers(gateway, anna, "ada"))
+
+    assert shown == {
+        "data": [
+            {
+                "campaign": "reengagement",
+                "name": "We miss you",
+                "code": codes["reengagement"],
+                "discount_percent": 15,
+                "expires_at": f"{TODAY + timedelta(days=14)}T00:00:00Z",
+                "valid_until": str(TODAY + timedelta(days=13)),
+                "booking_url": PAGE,
+            },
+            {
+                "campaign": "anniversary",
+                "name": "Anniversary",
+                "code": codes["anniversary"],
+                "discount_percent": 10,
+                "expires_at": f"{anniversary + timedelta(days=30)}T00:00:00Z",
+                "valid_until": str(anniversary + timedelta(days=29)),
+                "booking_url": None,
+            },
+        ],
+        "count": 2,
+    }
+    (beas_birthday,) = campaigns.commands.offers(anna.tenant_id, "bea")
+    assert beas_birthday.terms is not None
+    beas = await offers(gateway, await portal_headers(gateway, anna, "bea"))
+    assert [(each["campaign"], each["code"]) for each in beas["data"]] == [
+        ("birthday", beas_birthday.terms.code)
+    ]
+    # Another tenant's client of the same id sees none of them.
+    brooks_ada = await offers(gateway, await portal_headers(gateway, brook, "ada"))
+    assert brooks_ada == {"data": [], "count": 0}
+
+
+async def test_a_client_held_out_of_an_offer_sees_nothing_of_it(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    await campaign_settings(gateway, anna, ("settings", {"holdout_percent": 50}))
+    birthday = TODAY + timedelta(days=3)
+    held = next(
+        client
+        for client in (f"client-{n}" for n in range(100))
+        if held_out(anna.tenant_id, "birthday", client, str(birthday.year), 50)
+    )
+    await campaigns.publish(born(anna, held, birthday))
+    await campaigns.tick(anna.tenant_id, TODAY)
+    (offer,) = campaigns.commands.offers(anna.tenant_id, held)
+    assert offer.held_out
+
+    assert await offers(gateway, await portal_headers(gateway, anna, held)) == {
+        "data": [],
+        "count": 0,
+    }

@@ -1,5 +1,5 @@
 """A campaign's results per cohort: who rebooked within the attribution window, the revenue of
-those bookings net of refunds, against the hold-out group."""
+those bookings net of refunds (per currency), against the hold-out group."""
 
 from datetime import date, datetime, timedelta
 
@@ -69,7 +69,7 @@ def test_a_booking_made_within_the_attribution_window_counts_as_rebooked(
 ) -> None:
     result = only(results_of([offer(day=MONDAY)], booked(made_at)))
 
-    assert result.sent == Group(offers=1, rebooked=rebooked, revenue_minor=0)
+    assert result.sent == Group(offers=1, rebooked=rebooked)
 
 
 def test_a_booking_cancelled_since_does_not_count() -> None:
@@ -82,14 +82,14 @@ def test_a_booking_cancelled_since_does_not_count() -> None:
 def test_a_walk_in_visit_within_the_window_counts_as_rebooked_with_its_revenue() -> None:
     client = client_calendar(visit("walk-in", SENT_AT + timedelta(days=5), paid_minor=12000))
 
-    assert only(results_of([offer(day=MONDAY)], client)).sent == Group(1, 1, 12000)
+    assert only(results_of([offer(day=MONDAY)], client)).sent == Group(1, 1, {"EUR": 12000})
 
 
 def test_a_visit_booked_before_the_offer_is_not_its_result() -> None:
     client = booked(SENT_AT - timedelta(days=2))
     client.note_visit(visit("b2", SENT_AT + timedelta(days=5)))
 
-    assert only(results_of([offer(day=MONDAY)], client)).sent == Group(1, 0, 0)
+    assert only(results_of([offer(day=MONDAY)], client)).sent == Group(1, 0)
 
 
 def test_the_revenue_is_what_the_rebooked_visits_brought_in_net_of_refunds() -> None:
@@ -101,8 +101,8 @@ def test_the_revenue_is_what_the_rebooked_visits_brought_in_net_of_refunds() -> 
 
     result = only(results_of([offer(day=MONDAY)], client))
 
-    assert result.sent == Group(offers=1, rebooked=1, revenue_minor=10000)
-    assert result.sent.revenue_per_rebooked_minor == 10000
+    assert result.sent == Group(offers=1, rebooked=1, revenue={"EUR": 10000})
+    assert result.sent.revenue_per_rebooked == {"EUR": 10000}
 
 
 def test_a_wholly_refunded_visit_brings_in_nothing() -> None:
@@ -110,15 +110,46 @@ def test_a_wholly_refunded_visit_brings_in_nothing() -> None:
     client.note_visit(visit("b2", SENT_AT + timedelta(days=8)))
     client.note_refund("r1", "b2", None)
 
-    assert only(results_of([offer(day=MONDAY)], client)).sent == Group(1, 1, 0)
+    assert only(results_of([offer(day=MONDAY)], client)).sent == Group(1, 1, {"EUR": 0})
+
+
+def test_a_booking_not_visited_yet_counts_as_rebooked_with_no_revenue_in_any_currency() -> None:
+    result = only(results_of([offer(day=MONDAY)], booked(SENT_AT + timedelta(days=1))))
+
+    assert result.sent == Group(offers=1, rebooked=1, revenue={})
+    assert result.sent.revenue_per_rebooked == {}
+
+
+def test_revenue_is_kept_per_currency_never_added_across_currencies() -> None:
+    offers = [offer(day=MONDAY, client_id=each) for each in ("c1", "c2", "c3")]
+    paid = [("c1", 12000, "GBP"), ("c2", 8000, "EUR"), ("c3", 3000, "GBP")]
+    calendars = [
+        client_calendar(
+            visit(
+                f"{client}-walk-in",
+                SENT_AT + timedelta(days=2),
+                paid_minor=paid_minor,
+                currency=currency,
+            ),
+            client_id=client,
+        )
+        for client, paid_minor, currency in paid
+    ]
+
+    sent = only(results_of(offers, *calendars)).sent
+
+    assert sent.revenue == {"GBP": 15000, "EUR": 8000}
+    assert sent.revenue_per_rebooked == {"GBP": 5000, "EUR": 2666}
 
 
 def test_revenue_per_re_engaged_client_is_rounded_down_to_the_minor_unit() -> None:
-    assert Group(offers=5, rebooked=3, revenue_minor=10000).revenue_per_rebooked_minor == 3333
+    group = Group(offers=5, rebooked=3, revenue={"EUR": 10000, "JPY": 1000})
+
+    assert group.revenue_per_rebooked == {"EUR": 3333, "JPY": 333}
 
 
 def test_an_offer_to_a_client_with_no_calendar_counts_as_not_rebooked() -> None:
-    assert only(results_of([offer(day=MONDAY)])).sent == Group(1, 0, 0)
+    assert only(results_of([offer(day=MONDAY)])).sent == Group(1, 0)
 
 
 def test_two_messages_to_one_client_in_a_cohort_are_counted_per_message() -> None:
@@ -129,7 +160,7 @@ def test_two_messages_to_one_client_in_a_cohort_are_counted_per_message() -> Non
 
     result = only(results_of(offers, booked(SENT_AT + timedelta(days=3))))
 
-    assert result.sent == Group(offers=2, rebooked=2, revenue_minor=0)
+    assert result.sent == Group(offers=2, rebooked=2)
 
 
 # -- cohorts --------------------------------------------------------------------------------
@@ -202,8 +233,8 @@ def test_the_hold_out_group_is_tallied_separately_and_the_uplift_is_the_differen
 
     result = only(results_of(offers, *rebooking))
 
-    assert result.sent == Group(offers=4, rebooked=3, revenue_minor=3 * PRICE)
-    assert result.held_out == Group(offers=2, rebooked=1, revenue_minor=PRICE)
+    assert result.sent == Group(offers=4, rebooked=3, revenue={"EUR": 3 * PRICE})
+    assert result.held_out == Group(offers=2, rebooked=1, revenue={"EUR": PRICE})
     assert (result.sent.rebooking_rate, result.held_out.rebooking_rate) == (0.75, 0.5)
     assert result.uplift == pytest.approx(0.25)
 
@@ -211,9 +242,9 @@ def test_the_hold_out_group_is_tallied_separately_and_the_uplift_is_the_differen
 def test_a_cohort_with_no_hold_out_has_no_rate_for_it_and_no_uplift() -> None:
     result = only(results_of([offer(day=MONDAY)], booked(SENT_AT + timedelta(days=1))))
 
-    assert result.held_out == Group(0, 0, 0)
+    assert result.held_out == Group(0, 0)
     assert result.held_out.rebooking_rate is None
-    assert result.held_out.revenue_per_rebooked_minor is None
+    assert result.held_out.revenue_per_rebooked is None
     assert result.sent.rebooking_rate == 1.0
     assert result.uplift is None
 
@@ -221,11 +252,11 @@ def test_a_cohort_with_no_hold_out_has_no_rate_for_it_and_no_uplift() -> None:
 def test_a_cohort_only_held_out_has_no_rate_for_the_sent_and_no_uplift() -> None:
     result = only(results_of([offer(day=MONDAY, held_out=True)]))
 
-    assert result.sent == Group(0, 0, 0)
-    assert result.held_out == Group(1, 0, 0)
+    assert result.sent == Group(0, 0)
+    assert result.held_out == Group(1, 0)
     assert (result.sent.rebooking_rate, result.held_out.rebooking_rate) == (None, 0.0)
     assert result.uplift is None
 
 
 def test_a_group_nobody_in_which_rebooked_has_no_revenue_per_client() -> None:
-    assert Group(offers=3, rebooked=0, revenue_minor=0).revenue_per_rebooked_minor is None
+    assert Group(offers=3, rebooked=0).revenue_per_rebooked is None

@@ -11,6 +11,7 @@ from starcard_loyalty.domain.locale_settings import (
     QuietHours,
     TimeSettings,
     TimeSettingsRecord,
+    quiet_hours_record,
 )
 from starcard_loyalty.domain.programme import LoyaltyProgramme
 
@@ -33,7 +34,7 @@ def refusal(record: TimeSettingsRecord) -> tuple[str, ...]:
 
 def test_a_new_programme_is_in_utc_and_quiet_from_21_00_to_09_00() -> None:
     assert programme().time_settings == TimeSettings("UTC", QuietHours(time(21), time(9)))
-    assert DEFAULT_QUIET_HOURS.to_record() == {"start": "21:00", "end": "09:00"}
+    assert quiet_hours_record(DEFAULT_QUIET_HOURS) == {"start": "21:00", "end": "09:00"}
 
 
 def test_settings_are_read_as_a_tenant_writes_them() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from starcard_kernel.quiet_hours import QuietHours
 from starcard_runtime.clock import (
     CLOCK_NAMESPACE,
     TenantClock,
@@ -136,8 +137,8 @@ def test_a_midnight_that_happens_twice_begins_the_day_at_its_first() -> None:
 # -- the ledger: which ticks are due ---------------------------------------------------------
 
 
-LONDON = TenantClock("anna", "Europe/London", NINE)
-AUCKLAND = TenantClock("brook", "Pacific/Auckland", time(7, 30))
+LONDON = TenantClock("anna", "Europe/London", QuietHours(start=time(21), end=NINE))
+AUCKLAND = TenantClock("brook", "Pacific/Auckland", QuietHours(start=time(22), end=time(7, 30)))
 
 
 def ticks(ledger: TickLedger, tenants: list[TenantClock], now: datetime) -> list[tuple[str, date]]:
@@ -190,7 +191,7 @@ def test_a_tenant_added_later_gets_the_tick_of_its_day() -> None:
 def test_a_tenant_that_changes_zone_gets_at_most_one_tick_per_local_date() -> None:
     ledger = TickLedger()
     ticks(ledger, [AUCKLAND], utc("2026-03-14 12:00"))  # the 15th in Auckland
-    moved_west = TenantClock("brook", "Europe/London", NINE)
+    moved_west = TenantClock("brook", "Europe/London", QuietHours(start=time(21), end=NINE))
 
     # In London it is the 14th again: a day the tenant has passed is not ticked twice.
     assert ticks(ledger, [moved_west], utc("2026-03-14 13:00")) == []
@@ -209,9 +210,7 @@ def test_the_tenants_are_read_again_in_each_quarter_hour_of_utc() -> None:
 
 
 def test_a_tick_published_inside_the_quiet_hours_waits_for_their_end_the_next_morning() -> None:
-    london = TenantClock(
-        "glow", "Europe/London", quiet_hours_end=time(9), quiet_hours_start=time(21)
-    )
+    london = TenantClock("glow", "Europe/London", QuietHours(start=time(21), end=time(9)))
     ledger = TickLedger()
 
     # A scheduler restarted at 22:30 London time (BST) ticks the day again.
@@ -229,10 +228,9 @@ def test_a_tick_published_inside_the_quiet_hours_waits_for_their_end_the_next_mo
 
 
 def test_quiet_hours_within_one_day_hold_only_inside_them() -> None:
-    siesta = TenantClock("nap", "UTC", quiet_hours_end=time(15), quiet_hours_start=time(13))
+    siesta = QuietHours(start=time(13), end=time(15))
 
-    assert siesta.quiet_until(datetime(2026, 6, 10, 14, 0, tzinfo=UTC)) == datetime(
+    assert siesta.until(datetime(2026, 6, 10, 14, 0, tzinfo=UTC), ZoneInfo("UTC")) == datetime(
         2026, 6, 10, 15, 0, tzinfo=UTC
     )
-    assert siesta.quiet_until(datetime(2026, 6, 10, 16, 0, tzinfo=UTC)) is None
-    assert TenantClock("any").quiet_until(datetime(2026, 6, 10, 23, 0, tzinfo=UTC)) is None
+    assert siesta.until(datetime(2026, 6, 10, 16, 0, tzinfo=UTC), ZoneInfo("UTC")) is None

@@ -7,15 +7,16 @@ tracked the same way; the results show the rebooking rate of both and the uplift
 An offer counts for the cohort of the tenant's day it was decided on. Its client rebooked when
 they made a booking (not cancelled since) in the attribution window after the decision, or came
 in without one (a walk-in visit) in it; the revenue is what the visits of those bookings brought
-in, less their refunds. A client counted twice in a cohort (two steps of a sequence) is counted
-once per offer: results are per message, the unit a campaign sends.
+in, less their refunds, per currency the visits were paid in (money of two currencies is never
+added up). A client counted twice in a cohort (two steps of a sequence) is counted once per
+offer: results are per message, the unit a campaign sends.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -48,16 +49,45 @@ class Group:
 
     offers: int
     rebooked: int
-    revenue_minor: int
+    revenue: dict[str, int] = field(default_factory=dict)
+    """Currency (ISO 4217) → minor units: what the rebooked clients' visits paid in it, net of
+    refunds. A currency is here once a visit paid in it counts (a wholly refunded one too)."""
 
     @property
     def rebooking_rate(self) -> float | None:
         return None if self.offers == 0 else self.rebooked / self.offers
 
     @property
-    def revenue_per_rebooked_minor(self) -> int | None:
-        """Revenue per re-engaged client (rounded down to the minor unit)."""
-        return None if self.rebooked == 0 else self.revenue_minor // self.rebooked
+    def revenue_per_rebooked(self) -> dict[str, int] | None:
+        """Revenue per re-engaged client, per currency (rounded down to the minor unit)."""
+        if self.rebooked == 0:
+            return None
+        return {currency: amount // self.rebooked for currency, amount in self.revenue.items()}
+
+
+@dataclass
+class _Tally:
+    """A group as it is counted."""
+
+    offers: int = 0
+    rebooked: int = 0
+    revenue: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def count(self, offer: Offer, calendar: ClientCalendar | None, window: timedelta) -> None:
+        self.offers += 1
+        if calendar is None:
+            return
+        bookings = calendar.booked_between(offer.decided_at, offer.decided_at + window)
+        if not bookings:
+            return
+        self.rebooked += 1
+        for booking_id in bookings:
+            visit = calendar.visits.get(booking_id)
+            if visit is not None:  # booked, not visited (yet): no revenue
+                self.revenue[visit.currency] += calendar.net_paid(booking_id)
+
+    def group(self) -> Group:
+        return Group(self.offers, self.rebooked, dict(self.revenue))
 
 
 @dataclass(frozen=True)
@@ -83,25 +113,18 @@ def results(
 ) -> list[CohortResults]:
     """The results of `offers` (with the `calendars` of their clients, by client id), per
     campaign and cohort, oldest first."""
-    tally: dict[tuple[Campaign, Cohort, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
+    tally: defaultdict[tuple[Campaign, Cohort, bool], _Tally] = defaultdict(_Tally)
     window = timedelta(days=attribution_days)
     for offer in offers:
-        counts = tally[(offer.campaign, cohort_of(offer.day, period), offer.held_out)]
-        counts[0] += 1
-        calendar = calendars.get(offer.client_id)
-        if calendar is None:
-            continue
-        bookings = calendar.booked_between(offer.decided_at, offer.decided_at + window)
-        if bookings:
-            counts[1] += 1
-            counts[2] += sum(calendar.net_paid(each) for each in bookings)
+        side = tally[(offer.campaign, cohort_of(offer.day, period), offer.held_out)]
+        side.count(offer, calendars.get(offer.client_id), window)
     keys = sorted({(campaign, cohort) for campaign, cohort, _ in tally}, key=_order)
     return [
         CohortResults(
             campaign=campaign,
             cohort=cohort,
-            sent=Group(*tally.get((campaign, cohort, False), (0, 0, 0))),
-            held_out=Group(*tally.get((campaign, cohort, True), (0, 0, 0))),
+            sent=tally.get((campaign, cohort, False), _Tally()).group(),
+            held_out=tally.get((campaign, cohort, True), _Tally()).group(),
         )
         for campaign, cohort in keys
     ]

@@ -240,8 +240,10 @@ def results_csv(results: CampaignResultsPublic) -> Response:
     responses={
         200: {
             "description": "A header row, then per campaign and cohort the columns of "
-            "`/v1/campaigns/results` flattened (`sent_offers`, `held_out_rebooking_rate`, ...); "
-            "an empty cell for null.",
+            "`/v1/campaigns/results` flattened (`sent_offers`, `held_out_rebooking_rate`, "
+            "`sent_revenue`, ...); money written as the dashboard writes it (`£190.00`; two "
+            "currencies' amounts in one cell, `£150.00; €80.00`); an empty cell for null or no "
+            "amount.",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
         **NO_PROGRAMME,

@@ -1,6 +1,6 @@
 """The client portal, under ``/v1/portal``: the tenant mints a client's token; the client's
-portal reads that client's referral link, referrals, credit, loyalty card, points, tier and
-packages with it.
+portal reads that client's referral link, referrals, credit, loyalty card, points, tier,
+packages and campaign offers with it.
 
 The tenant and the client of a portal route come from the token only, so a portal shows its own
 client's data and nothing else.
@@ -18,6 +18,7 @@ from starcard_projections.tiers import tier_member
 
 from starcard_gateway.api.loyalty import NO_CARD, PageOffset, PageSize, loyalty_card
 from starcard_gateway.deps import (
+    CampaignsDep,
     LoyaltyDep,
     PortalClientDep,
     PortalTokensDep,
@@ -33,6 +34,7 @@ from starcard_gateway.models.common import ErrorPublic
 from starcard_gateway.models.loyalty import LoyaltyCardPublic
 from starcard_gateway.models.packages import PortalPackagesPublic
 from starcard_gateway.models.portal import (
+    PortalOffersPublic,
     PortalPointsPublic,
     PortalReferralsPublic,
     PortalTokenPublic,
@@ -151,4 +153,18 @@ def read_tier(client: PortalClientDep, loyalty: LoyaltyDep, conn: ReadConnDep) -
 def read_packages(client: PortalClientDep, conn: ReadConnDep) -> PortalPackagesPublic:
     return PortalPackagesPublic.from_holdings(
         client_holdings(conn, client.tenant_id, client.client_id)
+    )
+
+
+@router.get(
+    "/offers",
+    summary="The client's campaign offers (birthday, anniversary, we miss you) whose code has "
+    "not expired, newest first",
+    dependencies=[StrictPortalRequest],
+    responses=CLIENT_TOKEN,
+)
+def read_offers(client: PortalClientDep, campaigns: CampaignsDep) -> PortalOffersPublic:
+    """An offer shows until its code expires, judged at the time of the request."""
+    return PortalOffersPublic.from_offers(
+        campaigns.offers(client.tenant_id, client.client_id), now=datetime.now(UTC)
     )

@@ -6,9 +6,10 @@ A change names only the settings it changes; null is refused ("leave it out to k
 for the booking link, where null removes it. The campaigns domain checks every rule and names
 each problem (422); the bounds it exports are documented here too.
 
-Results revenue is what the visits of the rebooked clients brought in, in minor units of what
-they paid in (``revenue_minor``): the campaigns service keeps no currency of its own, and a
-tenant has no one currency across its programmes.
+Results revenue is what the visits of the rebooked clients brought in, as money per currency
+they paid in (a list of `Money`, as the referral summary and the package liability write
+amounts kept by currency): a tenant has no one currency across its programmes, and money of two
+currencies is never added up. The CSV writes each amount as the page does ("£190.00").
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from starcard_campaigns.api import (
     ProgrammeSettings,
 )
 from starcard_events.limits import MAX_MESSAGE_LENGTH, MAX_PERCENT, MIN_PERCENT, TEXT_PATTERN
+from starcard_events.money import Money
+from starcard_events.money_format import format_money
 
-from starcard_gateway.models.common import never_null
+from starcard_gateway.models.common import money_by_currency, never_null
 
 
 def _text_never_null(schema: dict[str, Any]) -> None:
@@ -301,22 +304,24 @@ class GroupPublic(BaseModel):
     rebooking_rate: float | None = Field(
         description="rebooked / offers, 0 to 1; null with no offers."
     )
-    revenue_minor: int = Field(
-        description="What the visits of those bookings brought in, less refunds, in minor units "
-        "of what the clients paid in."
+    revenue: list[Money] = Field(
+        description="What the visits of those bookings brought in, less refunds: one amount per "
+        "currency they were paid in, in currency order; empty when none of them came in yet."
     )
-    revenue_per_rebooked_minor: int | None = Field(
-        description="revenue_minor per rebooked client (rounded down); null with none rebooked."
+    revenue_per_rebooked: list[Money] | None = Field(
+        description="Each currency's revenue per rebooked client (rounded down to the minor "
+        "unit); null with none rebooked."
     )
 
     @classmethod
     def from_group(cls, group: Group) -> GroupPublic:
+        per_rebooked = group.revenue_per_rebooked
         return cls(
             offers=group.offers,
             rebooked=group.rebooked,
             rebooking_rate=group.rebooking_rate,
-            revenue_minor=group.revenue_minor,
-            revenue_per_rebooked_minor=group.revenue_per_rebooked_minor,
+            revenue=money_by_currency(group.revenue),
+            revenue_per_rebooked=None if per_rebooked is None else money_by_currency(per_rebooked),
         )
 
 
@@ -384,8 +389,8 @@ class CampaignResultsPublic(BaseModel):
                 "offers",
                 "rebooked",
                 "rebooking_rate",
-                "revenue_minor",
-                "revenue_per_rebooked_minor",
+                "revenue",
+                "revenue_per_rebooked",
             )
         ),
         "uplift_points",
@@ -393,7 +398,8 @@ class CampaignResultsPublic(BaseModel):
 
     def csv_rows(self) -> list[list[str]]:
         """The table as CSV rows, the header first: the JSON's fields, flattened, with an empty
-        cell for null."""
+        cell for null; money as the page writes it ("£190.00"; two currencies' amounts in one
+        cell, "£150.00; €80.00"), and an empty cell for no amount."""
         rows = [list(self.CSV_COLUMNS)]
         for each in self.data:
             row: list[object] = [each.campaign, each.cohort.isoformat()]
@@ -402,9 +408,14 @@ class CampaignResultsPublic(BaseModel):
                     group.offers,
                     group.rebooked,
                     group.rebooking_rate,
-                    group.revenue_minor,
-                    group.revenue_per_rebooked_minor,
+                    _amounts(group.revenue),
+                    _amounts(group.revenue_per_rebooked or []),
                 ]
             row.append(each.uplift_points)
             rows.append(["" if cell is None else str(cell) for cell in row])
         return rows
+
+
+def _amounts(amounts: list[Money]) -> str:
+    """ "£150.00; €80.00": amounts of several currencies in one cell, never added up."""
+    return "; ".join(format_money(each.amount_minor, each.currency) for each in amounts)

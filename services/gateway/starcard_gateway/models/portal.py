@@ -1,5 +1,6 @@
 """The client portal's models: the token a tenant mints for a client, and the client's
-referral link, referrals, credit banner and points, in the words the portal shows them."""
+referral link, referrals, credit banner, points and campaign offers, in the words the portal
+shows them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from starcard_campaigns.api import Campaign, Offer, OfferTerms
 from starcard_events.envelope import ClientId
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
@@ -221,3 +223,64 @@ class PortalPointsPublic(BaseModel):
             data=[PortalPointsMovementPublic.from_row(row) for row in rows],
             count=count,
         )
+
+
+# -- campaign offers -------------------------------------------------------------------------
+
+OFFER_NAMES: dict[Campaign, str] = {
+    "birthday": "Birthday",
+    "anniversary": "Anniversary",
+    "reengagement": "We miss you",
+}
+"""Each campaign's offer as the client knows it (re-engagement is the business's word)."""
+
+
+class PortalOfferPublic(BaseModel):
+    campaign: Campaign = Field(description="The campaign that made the offer.")
+    name: str = Field(
+        description="The offer's name as the client reads it.",
+        examples=["Birthday", "Anniversary", "We miss you"],
+    )
+    code: str = Field(description="The single-use code to give when booking or paying.")
+    discount_percent: int = Field(description="What the code takes off, in percent.")
+    expires_at: datetime = Field(description="When the code lapses unused.")
+    valid_until: date = Field(
+        description="The last day the code works, in the business's time zone (it lapses at "
+        "midnight after it), as the offer's message says it."
+    )
+    booking_url: str | None = Field(
+        description="Where to book, as the offer's message carried it; null when the business "
+        "had no booking link then."
+    )
+
+    @classmethod
+    def from_offer(cls, offer: Offer, terms: OfferTerms) -> PortalOfferPublic:
+        """A sent offer, with its `terms`."""
+        return cls(
+            campaign=offer.campaign,
+            name=OFFER_NAMES[offer.campaign],
+            code=terms.code,
+            discount_percent=terms.discount_percent,
+            expires_at=terms.expires_at,
+            valid_until=terms.valid_until,
+            booking_url=terms.booking_url,
+        )
+
+
+class PortalOffersPublic(BaseModel):
+    data: list[PortalOfferPublic] = Field(
+        description="The client's offers sent (not held out) whose code has not expired, "
+        "newest first. A code already used at checkout shows until it expires."
+    )
+    count: int
+
+    @classmethod
+    def from_offers(cls, offers: list[Offer], *, now: datetime) -> PortalOffersPublic:
+        """The offers of `offers` (oldest first, as the campaigns service lists them) sent to
+        the client whose code works at `now`, newest first."""
+        data = [
+            PortalOfferPublic.from_offer(offer, offer.terms)
+            for offer in reversed(offers)
+            if offer.terms is not None and offer.terms.expires_at > now
+        ]
+        return cls(data=data, count=len(data))

@@ -16,6 +16,7 @@ from starcard_loyalty.api import (
     QuietHoursRecord,
     TimeSettings,
     TimeSettingsChanges,
+    quiet_hours_record,
 )
 
 from starcard_gateway.models.common import never_null
@@ -57,7 +58,7 @@ class QuietHoursFields(BaseModel):
 
     @classmethod
     def from_hours(cls, hours: QuietHours) -> QuietHoursFields:
-        return cls(**hours.to_record())
+        return cls(**quiet_hours_record(hours))
 
 
 class TimeSettingsChange(BaseModel):

@@ -1,15 +1,15 @@
-"""The client portal, at ``/portal``: the client's tier, the loyalty card, packages, points and
-Refer a friend, for one client.
+"""The client portal, at ``/portal``: the client's tier, the loyalty card, offers, packages,
+points and Refer a friend, for one client.
 
 The business sends the client a link, ``/portal?token=<portal token>`` (``POST
 /v1/portal/tokens``). Opening it keeps the token in a cookie and redirects to ``/portal``, so the
 token leaves the address bar and the browser's history. A link with the token in the fragment
 (``STARCARD_PORTAL_URL``'s ``#token=``) is turned into that link by the page's script.
 
-The tier, the card, the packages, the points and the referrals come from the JSON API's own
-functions (``api.portal.read_tier``, ``api.loyalty.loyalty_card``, ``api.portal.read_packages``,
-``api.portal.read_points`` and ``api.portal.read_referrals``), with the tenant and the client
-taken from the token only.
+The tier, the card, the offers, the packages, the points and the referrals come from the JSON
+API's own functions (``api.portal.read_tier``, ``api.loyalty.loyalty_card``,
+``api.portal.read_offers``, ``api.portal.read_packages``, ``api.portal.read_points`` and
+``api.portal.read_referrals``), with the tenant and the client taken from the token only.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from starcard_referrals.api import UnknownTenant as NoReferralProgramme
 
 from starcard_gateway.api import loyalty as loyalty_api
 from starcard_gateway.api import portal as portal_api
-from starcard_gateway.deps import LoyaltyDep, PortalTokensDep, ReadConnDep, ReferralsDep
+from starcard_gateway.deps import (
+    CampaignsDep,
+    LoyaltyDep,
+    PortalTokensDep,
+    ReadConnDep,
+    ReferralsDep,
+)
 from starcard_gateway.models.loyalty import LoyaltyCardPublic
 from starcard_gateway.models.portal import PortalReferralsPublic
 from starcard_gateway.pages.auth import portal_client, verified_client
@@ -42,6 +48,7 @@ def portal(
     tokens: PortalTokensDep,
     loyalty: LoyaltyDep,
     referrals: ReferralsDep,
+    campaigns: CampaignsDep,
     conn: ReadConnDep,
     token: str | None = None,
     points_page: str | None = None,
@@ -76,6 +83,7 @@ def portal(
         client, loyalty, conn, limit=POINTS_PAGE_SIZE, offset=(page - 1) * POINTS_PAGE_SIZE
     )
     tier = portal_api.read_tier(client, loyalty, conn)
+    offers = portal_api.read_offers(client, campaigns)
     packages = portal_api.read_packages(client, conn)
     shared: PortalReferralsPublic | None
     try:
@@ -90,6 +98,7 @@ def portal(
             "business": business,
             "tier": tier if tier.enabled else None,
             "card": card,
+            "offers": offers.data,
             "packages": packages.data,
             "referrals": shared,
             "stage_text": STAGE_TEXT,

@@ -15,6 +15,7 @@ from datetime import time
 from typing import Any, NotRequired, TypedDict
 
 from starcard_events.clock import MAX_TIME_ZONE_LENGTH, is_place_zone
+from starcard_kernel.quiet_hours import QuietHours
 
 from starcard_loyalty.domain.errors import InvalidTimeSettings
 
@@ -26,6 +27,7 @@ __all__ = [
     "TimeSettings",
     "TimeSettingsChanges",
     "TimeSettingsRecord",
+    "quiet_hours_record",
 ]
 
 LOCAL_TIME = re.compile(r"(?P<hour>[01][0-9]|2[0-3]):(?P<minute>[0-5][0-9])")
@@ -48,18 +50,6 @@ class TimeSettingsChanges(TypedDict):
 
     time_zone: NotRequired[str]
     quiet_hours: NotRequired[QuietHoursRecord | None]
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """From `start` to `end`, local time, no campaign message is sent; 21:00 to 09:00 runs past
-    midnight. What a day's tick decides to send waits for `end` that day."""
-
-    start: time
-    end: time
-
-    def to_record(self) -> QuietHoursRecord:
-        return {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M")}
 
 
 DEFAULT_QUIET_HOURS = QuietHours(start=time(21), end=time(9))
@@ -99,7 +89,7 @@ class TimeSettings:
         return self
 
     def to_record(self) -> TimeSettingsRecord:
-        quiet_hours = None if self.quiet_hours is None else self.quiet_hours.to_record()
+        quiet_hours = None if self.quiet_hours is None else quiet_hours_record(self.quiet_hours)
         return {"time_zone": self.time_zone, "quiet_hours": quiet_hours}
 
     @classmethod
@@ -137,3 +127,8 @@ def _local_time(field: str, text: str) -> time | str:
     if matched is None:
         return f"{field} must be a local time as HH:MM, such as 21:00 (got {text[:20]!r})."
     return time(int(matched["hour"]), int(matched["minute"]))
+
+
+def quiet_hours_record(hours: QuietHours) -> QuietHoursRecord:
+    """Quiet hours as a tenant writes them and as they are stored: ``{"start": "21:00", ...}``."""
+    return {"start": hours.start.strftime("%H:%M"), "end": hours.end.strftime("%H:%M")}

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
@@ -237,6 +238,7 @@ class LoyaltyPublisher:
                     f"before then to use {'it' if left == 1 else 'them'}."
                 ),
                 expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),
+                send_after=self._after_quiet_hours(owner[0], event.at),
             )
             return [
                 notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
@@ -259,6 +261,10 @@ class LoyaltyPublisher:
             tenant_name=self._tenant_name(owner[0]),
             message=message,
             expires_at=datetime.combine(ends_on, time(0), tzinfo=UTC) if ends_on else None,
+            # A warning is a tick's (at midnight); a change follows a purchase, a refund or a tick.
+            send_after=self._after_quiet_hours(owner[0], event.at)
+            if kind == "tier_ending"
+            else None,
         )
         return notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
 
@@ -275,8 +281,17 @@ class LoyaltyPublisher:
                 "then to use them."
             ),
             expires_at=datetime.combine(expires_on, time(0), tzinfo=UTC),
+            send_after=self._after_quiet_hours(owner[0], event.at),
         )
         return notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
+
+    def _after_quiet_hours(self, tenant_id: str, decided_at: datetime) -> datetime | None:
+        """A reminder a day's tick decided (at midnight, there) waits for the end of the tenant's
+        quiet hours, as the campaigns' messages do; None outside them or without any."""
+        settings = self._service.programme(tenant_id).time_settings
+        if settings.quiet_hours is None:
+            return None
+        return settings.quiet_hours.until(decided_at, ZoneInfo(settings.time_zone))
 
     def _owner(self, aggregate_id: UUID) -> tuple[str, str]:
         if aggregate_id not in self._owners:

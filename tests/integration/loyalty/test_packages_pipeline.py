@@ -251,6 +251,9 @@ async def test_unused_sessions_expire_on_the_tick_of_their_day_after_one_reminde
         await tick(stack.loyalty, CLINIC, expires_on - timedelta(days=day))
     reminders = await eventually(lambda: _exactly(_notices(stack, "package_expiring"), 1))
     assert reminders[0]["expires_at"] == "2026-04-01T00:00:00Z"
+    # Decided at midnight (UTC, the clinic's zone): sent when its quiet hours end, at 09:00.
+    reminded_on = expires_on - timedelta(days=14)
+    assert reminders[0]["send_after"] == f"{reminded_on}T09:00:00Z"
     assert "2 sessions of your Facial x3 package expire on 1 April 2026" in reminders[0]["message"]
 
     await tick(stack.loyalty, CLINIC, expires_on - timedelta(days=1))

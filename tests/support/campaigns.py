@@ -21,7 +21,7 @@ from starcard_campaigns.app import GROUP_ID, SCHEMA, TOPICS, outbox_relay
 from starcard_campaigns.application import CampaignsService
 from starcard_campaigns.domain.offers import Offer
 from starcard_events.examples import encode
-from starcard_events.topics import BOOKING_EVENTS, NOTIFICATIONS, booking_key
+from starcard_events.topics import BOOKING_EVENTS, CAMPAIGN_FACTS, NOTIFICATIONS, booking_key
 from starcard_runtime.outbound import notification_id
 from starcard_runtime.service import build_application
 from starcard_runtime.settings import RuntimeSettings
@@ -49,6 +49,8 @@ class CampaignsStack:
     producer: AIOKafkaProducer
     published: list[dict[str, Any]] = field(default_factory=list)
     """Every notification request the service published, in arrival order (copies included)."""
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    """Every campaign fact (``starcard.campaigns.v1``) it published, likewise."""
 
     async def publish(self, *events: dict[str, Any]) -> None:
         """Publish upstream events keyed as a platform must (``tenant_id:client_id``); return once
@@ -135,14 +137,17 @@ async def campaigns_stack(
     """The stack on a fresh database and topic prefix; with ``consume=False`` the test runs the
     service itself (``consuming_campaigns``), to stop and start it."""
     settings = stack_settings(database_url, bootstrap, prefix)
-    topics = [*TOPICS, NOTIFICATIONS]
+    topics = [*TOPICS, NOTIFICATIONS, CAMPAIGN_FACTS]
     await create_topics(bootstrap, [settings.topic(topic) for topic in topics], partitions)
     commands = await asyncio.to_thread(build_application, CampaignsService, settings, SCHEMA)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
     await producer.start()
     stack = CampaignsStack(settings, commands, producer)
     stop = asyncio.Event()
-    collector = asyncio.create_task(collect(settings, [NOTIFICATIONS], stack.published, stop))
+    collectors = [
+        asyncio.create_task(collect(settings, [NOTIFICATIONS], stack.published, stop)),
+        asyncio.create_task(collect(settings, [CAMPAIGN_FACTS], stack.facts, stop)),
+    ]
     try:
         if consume:
             async with consuming_campaigns(settings):
@@ -151,6 +156,6 @@ async def campaigns_stack(
             yield stack
     finally:
         stop.set()
-        await collector
+        await asyncio.gather(*collectors)
         await producer.stop()
         commands.close()

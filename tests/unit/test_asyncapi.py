@@ -22,6 +22,8 @@ def test_every_topic_is_a_channel_with_its_events() -> None:
         "starcard.referrals.v1",
         "starcard.notifications.v1",
         "starcard.clock.v1",
+        "starcard.campaigns.v1",
+        "starcard.deliveries.v1",
     }
     schemas = document["components"]["schemas"]
     for event in (
@@ -32,5 +34,8 @@ def test_every_topic_is_a_channel_with_its_events() -> None:
         "ReferralStageChanged",
         "CreditIssued",
         "WelcomeCodeIssued",
+        "CampaignPointsGranted",
+        "MessageDelivered",
+        "MessageNotDelivered",
     ):
         assert event in schemas

@@ -52,6 +52,7 @@ from starcard_events.parsing import (
 from starcard_events.referrals import LinkVisit, LinkVisited, ReferralCode
 from starcard_events.topics import (
     BOOKING_EVENTS,
+    CAMPAIGN_FACTS,
     CLOCK,
     LOYALTY_FACTS,
     NOTIFICATIONS,
@@ -64,6 +65,7 @@ from starcard_events.topics import (
 
 __all__ = [
     "BOOKING_EVENTS",
+    "CAMPAIGN_FACTS",
     "CLOCK",
     "LOYALTY_FACTS",
     "NOTIFICATIONS",

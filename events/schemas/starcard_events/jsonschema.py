@@ -19,8 +19,10 @@ from starcard_events.bookings import (
     BookingCreated,
     ClientCheckedIn,
 )
+from starcard_events.campaign_facts import CampaignPointsGranted
 from starcard_events.clients import ClientRegistered, ClientUpdated
 from starcard_events.clock import ClockTicked
+from starcard_events.delivery_facts import MessageDelivered, MessageNotDelivered
 from starcard_events.facts import MilestoneReached, RewardIssued, RewardRedeemed, StarEarned
 from starcard_events.notifications import NotificationRequested
 from starcard_events.orders import OrderRefunded, ProductPurchased
@@ -93,6 +95,9 @@ _EVENTS: Final[tuple[type[BaseModel], ...]] = (
     ReferralRewardDue,
     WelcomeCodeIssued,
     WelcomeCodeRedeemed,
+    CampaignPointsGranted,
+    MessageDelivered,
+    MessageNotDelivered,
 )
 
 

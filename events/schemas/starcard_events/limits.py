@@ -48,6 +48,9 @@ MAX_URL_LENGTH: Final = 2048
 MAX_CODE_LENGTH: Final = 64
 """A discount code as typed at a till."""
 
+MAX_ADD_ON_LENGTH: Final = 80
+"""A complimentary add-on's name ("Scalp massage, 15 min"): one line of a message's subject."""
+
 CONTROL_CHARACTERS: Final = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 """Characters no text of a business carries (NUL and other C0/C1 controls); tab, line feed and
 carriage return are text. A regular expression character range, for patterns and checks alike."""

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, Field, HttpUrl, StringConstraints, TypeAdapt
 
 from starcard_events.envelope import ClientId, Envelope
 from starcard_events.limits import (
+    MAX_ADD_ON_LENGTH,
     MAX_EMAIL_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
@@ -49,9 +50,11 @@ NoticeKind = Literal[
   (``expires_at``: the day it drops);
 - ``package_expiring``: unused sessions of the client's pre-paid package expire soon
   (``expires_at``: the day they do);
-- ``birthday_reward``: the client's single-use birthday code, sent in the days before their
-  birthday (``expires_at``: when the code stops working);
-- ``anniversary_offer``: a single-use code on the anniversary of the client's first treatment;
+- ``birthday_reward``: the client's birthday reward, sent in the days before their birthday: a
+  single-use code (``expires_at``: when it stops working) worth a percentage off
+  (``discount_percent``) or a complimentary add-on (``add_on``), or, with neither a code nor a
+  discount, bonus points added to the client's account;
+- ``anniversary_offer``: the same, on the anniversary of the client's first treatment;
 - ``reengagement_offer``: a time-limited single-use code for a client who has not been back for a
   while, with the link to book.
 
@@ -112,6 +115,20 @@ class Notice(WireModel):
     )
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[A-Z0-9]{8}$")] | None = Field(
         default=None, description="The single-use discount code, when there is one."
+    )
+    add_on: (
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=MAX_ADD_ON_LENGTH, pattern=TEXT_PATTERN),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=(
+            "The complimentary add-on the code is worth (e.g. 'Scalp massage, 15 min'), when it "
+            "is worth one rather than a discount: the code takes nothing off the bill and the "
+            "add-on comes free with the visit."
+        ),
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the code stops working."

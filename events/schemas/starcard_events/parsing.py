@@ -17,6 +17,7 @@ from starcard_events.bookings import (
     ClientCheckedIn,
 )
 from starcard_events.clients import ClientRegistered, ClientUpdated
+from starcard_events.delivery_facts import DeliveryFact
 from starcard_events.orders import OrderRefunded, ProductPurchased
 from starcard_events.packages import PackagePurchased, PackageRefunded
 from starcard_events.referrals import LinkVisited
@@ -46,6 +47,7 @@ EventT = TypeVar("EventT")
 
 _BOOKING_TOPIC: Final = TypeAdapter[BookingTopicEvent](BookingTopicEvent)
 _REFERRAL_TOPIC: Final = TypeAdapter[ReferralTopicEvent](ReferralTopicEvent)
+_DELIVERY_FACTS: Final = TypeAdapter[DeliveryFact](DeliveryFact)
 
 
 class InvalidEvent(ValueError):
@@ -66,6 +68,11 @@ def parse_referral_visit(raw: bytes | None) -> ReferralTopicEvent:
     return _parse(_REFERRAL_TOPIC, raw)
 
 
+def parse_delivery_fact(raw: bytes | None) -> DeliveryFact:
+    """Validate the value of a `starcard.deliveries.v1` record; raise `InvalidEvent` if not one."""
+    return _parse(_DELIVERY_FACTS, raw)
+
+
 def _parse(adapter: TypeAdapter[EventT], raw: bytes | None) -> EventT:
     if not raw:
         raise InvalidEvent("empty record")
@@ -81,7 +88,7 @@ def _parse(adapter: TypeAdapter[EventT], raw: bytes | None) -> EventT:
 def _reason(errors: list[ErrorDetails]) -> str:
     """One line for the operator: the first problem that explains all the others, else them all.
 
-    Both adapters are discriminated unions, so an error inside an event is located under its type
+    Every adapter is a discriminated union, so an error inside an event is located under its type
     (`("AppointmentCompleted", "data", "price")`); the type is dropped from the location.
     """
     for error in errors:

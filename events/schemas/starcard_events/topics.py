@@ -16,8 +16,17 @@ LOYALTY_FACTS = "starcard.loyalty.v1"
 REFERRAL_FACTS = "starcard.referrals.v1"
 """Published by Starcard: referral stages and credits, for platforms to react to."""
 
+CAMPAIGN_FACTS = "starcard.campaigns.v1"
+"""Published by Starcard's campaigns service: rewards another service gives (a campaign's bonus
+points, which the loyalty service grants), keyed by client (`booking_key`)."""
+
 NOTIFICATIONS = "starcard.notifications.v1"
 """Internal: messages for the notifier to send."""
+
+DELIVERY_FACTS = "starcard.deliveries.v1"
+"""Published by Starcard's notifier: each message's email and SMS delivered (accepted by the SMTP
+server or the SMS provider) or not delivered (suppressed, given up), keyed by client
+(`booking_key`). The campaigns service counts them in its results."""
 
 CLOCK = "starcard.clock.v1"
 """Internal: one tick per tenant-local day, driving time-based rules."""

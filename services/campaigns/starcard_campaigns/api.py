@@ -23,6 +23,7 @@ from starcard_campaigns.domain.programme import (
     OfferSettings,
     ProgrammeSettings,
     ReengagementSettings,
+    Reward,
 )
 from starcard_campaigns.domain.results import Cohort, CohortResults, Group, Period
 
@@ -48,6 +49,7 @@ __all__ = [
     "Period",
     "ProgrammeSettings",
     "ReengagementSettings",
+    "Reward",
     "UnknownTenant",
     "is_campaign_code",
 ]

@@ -1,15 +1,16 @@
 """The campaigns service's composition root: ``python -m starcard_campaigns``.
 
 One process runs the partition consumer of ``booking.events.v1`` (the clients' birthdays, their
-treatments) and ``starcard.clock.v1`` (the days), and beside it the outbox relay that asks the
-notifier to send what the campaigns decided.
+treatments), ``starcard.clock.v1`` (the days) and ``starcard.deliveries.v1`` (what became of the
+messages sent, for the results), and beside it the outbox relay that asks the notifier to send
+what the campaigns decided.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starcard_events.topics import BOOKING_EVENTS, CLOCK
+from starcard_events.topics import BOOKING_EVENTS, CLOCK, DELIVERY_FACTS
 from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import Companion, run_service
 from starcard_runtime.settings import RuntimeSettings
@@ -19,7 +20,7 @@ from starcard_campaigns.publishing import CampaignsPublisher
 
 SCHEMA = "campaigns"
 GROUP_ID = "starcard-campaigns"
-TOPICS = (BOOKING_EVENTS, CLOCK)
+TOPICS = (BOOKING_EVENTS, CLOCK, DELIVERY_FACTS)
 
 
 def outbox_relay(service: CampaignsService, settings: RuntimeSettings) -> OutboxRelay:

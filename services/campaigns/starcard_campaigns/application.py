@@ -30,10 +30,12 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from starcard_events.topics import BOOKING_EVENTS
 from starcard_kernel.codes import normalize_code
 from starcard_kernel.money import check_money
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
+from starcard_runtime.outbound import derived_event_id
 from starcard_runtime.records import InboundRecord
 from starcard_runtime.tenant_codes import code_in_batch, stored_code
 
@@ -47,9 +49,15 @@ from starcard_campaigns.domain.birthdays import (
 from starcard_campaigns.domain.calendar import ClientCalendar, Visit
 from starcard_campaigns.domain.codes import CampaignCode, campaign_code
 from starcard_campaigns.domain.days import DayBegun
+from starcard_campaigns.domain.deliveries import MessageOutcomes
 from starcard_campaigns.domain.errors import UnknownTenant
 from starcard_campaigns.domain.holdout import held_out
-from starcard_campaigns.domain.ids import client_calendar_id, offer_id, programme_id
+from starcard_campaigns.domain.ids import (
+    client_calendar_id,
+    message_outcomes_id,
+    offer_id,
+    programme_id,
+)
 from starcard_campaigns.domain.offers import Offer, OfferTerms
 from starcard_campaigns.domain.programme import (
     MAX_STEPS,
@@ -67,15 +75,17 @@ __all__ = ["CampaignQuote", "CampaignRedemption", "CampaignsService", "DayBegun"
 
 @dataclass(frozen=True)
 class CampaignQuote:
-    """What a campaign code takes off an amount, in minor units of `currency`."""
+    """What a campaign code takes off an amount, in minor units of `currency`: its percentage,
+    or nothing for a code worth a complimentary `add_on`, which the till adds free."""
 
     code: str
     campaign: Campaign
-    discount_percent: int
+    discount_percent: int | None
     discount_minor: int
     total_minor: int
     currency: str
     expires_at: datetime
+    add_on: str | None
 
 
 @dataclass(frozen=True)
@@ -102,8 +112,11 @@ class CampaignsService(BatchApplication):
 
     def prefetch_ids(self, records: Sequence[InboundRecord]) -> Iterable[UUID]:
         """Booking records are keyed by client (``tenant:client``), and name the client's
-        calendar; clock records are keyed by tenant and name nothing a batch writes by key."""
-        for key in {record.key for record in records if record.key}:
+        calendar; clock records are keyed by tenant and name nothing a batch writes by key, nor
+        do delivery facts (keyed by client, about a message)."""
+        for key in {
+            record.key for record in records if record.key and record.topic.endswith(BOOKING_EVENTS)
+        }:
             tenant_id, _, client_id = key.decode(errors="replace").partition(":")
             if client_id:
                 yield client_calendar_id(tenant_id, client_id)
@@ -126,6 +139,17 @@ class CampaignsService(BatchApplication):
         of the client's partition: the booking handlers)."""
         found = unit.get(client_calendar_id(tenant_id, client_id), ClientCalendar)
         return found or self._open_calendar(unit, tenant_id, client_id)
+
+    def message_outcomes(
+        self, unit: UnitOfWork, tenant_id: str, notification_id: UUID
+    ) -> MessageOutcomes:
+        """What became of a campaign message, started at its first outcome (for the writers of
+        the client's partition of ``starcard.deliveries.v1``)."""
+        found = unit.get(message_outcomes_id(tenant_id, notification_id), MessageOutcomes)
+        if found is None:
+            found = MessageOutcomes(tenant_id=tenant_id, notification_id=notification_id)
+            unit.add(found)
+        return found
 
     # -- the day's campaigns ------------------------------------------------------------------
 
@@ -248,7 +272,7 @@ class CampaignsService(BatchApplication):
             )
             terms = None
             if not holding_out:
-                terms = self._issue_code(unit, settings, programme.shared, client_id, day)
+                terms = self._offer_terms(unit, settings, programme.shared, client_id, day)
             unit.add(
                 Offer.decide(
                     tenant_id=tenant_id,
@@ -261,7 +285,7 @@ class CampaignsService(BatchApplication):
                 )
             )
 
-    def _issue_code(
+    def _offer_terms(
         self,
         unit: UnitOfWork,
         settings: OfferSettings,
@@ -269,30 +293,41 @@ class CampaignsService(BatchApplication):
         client_id: str,
         day: DayBegun,
     ) -> OfferTerms:
-        """A single-use code of the campaign for the client, valid from the tick, and what the
-        message that carries it says."""
-        code = self.new_code(settings.campaign)
-        expires_at = settings.code_expiry(day.day, day.zone)
-        unit.add(
-            CampaignCode(
-                code=code,
-                tenant_id=day.tenant_id,
-                client_id=client_id,
-                discount_percent=settings.discount_percent,
-                campaign=settings.campaign,
-                issued_at=day.at,
-                expires_at=expires_at,
-            )
-        )
+        """What the offer gives the client and what its message says: a single-use code of the
+        campaign (worth a percentage off, or a complimentary add-on), or bonus points, which
+        have no code: the loyalty service grants them when the offer is published."""
+        reward, add_on = settings.gives()
+        code = None if reward == "points" else self._issue_code(unit, settings, client_id, day)
         return OfferTerms(
-            code=code,
-            discount_percent=settings.discount_percent,
+            code=None if code is None else code.code,
+            discount_percent=None if code is None else code.discount_percent,
             message=settings.message,
-            expires_at=expires_at,
-            valid_until=settings.last_valid_day(day.day),
+            expires_at=None if code is None else code.expires_at,
+            valid_until=None if code is None else settings.last_valid_day(day.day),
             booking_url=shared.booking_url,
             send_after=day.daytime_from,
+            reward=reward,
+            add_on=add_on,
         )
+
+    def _issue_code(
+        self, unit: UnitOfWork, settings: OfferSettings, client_id: str, day: DayBegun
+    ) -> CampaignCode:
+        """A single-use code of the campaign for the client, valid from the tick, worth what the
+        campaign gives: its percentage off, or its complimentary add-on."""
+        reward, add_on = settings.gives()
+        code = CampaignCode(
+            code=self.new_code(settings.campaign),
+            tenant_id=day.tenant_id,
+            client_id=client_id,
+            discount_percent=settings.discount_percent if reward == "discount" else None,
+            campaign=settings.campaign,
+            issued_at=day.at,
+            expires_at=settings.code_expiry(day.day, day.zone),
+            add_on=add_on,
+        )
+        unit.add(code)
+        return code
 
     @staticmethod
     def _open_calendar(unit: UnitOfWork, tenant_id: str, client_id: str) -> ClientCalendar:
@@ -358,6 +393,7 @@ class CampaignsService(BatchApplication):
             total_minor=amount_minor - off,
             currency=currency,
             expires_at=code.expires_at,
+            add_on=code.add_on,
         )
 
     # -- settings (gateway, CLI) ---------------------------------------------------------
@@ -425,7 +461,25 @@ class CampaignsService(BatchApplication):
             calendars,
             attribution_days=programme.shared.attribution_days,
             period=period,
+            outcomes=self._message_outcomes(tenant_id, offers),
         )
+
+    def _message_outcomes(
+        self, tenant_id: str, offers: Iterable[Offer]
+    ) -> dict[UUID, MessageOutcomes]:
+        """Offer id → the outcomes of its message, for the offers sent that have any, in one
+        query. An offer's message is the notification its relay asked for when publishing the
+        offer's ``Decided`` event (its first), whose id ``notification_id`` derived from it."""
+        by_outcomes_id = {
+            message_outcomes_id(tenant_id, derived_event_id(offer.id, 1, "notification")): offer.id
+            for offer in offers
+            if not offer.held_out
+        }
+        return {
+            by_outcomes_id[found.id]: found
+            for found in self.load_many(by_outcomes_id).values()
+            if isinstance(found, MessageOutcomes)
+        }
 
 
 def _sequence_occasions(last: Visit) -> list[str]:

@@ -1,8 +1,9 @@
 """One function per upstream event type: a validated event becomes one application call.
 
-The campaigns service owns neither topic it reads: the loyalty service dead-letters what cannot
-be read on ``booking.events.v1`` and on ``starcard.clock.v1``, so a record this service cannot
-use there is skipped (and logged), and one bad record is set aside once.
+The campaigns service owns no topic it reads: the loyalty service dead-letters what cannot be
+read on ``booking.events.v1`` and on ``starcard.clock.v1``, and the notifier's relay publishes
+only valid facts on ``starcard.deliveries.v1``, so a record this service cannot use there is
+skipped (and logged), and one bad record is set aside once.
 """
 
 from __future__ import annotations
@@ -19,24 +20,32 @@ from starcard_events import (
     ClientUpdated,
 )
 from starcard_events.clock import ClockTicked
-from starcard_events.topics import CLOCK
+from starcard_events.delivery_facts import MessageDelivered, MessageNotDelivered
+from starcard_events.topics import CLOCK, DELIVERY_FACTS
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS
+from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS, DELIVERIES
 from starcard_runtime.inbound import accept_or_skip
 from starcard_runtime.records import InboundRecord
 
 from starcard_campaigns.domain.birthdays import MonthDay
 from starcard_campaigns.domain.calendar import Visit
 from starcard_campaigns.domain.days import DayBegun
+from starcard_campaigns.publishing import KINDS
+
+CAMPAIGN_MESSAGES = frozenset(KINDS.values())
+"""The kinds of message whose outcomes the results count: the campaigns' offers."""
 
 if TYPE_CHECKING:
     from starcard_campaigns.application import CampaignsService
 
 
 def handle_record(service: CampaignsService, record: InboundRecord, unit: UnitOfWork) -> None:
-    """Route a record by its topic: the clock's ticks, or the booking platform's events."""
+    """Route a record by its topic: the clock's ticks, the notifier's delivery facts, or the
+    booking platform's events."""
     if record.topic.endswith(CLOCK):
         handle_clock_record(service, record, unit)
+    elif record.topic.endswith(DELIVERY_FACTS):
+        handle_delivery_record(service, record, unit)
     else:
         handle_booking_record(service, record, unit)
 
@@ -46,6 +55,29 @@ def handle_clock_record(service: CampaignsService, record: InboundRecord, unit: 
     tick = accept_or_skip(record, CLOCK_TICKS)
     if tick is not None:
         when_a_day_begins_make_the_offers_due(service, tick, unit)
+
+
+def handle_delivery_record(
+    service: CampaignsService, record: InboundRecord, unit: UnitOfWork
+) -> None:
+    """A ``starcard.deliveries.v1`` fact: what became of a message on one channel. Only the
+    campaigns' messages are measured; the others (a loyalty reward, a referral) are no concern
+    of theirs."""
+    match accept_or_skip(record, DELIVERIES):
+        case MessageDelivered(tenant_id=tenant_id, data=delivery) if (
+            delivery.kind in CAMPAIGN_MESSAGES
+        ):
+            service.message_outcomes(unit, tenant_id, delivery.notification_id).record_delivered(
+                delivery.channel, delivery.delivered_at
+            )
+        case MessageNotDelivered(tenant_id=tenant_id, data=non_delivery) if (
+            non_delivery.kind in CAMPAIGN_MESSAGES
+        ):
+            service.message_outcomes(
+                unit, tenant_id, non_delivery.notification_id
+            ).record_not_delivered(non_delivery.channel, non_delivery.reason)
+        case _:
+            pass
 
 
 def handle_booking_record(

@@ -1,9 +1,9 @@
 """The loyalty service's composition root: ``python -m starcard_loyalty``.
 
-One process runs the partition consumer of ``booking.events.v1`` and ``starcard.clock.v1`` and,
-beside it, the outbox relay that publishes facts and notification requests, and the scheduler
-that publishes each tenant's daily clock tick, in the tenant's time zone (several instances may
-run: ticks are idempotent).
+One process runs the partition consumer of ``booking.events.v1``, ``starcard.clock.v1`` and
+``starcard.campaigns.v1`` (the campaigns' bonus points) and, beside it, the outbox relay that
+publishes facts and notification requests, and the scheduler that publishes each tenant's daily
+clock tick, in the tenant's time zone (several instances may run: ticks are idempotent).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from starcard_events.topics import BOOKING_EVENTS, CLOCK
+from starcard_events.topics import BOOKING_EVENTS, CAMPAIGN_FACTS, CLOCK
 from starcard_runtime.clock import ClockScheduler, TenantClock, wall_clock
 from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import Companion, run_service
@@ -22,7 +22,7 @@ from starcard_loyalty.publishing import LoyaltyPublisher
 
 SCHEMA = "loyalty"
 GROUP_ID = "starcard-loyalty"
-TOPICS = (BOOKING_EVENTS, CLOCK)
+TOPICS = (BOOKING_EVENTS, CLOCK, CAMPAIGN_FACTS)
 
 
 def outbox_relay(service: LoyaltyService, settings: RuntimeSettings) -> OutboxRelay:

@@ -1,4 +1,9 @@
-"""One function per upstream event type: a validated event becomes one application call."""
+"""One function per upstream event type: a validated event becomes one application call.
+
+The loyalty service owns the dead letters of every topic it reads: the booking platform's events
+and the clock (which other services read too, and skip what breaks the contract), and the
+campaigns' facts, which it alone reads.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,12 @@ from starcard_events import (
     PackageRefunded,
     ProductPurchased,
 )
+from starcard_events.campaign_facts import CampaignPointsGranted
 from starcard_events.clock import ClockTicked
-from starcard_events.topics import CLOCK
+from starcard_events.topics import CAMPAIGN_FACTS, CLOCK
 from starcard_kernel.refusals import UNUSABLE_CODE
 from starcard_runtime.batching import UnitOfWork
-from starcard_runtime.contracts import BOOKINGS, CLOCK_TICKS
+from starcard_runtime.contracts import BOOKINGS, CAMPAIGN_GRANTS, CLOCK_TICKS
 from starcard_runtime.inbound import accept, rejecting
 from starcard_runtime.records import InboundRecord
 
@@ -43,9 +49,12 @@ log = structlog.get_logger(__name__)
 
 
 def handle_record(service: LoyaltyService, record: InboundRecord, unit: UnitOfWork) -> None:
-    """Route a record by its topic: the clock's ticks, or the booking platform's events."""
+    """Route a record by its topic: the clock's ticks, the campaigns' facts, or the booking
+    platform's events."""
     if record.topic.endswith(CLOCK):
         handle_clock_record(service, record, unit)
+    elif record.topic.endswith(CAMPAIGN_FACTS):
+        handle_campaign_record(service, record, unit)
     else:
         handle_booking_record(service, record, unit)
 
@@ -68,6 +77,15 @@ def handle_clock_record(service: LoyaltyService, record: InboundRecord, unit: Un
     when_a_day_begins_expire_points_and_give_notice(service, tick, unit)
     when_a_day_begins_review_tiers(service, tick, unit)
     when_a_day_begins_expire_packages_and_remind(service, tick, unit)
+
+
+def handle_campaign_record(
+    service: LoyaltyService, record: InboundRecord, unit: UnitOfWork
+) -> None:
+    """A ``starcard.campaigns.v1`` fact; refuse what cannot be processed."""
+    fact = accept(record, CAMPAIGN_GRANTS)
+    with rejecting(UnknownTenant):
+        when_a_campaign_gives_points_grant_them(service, fact, unit)
 
 
 def dispatch(service: LoyaltyService, event: BookingTopicEvent, unit: UnitOfWork) -> None:
@@ -393,3 +411,20 @@ def when_a_day_begins_expire_packages_and_remind(
     """Unused sessions expire on the tick of their expiry day; clients are reminded the set
     number of days before, once per package."""
     service.packages_tick(unit, tick.tenant_id, tick.data.date, tick.occurred_at)
+
+
+def when_a_campaign_gives_points_grant_them(
+    service: LoyaltyService, fact: CampaignPointsGranted, unit: UnitOfWork
+) -> None:
+    """A birthday's or an anniversary's bonus points: the programme's bonus for other
+    programmes, granted once per offer (a fact published again grants nothing more); none while
+    points are off or the bonus is 0."""
+    data = fact.data
+    service.grant_bonus(
+        unit,
+        fact.tenant_id,
+        data.client_id,
+        grant_id=str(data.offer_id),
+        rule=data.campaign,
+        at=fact.occurred_at,
+    )

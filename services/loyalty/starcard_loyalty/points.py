@@ -280,17 +280,37 @@ class PointsUseCases(SettingsUseCases):
     def grant_points(
         self, tenant_id: str, client_id: str, *, grant_id: str, rule: str, at: datetime
     ) -> int:
-        """A fixed bonus of another programme (``rule`` 'referral', 'birthday'...): the
-        programme's granted bonus, once per grant id. (A package's bonus is earned with its
-        purchase.)"""
+        """`grant_bonus` on its own (the gateway, the CLI); returns the balance after."""
 
         def grant(unit: UnitOfWork) -> int:
-            settings = self.programme_for(unit, tenant_id).points_settings_at(at)
-            account = self.points_account_for(unit, tenant_id, client_id, fresh=True)
-            account.grant(grant_id, rule, settings.granted_bonus_points, at, settings)
-            return account.balance()
+            account = self.grant_bonus(
+                unit, tenant_id, client_id, grant_id=grant_id, rule=rule, at=at
+            )
+            return 0 if account is None else account.balance()
 
         return retry_on_conflict(self, grant)
+
+    def grant_bonus(
+        self,
+        unit: UnitOfWork,
+        tenant_id: str,
+        client_id: str,
+        *,
+        grant_id: str,
+        rule: str,
+        at: datetime,
+    ) -> PointsAccount | None:
+        """A fixed bonus of another programme (``rule`` 'referral', 'birthday'...): the
+        programme's granted bonus in force at `at`, once per grant id. (A package's bonus is
+        earned with its purchase.) Nothing, and no account opened, while points are off or the
+        bonus is 0 at `at`; the client's account (read fresh: the gateway writes it too)
+        otherwise."""
+        settings = self.programme_for(unit, tenant_id).points_settings_at(at)
+        if not settings.enabled or settings.granted_bonus_points <= 0:
+            return None
+        account = self.points_account_for(unit, tenant_id, client_id, fresh=True)
+        account.grant(grant_id, rule, settings.granted_bonus_points, at, settings)
+        return account
 
     def set_points_settings(
         self, tenant_id: str, settings: PointsSettings, at: datetime

@@ -3,8 +3,9 @@
 One process runs the partition consumer of ``starcard.notifications.v1`` and
 ``booking.events.v1`` (requests and contact details, recorded exactly once) and, beside it, the
 dispatcher that sends the emails over SMTP and the texts through the SMS provider after each
-batch commits, and, when a provider is configured, the webhook its inbound texts (STOP, START)
-come to. SIGTERM stops them all.
+batch commits, the outbox relay that publishes what became of each message
+(``starcard.deliveries.v1``: delivered, or not), and, when a provider is configured, the webhook
+its inbound texts (STOP, START) come to. SIGTERM stops them all.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import Sequence
 
 import structlog
 from starcard_events.topics import BOOKING_EVENTS, NOTIFICATIONS
+from starcard_runtime.relay import OutboxRelay
 from starcard_runtime.service import Companion, run_service
 from starcard_runtime.settings import RuntimeSettings
 
 from starcard_notifier.application import NotifierService
 from starcard_notifier.dispatcher import Dispatcher
+from starcard_notifier.publishing import DeliveryPublisher
 from starcard_notifier.settings import NotifierSettings
 from starcard_notifier.sms import SmsSender, TwilioSender
 from starcard_notifier.sms_webhook import SmsWebhook, inbound_sms_app
@@ -67,17 +70,24 @@ def dispatcher(service: NotifierService, settings: NotifierSettings) -> Dispatch
     )
 
 
+def outbox_relay(service: NotifierService, settings: RuntimeSettings) -> OutboxRelay:
+    """The relay that publishes the delivery facts (its position: ``relay.notifier``)."""
+    publisher = DeliveryPublisher(service, settings.topic)
+    return OutboxRelay.deployed("notifier", service, publisher, settings, reads=publisher.reads)
+
+
 def companions(service: NotifierService, settings: RuntimeSettings) -> Sequence[Companion]:
     if not isinstance(settings, NotifierSettings):
         settings = NotifierSettings()  # the same environment, read with the notifier's fields
+    running: list[Companion] = [dispatcher(service, settings), outbox_relay(service, settings)]
     if not settings.sms_enabled:
         log.warning(
             "SMS disabled: no provider configured (STARCARD_SMS_PROVIDER_URL, "
             "STARCARD_SMS_ACCOUNT_SID, STARCARD_SMS_AUTH_TOKEN, STARCARD_SMS_FROM); "
             "every SMS is suppressed"
         )
-        return [dispatcher(service, settings)]
-    return [dispatcher(service, settings), sms_webhook(service, settings)]
+        return running
+    return [*running, sms_webhook(service, settings)]
 
 
 def main() -> None:

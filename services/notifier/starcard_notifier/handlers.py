@@ -75,6 +75,7 @@ def when_a_notification_is_requested_record_it(
             booking_url=str(data.booking_url) if data.booking_url else None,
             send_after=data.send_after,
             valid_until=data.valid_until,
+            add_on=data.add_on,
         ),
     )
 

@@ -44,6 +44,20 @@ SUBJECTS = {
 }
 """The subject of each kind; the keys are also the template names."""
 
+CELEBRATIONS = frozenset({"birthday_reward", "anniversary_offer"})
+"""The kinds whose reward may be a discount code, a code worth a complimentary add-on, or bonus
+points (no code: the loyalty service grants them)."""
+
+REWARD_SUBJECTS = {
+    ("birthday_reward", "add_on"): "Happy birthday from {tenant_name}: a complimentary {add_on}",
+    ("birthday_reward", "points"): "Happy birthday from {tenant_name}: bonus points for you",
+    ("anniversary_offer", "add_on"): (
+        "Happy anniversary from {tenant_name}: a complimentary {add_on}"
+    ),
+    ("anniversary_offer", "points"): "Happy anniversary from {tenant_name}: bonus points for you",
+}
+"""The subject of a celebration whose reward is not a discount."""
+
 REQUIRED = {
     "referral_welcome": ("discount", "code"),
     "referral_credit": ("discount",),
@@ -51,7 +65,11 @@ REQUIRED = {
     "anniversary_offer": ("discount", "code"),
     "reengagement_offer": ("discount", "code", "valid_until"),
 }
-"""What the email of a kind is about, and makes no sense without."""
+"""What the email of a kind is about, and makes no sense without (a celebration's, when its
+reward is a discount)."""
+
+REWARD_REQUIRED = {"add_on": ("add_on", "code"), "points": ()}
+"""What a celebration's email makes no sense without when its reward is an add-on, or points."""
 
 
 OPT_OUT = "Reply STOP to opt out"
@@ -92,6 +110,19 @@ def discount(content: Content) -> str | None:
     return None
 
 
+def reward(kind: str, content: Content) -> str:
+    """What the offer of `kind` gives, as the request tells it: ``add_on`` (a code worth the
+    complimentary `add_on`), ``points`` (a celebration with neither a code nor a discount: the
+    points are on the client's account, the number is the points programme's), else
+    ``discount``."""
+    if kind in CELEBRATIONS:
+        if content.add_on is not None:
+            return "add_on"
+        if content.code is None and discount(content) is None:
+            return "points"
+    return "discount"
+
+
 def short_day(day: date) -> str:
     """A day as a text message says it: "2 Jan"."""
     return f"{day.day} {day:%b}"
@@ -104,6 +135,7 @@ def context_of(kind: str, content: Content) -> dict[str, str | None]:
     fails, and the dispatcher records it as a failed attempt.
     """
     until = last_day(content)
+    given = reward(kind, content)
     context = {
         "tenant_name": one_line(content.tenant_name),
         "client_id": one_line(content.client_id),
@@ -113,8 +145,11 @@ def context_of(kind: str, content: Content) -> dict[str, str | None]:
         "valid_until": format_day(until) if until else None,
         "until": short_day(until) if until else None,
         "booking_url": content.booking_url,
+        "reward": given,
+        "add_on": None if content.add_on is None else one_line(content.add_on),
     }
-    missing = [name for name in REQUIRED.get(kind, ()) if context[name] is None]
+    required = REQUIRED.get(kind, ()) if given == "discount" else REWARD_REQUIRED[given]
+    missing = [name for name in required if context[name] is None]
     if missing:
         msg = f"a {kind} notification needs {' and '.join(missing)}"
         raise ValueError(msg)
@@ -130,8 +165,9 @@ def render(kind: str, content: Content) -> RenderedEmail:
         msg = f"no templates for notifications of kind {kind!r}"
         raise ValueError(msg)
     context = context_of(kind, content)
+    subject = REWARD_SUBJECTS.get((kind, str(context["reward"])), SUBJECTS[kind])
     return RenderedEmail(
-        subject=one_line(SUBJECTS[kind].format_map(context)),
+        subject=one_line(subject.format_map(context)),
         text=_TEMPLATES.get_template(f"{kind}.txt").render(context),
         html=_TEMPLATES.get_template(f"{kind}.html").render(context),
     )

@@ -14,14 +14,18 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+from starcard_events.campaign_facts import CampaignPointsGranted
 from starcard_events.clock import ClockTicked
+from starcard_events.delivery_facts import DeliveryFact
 from starcard_events.facts import LoyaltyFact
 from starcard_events.notifications import NotificationRequested
 from starcard_events.parsing import BookingTopicEvent, ReferralTopicEvent
 from starcard_events.referral_facts import ReferralFact
 from starcard_events.topics import (
     BOOKING_EVENTS,
+    CAMPAIGN_FACTS,
     CLOCK,
+    DELIVERY_FACTS,
     LOYALTY_FACTS,
     NOTIFICATIONS,
     REFERRAL_FACTS,
@@ -57,10 +61,28 @@ def document() -> dict[str, Any]:
         schema=ReferralFact,
     )
     broker.publisher(
+        CAMPAIGN_FACTS,
+        title="campaign facts",
+        description=(
+            "Published by Starcard's campaigns service, keyed tenant_id:client_id: a campaign's "
+            "bonus points, which the loyalty service grants"
+        ),
+        schema=CampaignPointsGranted,
+    )
+    broker.publisher(
         NOTIFICATIONS,
         title="notification requests",
         description="Internal: services ask the notifier to send a message",
         schema=NotificationRequested,
+    )
+    broker.publisher(
+        DELIVERY_FACTS,
+        title="delivery facts",
+        description=(
+            "Published by Starcard's notifier, keyed tenant_id:client_id: each message's email "
+            "and SMS delivered or not delivered"
+        ),
+        schema=DeliveryFact,
     )
     broker.publisher(
         CLOCK,

@@ -10,8 +10,11 @@ from starcard_events import (
     parse_referral_visit,
     referral_visit_key,
 )
+from starcard_events.campaign_facts import CampaignPointsGranted
 from starcard_events.clock import ClockTicked
+from starcard_events.delivery_facts import DeliveryFact
 from starcard_events.notifications import NotificationRequested
+from starcard_events.parsing import parse_delivery_fact
 
 from starcard_runtime.inbound import Contract, model_parser
 
@@ -36,6 +39,23 @@ NOTIFICATION_REQUESTS = Contract[NotificationRequested](
     key_shape="tenant_id:client_id",
 )
 """``starcard.notifications.v1``: owned by the notifier."""
+
+CAMPAIGN_GRANTS = Contract[CampaignPointsGranted](
+    parse=model_parser(CampaignPointsGranted),
+    key=lambda fact: booking_key(fact.tenant_id, fact.data.client_id),
+    key_shape="tenant_id:client_id",
+)
+"""``starcard.campaigns.v1``: published by the campaigns service, owned (dead-lettered) by the
+loyalty service, which grants the points."""
+
+DELIVERIES = Contract[DeliveryFact](
+    parse=parse_delivery_fact,
+    key=lambda fact: booking_key(fact.tenant_id, fact.data.client_id),
+    key_shape="tenant_id:client_id",
+)
+"""``starcard.deliveries.v1``: published by the notifier, whose relay validates every fact it
+publishes; its readers (the campaigns service) skip what breaks the contract, and nothing
+dead-letters it."""
 
 CLOCK_TICKS = Contract[ClockTicked](parse=model_parser(ClockTicked))
 """``starcard.clock.v1``: a tick is for every service that keeps time; its key orders nothing."""

@@ -206,7 +206,9 @@ async def test_reward_emails_one_per_reward_queued_until_redeemed_and_never_twic
     # As if the kill had landed before the dispatcher stored its position: the restarted one
     # reads every request again and must find each already sent.
     with psycopg.connect(settings.database_url) as conn:
-        rewound = conn.execute("UPDATE notifier.log_positions SET position = 0")
+        rewound = conn.execute(
+            "UPDATE notifier.log_positions SET position = 0 WHERE name LIKE 'dispatch.%'"
+        )
         assert rewound.rowcount == 1
 
     with running("starcard_notifier", notifier_env) as notifier:

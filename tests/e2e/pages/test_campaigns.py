@@ -93,6 +93,7 @@ def results_row(browser: Browser) -> dict[str, str]:
     return {
         name: browser.text(f"{row} [data-testid={name}]")
         for name in (
+            "sent-delivered",
             "sent-rebooked",
             "held-out-rebooked",
             "uplift",
@@ -141,6 +142,18 @@ async def test_the_therapist_runs_campaigns_and_sees_them_against_the_hold_out_g
     settings = await site.api(harbour, "GET", "/v1/campaigns/birthday/settings")
     assert (settings["enabled"], settings["discount_percent"]) == (True, 20)
 
+    # The anniversary gives a complimentary add-on: refused without its name, then saved.
+    anniversary = "[data-testid=anniversary-settings]"
+    browser.click("#f-anniversary-reward-add_on")
+    browser.follow(f"{anniversary} button[type=submit]")
+    assert "add_on" in browser.one(anniversary).text or "add-on" in browser.one(anniversary).text
+    browser.click("#f-anniversary-reward-add_on")
+    browser.fill("#f-anniversary-add_on", "Scalp massage, 15 min")
+    browser.follow(f"{anniversary} button[type=submit]")
+    assert notice(browser).startswith("Anniversary campaign saved.")
+    settings = await site.api(harbour, "GET", "/v1/campaigns/anniversary/settings")
+    assert (settings["reward"], settings["add_on"]) == ("add_on", "Scalp massage, 15 min")
+
     # Re-engagement: a category line that is not one is marked at its field; falling steps are
     # refused by the campaigns themselves; then saved, on.
     reengagement = "[data-testid=reengagement-settings]"
@@ -170,6 +183,7 @@ async def test_the_therapist_runs_campaigns_and_sees_them_against_the_hold_out_g
     assert browser.text("[data-testid=campaign-results] tbody th") == "Birthday"
     assert browser.text("[data-testid=campaign-results] [data-testid=cohort]") == "March 2026"
     assert results_row(browser) == {
+        "sent-delivered": "0 of 4",
         "sent-rebooked": "3 of 4 (75%)",
         "held-out-rebooked": "1 of 2 (50%)",
         "uplift": "+25.0 points",
@@ -194,11 +208,17 @@ async def test_the_therapist_runs_campaigns_and_sees_them_against_the_hold_out_g
         "campaign": "birthday",
         "cohort": "2026-03-02",
         "sent_offers": "4",
+        "sent_delivered": "0",  # no notifier runs here to tell
+        "sent_sms_delivered": "0",
+        "sent_opened": "",
         "sent_rebooked": "3",
         "sent_rebooking_rate": "0.75",
         "sent_revenue": "£190.00",
         "sent_revenue_per_rebooked": "£63.33",
         "held_out_offers": "2",
+        "held_out_delivered": "0",
+        "held_out_sms_delivered": "0",
+        "held_out_opened": "",
         "held_out_rebooked": "1",
         "held_out_rebooking_rate": "0.5",
         "held_out_revenue": "£45.00",

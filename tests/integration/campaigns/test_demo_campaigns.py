@@ -36,14 +36,17 @@ def birthday_offers(stack: CampaignsStack) -> dict[str, list[ExpectedBirthdayRew
     found: dict[str, list[ExpectedBirthdayReward]] = {}
     for offer in stack.commands.offers(DEMO_TENANT_ID):
         assert offer.campaign == "birthday"
-        assert offer.terms is not None, "the demo's birthday clients are not held out"
+        terms = offer.terms
+        assert terms is not None, "the demo's birthday clients are not held out"
+        assert terms.discount_percent is not None, "the demo's birthday rewards are discounts"
+        assert terms.expires_at is not None
         found.setdefault(offer.client_id, []).append(
             ExpectedBirthdayReward(
                 int(offer.occasion),
                 _celebrated(offer.occasion, offer.client_id),
-                offer.terms.discount_percent,
+                terms.discount_percent,
                 offer.decided_at,
-                offer.terms.expires_at,
+                terms.expires_at,
             )
         )
     return found

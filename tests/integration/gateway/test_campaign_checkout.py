@@ -16,6 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from starcard_events import examples
+from starcard_events.notifications import Notice
+from starcard_notifier.domain.notification import Content
+from starcard_notifier.rendering import render
 
 from tests.integration.gateway.conftest import gbp
 from tests.support.campaigns import CampaignsStack, campaigns_stack
@@ -65,7 +68,23 @@ async def birthday_code(
     await campaigns.tick(tenant.tenant_id, ticked)
     (offer,) = campaigns.commands.offers(tenant.tenant_id, client_id)
     assert offer.terms is not None
+    assert offer.terms.code is not None
     return offer.terms.code
+
+
+def content_of(notice: dict[str, Any]) -> Content:
+    """What the notifier's email says of a published notice."""
+    read = Notice.model_validate(notice)
+    return Content(
+        tenant_name=read.tenant_name,
+        client_id=read.client_id,
+        message=read.message,
+        discount_percent=read.discount_percent,
+        code=read.code,
+        expires_at=read.expires_at,
+        valid_until=read.valid_until,
+        add_on=read.add_on,
+    )
 
 
 async def checkout(
@@ -85,6 +104,28 @@ async def checkout(
     )
 
 
+async def quoted_then_redeemed(
+    gateway: httpx.AsyncClient,
+    tenant: TenantCaller,
+    typed: str,
+    code: str,
+    priced: dict[str, Any],
+) -> httpx.Response:
+    """Ada's code quoted as `typed` at the till, then redeemed on booking ``ada-b1``: both
+    answer `priced` (the redemption with its booking and when)."""
+    quoted = await checkout(gateway, tenant, "ada", typed)
+    assert quoted.status_code == 200, quoted.text
+    assert quoted.json() == priced
+    redeemed = await checkout(gateway, tenant, "ada", code, booking_id="ada-b1")
+    assert redeemed.status_code == 200, redeemed.text
+    assert redeemed.json() == priced | {
+        "booking_id": "ada-b1",
+        "redeemed_at": redeemed.json()["redeemed_at"],
+        "next_reward": None,
+    }
+    return redeemed
+
+
 async def test_a_birthday_code_is_quoted_then_used_once_on_one_booking(
     gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsStack
 ) -> None:
@@ -98,17 +139,7 @@ async def test_a_birthday_code_is_quoted_then_used_once_on_one_booking(
         "expires_at": f"{TODAY + timedelta(days=30)}T00:00:00Z",
     }
 
-    quoted = await checkout(gateway, anna, "ada", f"  {code.lower()} ")
-    assert quoted.status_code == 200, quoted.text
-    assert quoted.json() == priced
-
-    redeemed = await checkout(gateway, anna, "ada", code, booking_id="ada-b1")
-    assert redeemed.status_code == 200, redeemed.text
-    assert redeemed.json() == priced | {
-        "booking_id": "ada-b1",
-        "redeemed_at": redeemed.json()["redeemed_at"],
-        "next_reward": None,
-    }
+    redeemed = await quoted_then_redeemed(gateway, anna, f"  {code.lower()} ", code, priced)
     # The same booking again (a retried checkout) answers the same and uses nothing more.
     again = await checkout(gateway, anna, "ada", code, booking_id="ada-b1")
     assert again.status_code == 200, again.text
@@ -118,6 +149,40 @@ async def test_a_birthday_code_is_quoted_then_used_once_on_one_booking(
         refused = await checkout(gateway, anna, "ada", code, booking_id=booking_id)
         assert refused.status_code == 409, refused.text
         assert code in refused.json()["detail"]
+
+
+async def test_a_code_worth_an_add_on_takes_nothing_off_and_names_the_add_on(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsStack
+) -> None:
+    """The till adds the complimentary add-on free: the code is used once, for nothing off."""
+    changed = await gateway.patch(
+        "/v1/campaigns/birthday/settings",
+        json={"reward": "add_on", "add_on": "Scalp massage, 15 min"},
+        headers=anna.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    code = await birthday_code(campaigns, anna, "ada", TODAY)
+    priced = {
+        "code": code,
+        "discount_percent": None,
+        "add_on": "Scalp massage, 15 min",
+        "discount": gbp(0),
+        "total": gbp(4500),
+        "expires_at": f"{TODAY + timedelta(days=30)}T00:00:00Z",
+    }
+
+    await quoted_then_redeemed(gateway, anna, code, code, priced)
+    used = await checkout(gateway, anna, "ada", code, booking_id="ada-b2")
+    assert used.status_code == 409, used.text
+
+    # Its message names the add-on and the code, and no discount.
+    await campaigns.settle()
+    [notice] = campaigns.notices(anna.tenant_id)
+    assert (notice["code"], notice["add_on"]) == (code, "Scalp massage, 15 min")
+    assert notice["discount_percent"] is None
+    assert render("birthday_reward", content_of(notice)).subject == (
+        "Happy birthday from Anna Massage: a complimentary Scalp massage, 15 min"
+    )
 
 
 async def test_only_the_client_of_the_tenant_that_issued_it_can_use_it(
@@ -171,6 +236,7 @@ async def test_an_anniversary_code_is_quoted_and_used_like_a_birthday_code(
     assert offer.campaign == "anniversary"
     assert offer.terms is not None
     code = offer.terms.code
+    assert code is not None
     assert code.startswith("ANNV-")
 
     redeemed = await checkout(gateway, anna, "bo", code, booking_id="bo-2")

@@ -220,10 +220,14 @@ def amounts(**by_currency: int) -> list[dict[str, Any]]:
 
 
 def group(offers: int, rebooked: int, **revenue: int) -> dict[str, Any]:
-    """A group's results, its `revenue` by currency (none: none of its clients came in)."""
+    """A group's results, its `revenue` by currency (none: none of its clients came in). No
+    notifier runs here: nothing is reported delivered, and opens are never known."""
     per_rebooked = {currency: amount // rebooked for currency, amount in revenue.items()}
     return {
         "offers": offers,
+        "delivered": 0,
+        "sms_delivered": 0,
+        "opened": None,
         "rebooked": rebooked,
         "rebooking_rate": rebooked / offers,
         "revenue": amounts(**revenue),
@@ -242,6 +246,9 @@ APRIL_ROW: dict[str, Any] = {
     "sent": group(1, 0),
     "held_out": {
         "offers": 0,
+        "delivered": 0,
+        "sms_delivered": 0,
+        "opened": None,
         "rebooked": 0,
         "rebooking_rate": None,
         "revenue": [],
@@ -306,11 +313,17 @@ async def test_the_results_download_as_csv(
         "campaign",
         "cohort",
         "sent_offers",
+        "sent_delivered",
+        "sent_sms_delivered",
+        "sent_opened",
         "sent_rebooked",
         "sent_rebooking_rate",
         "sent_revenue",
         "sent_revenue_per_rebooked",
         "held_out_offers",
+        "held_out_delivered",
+        "held_out_sms_delivered",
+        "held_out_opened",
         "held_out_rebooked",
         "held_out_rebooking_rate",
         "held_out_revenue",
@@ -321,19 +334,27 @@ async def test_the_results_download_as_csv(
         "birthday",
         "2026-03-01",
         "3",
+        "0",
+        "0",
+        "",
         "2",
         str(2 / 3),
         "€20.00; £60.00",
         "€10.00; £30.00",
         "3",
+        "0",
+        "0",
+        "",
         "1",
         str(1 / 3),
         "£45.00",
         "£45.00",
         "33.33",
     ]
-    no_one = ["0", "0", "", "", ""]  # none held out: no rate, no revenue, nothing per client
-    assert april == ["birthday", "2026-04-01", "1", "0", "0.0", "", "", *no_one, ""]
+    # none held out: nothing delivered, no rate, no revenue, nothing per client
+    no_one = ["0", "0", "0", "", "0", "", "", ""]
+    april_sent = ["1", "0", "0", "", "0", "0.0", "", ""]
+    assert april == ["birthday", "2026-04-01", *april_sent, *no_one, ""]
     weekly = await gateway.get(
         f"{RESULTS}.csv", params={"period": "week"}, headers=offers_made.headers
     )
@@ -353,8 +374,10 @@ async def test_a_client_s_offers_show_the_code_sent_or_that_they_were_held_out(
         "occasion": "2026",
         "day": "2026-03-02",
         "held_out": False,
+        "reward": "discount",
         "code": cal["code"],
         "discount_percent": 20,
+        "add_on": None,
         "expires_at": "2026-04-01T00:00:00Z",
     }
 
@@ -366,8 +389,10 @@ async def test_a_client_s_offers_show_the_code_sent_or_that_they_were_held_out(
                 "occasion": "2026",
                 "day": "2026-03-02",
                 "held_out": True,
+                "reward": None,
                 "code": None,
                 "discount_percent": None,
+                "add_on": None,
                 "expires_at": None,
             }
         ],

@@ -26,6 +26,8 @@ DEFAULTS = {
     "discount_percent": 10,
     "valid_days": 30,
     "message": "Happy birthday! Here is a treat from us for your birthday week.",
+    "reward": "discount",
+    "add_on": None,
 }
 CAMPAIGN_DEFAULTS = {
     "birthday": DEFAULTS,
@@ -35,6 +37,8 @@ CAMPAIGN_DEFAULTS = {
         "discount_percent": 10,
         "valid_days": 30,
         "message": "It is a year since your first visit: thank you! Here is something for you.",
+        "reward": "discount",
+        "add_on": None,
     },
     "reengagement": {
         "enabled": False,
@@ -226,6 +230,8 @@ async def test_changing_some_settings_leaves_the_rest_and_the_service_reads_them
         "discount_percent": 100,
         "valid_days": 365,
         "message": "Happy birthday, from all of us!\nSee you soon.",
+        "reward": "add_on",
+        "add_on": "Scalp massage, 15 min",
     }
     assert await change(gateway, anna, **whole) == whole
     assert await change(gateway, anna) == whole  # an empty change changes nothing
@@ -251,7 +257,15 @@ async def test_changing_some_settings_leaves_the_rest_and_the_service_reads_them
         ({"enabled": "yes"}, "enabled: Input should be a valid boolean"),
         ({"days_before": "7"}, "days_before: Input should be a valid integer"),
         ({"enabled": None}, "enabled cannot be null: leave it out to keep it as it is."),
-        ({"reward": "cake"}, "reward: Extra inputs are not permitted"),
+        ({"reward": "cake"}, "reward: Input should be 'discount', 'add_on' or 'points'"),
+        ({"reward": None}, "reward cannot be null: leave it out to keep it as it is."),
+        ({"add_on": "x" * 81}, "add_on: String should have at most 80 characters"),
+        (
+            {"reward": "add_on"},
+            "add_on must name the complimentary add-on when reward is add_on, e.g. "
+            "'Scalp massage, 15 min'.",
+        ),
+        ({"add_on": "Scalp\nmassage"}, "add_on must be one line: no line breaks or tabs."),
     ],
 )
 async def test_a_change_that_breaks_a_rule_is_refused_naming_the_fix_and_changes_nothing(
@@ -265,6 +279,32 @@ async def test_a_change_that_breaks_a_rule_is_refused_naming_the_fix_and_changes
     assert response.status_code == 422, response.text
     assert named in response.json()["detail"]
     assert await get(gateway, anna, SETTINGS) == DEFAULTS
+
+
+async def test_a_celebration_rewards_with_an_add_on_or_points_and_keeps_the_add_on_name(
+    gateway: httpx.AsyncClient, anna: TenantCaller, campaigns: CampaignsService
+) -> None:
+    path = settings_of("anniversary")
+    add_on = await change(gateway, anna, path, reward="add_on", add_on="Brow tint")
+    assert (add_on["reward"], add_on["add_on"]) == ("add_on", "Brow tint")
+
+    points = await change(gateway, anna, path, reward="points")
+    assert (points["reward"], points["add_on"]) == ("points", "Brow tint")
+    assert campaigns.programme(anna.tenant_id).anniversary.gives() == ("points", None)
+
+    # Null removes the name, but not while it is the reward.
+    assert (await change(gateway, anna, path, add_on=None))["add_on"] is None
+    detail = await refused(gateway, anna, path, {"reward": "add_on"})
+    assert "add_on must name the complimentary add-on" in detail
+
+
+async def test_re_engagement_is_always_a_discount(
+    gateway: httpx.AsyncClient, anna: TenantCaller
+) -> None:
+    """A time-limited booking offer: it has no reward to choose."""
+    for body in ({"reward": "points"}, {"add_on": "Brow tint"}):
+        detail = await refused(gateway, anna, settings_of("reengagement"), body)
+        assert f"{next(iter(body))}: Extra inputs are not permitted" in detail
 
 
 async def test_every_problem_is_named_at_once(

@@ -1,11 +1,13 @@
 """Small factories for campaigns domain tests: the test tenant and client, a moment, a visit, a
 client's calendar, an offer, and collected events."""
 
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, project_aggregate
 from eventsourcing.domain import Aggregate
 from starcard_campaigns.domain.calendar import ClientCalendar, Visit
 from starcard_campaigns.domain.offers import Offer, OfferTerms
@@ -51,10 +53,12 @@ def offer(
     occasion: str = "2025",
     held_out: bool = False,
     hour: int = 6,
+    terms: OfferTerms | None = None,
 ) -> Offer:
-    """An offer decided at `hour` UTC of `day`: sent with a 10% code, or held out."""
+    """An offer decided at `hour` UTC of `day`: sent with `terms` (a 10% code unless told
+    otherwise), or held out."""
     decided_at = moment(day, hour)
-    terms = OfferTerms(
+    terms = terms or OfferTerms(
         code="BDAY-7K3MPQ9X",
         discount_percent=10,
         message="Happy birthday!",
@@ -89,3 +93,19 @@ def stored_and_replayed(aggregate: Aggregate) -> Any:
     store: Application[UUID] = Application()
     store.save(aggregate)
     return store.repository.get(aggregate.id)
+
+
+def replayed_as_stored_without(aggregate: Aggregate, *names: str) -> Any:
+    """The aggregate as a release before `names` existed stored it: each of its events stored
+    without those arguments, then replayed."""
+    store: Application[UUID] = Application()
+    store.save(aggregate)
+    events = []
+    for stored in store.recorder.select_events(aggregate.id):
+        state = json.loads(stored.state)
+        for name in names:
+            state.pop(name, None)
+        events.append(
+            store.mapper.to_domain_event(replace(stored, state=json.dumps(state).encode()))
+        )
+    return project_aggregate(None, events)

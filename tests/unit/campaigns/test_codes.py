@@ -1,4 +1,5 @@
-"""Campaign codes: the prefix that names the campaign, the worth and the expiry."""
+"""Campaign codes: the prefix that names the campaign, the worth (a percentage off or a
+complimentary add-on) and the expiry."""
 
 import re
 import secrets
@@ -15,7 +16,13 @@ from starcard_campaigns.domain.ids import campaign_code_id
 from starcard_campaigns.domain.programme import CAMPAIGNS, BirthdaySettings, Campaign
 from starcard_kernel.refusals import CodeAlreadyRedeemed, CodeExpired
 
-from .factories import CLIENT, TENANT, new_events, stored_and_replayed
+from .factories import (
+    CLIENT,
+    TENANT,
+    new_events,
+    replayed_as_stored_without,
+    stored_and_replayed,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -24,16 +31,23 @@ ISSUED_AT = datetime(2025, 3, 7, tzinfo=UTC)  # a tick's midnight
 SETTINGS = BirthdaySettings(enabled=True, discount_percent=15, valid_days=30)
 
 
-def issued_code(code: str = CODE, campaign: Campaign = "birthday") -> CampaignCode:
-    """A 15% code of the test client, issued at ISSUED_AT, valid 30 days."""
+ADD_ON = "Scalp massage, 15 min"
+
+
+def issued_code(
+    code: str = CODE, campaign: Campaign = "birthday", *, add_on: str | None = None
+) -> CampaignCode:
+    """A code of the test client, issued at ISSUED_AT, valid 30 days: 15% off, or worth the
+    complimentary `add_on`."""
     return CampaignCode(
         code=code,
         tenant_id=TENANT,
         client_id=CLIENT,
-        discount_percent=SETTINGS.discount_percent,
+        discount_percent=None if add_on else SETTINGS.discount_percent,
         campaign=campaign,
         issued_at=ISSUED_AT,
         expires_at=SETTINGS.code_expiry(ISSUED_AT.date(), UTC),
+        add_on=add_on,
     )
 
 
@@ -117,3 +131,20 @@ def test_a_code_survives_storing_and_replaying_every_kind_of_event(campaign: Cam
 
     assert replayed == issued
     assert replayed.campaign == campaign
+
+
+def test_a_code_worth_an_add_on_takes_nothing_off_and_names_the_add_on() -> None:
+    issued = issued_code(add_on=ADD_ON)
+
+    assert (issued.add_on, issued.discount_percent) == (ADD_ON, None)
+    assert issued.discount_on(12000) == 0
+    issued.redeem("booking-1", CLIENT, ISSUED_AT + timedelta(days=3))
+    assert issued.status(ISSUED_AT + timedelta(days=3)) == "redeemed"
+    assert stored_and_replayed(issued) == issued
+
+
+def test_a_code_stored_before_add_ons_existed_replays_as_the_discount_it_was() -> None:
+    replayed = replayed_as_stored_without(issued_code(), "add_on")
+
+    assert (replayed.discount_percent, replayed.add_on) == (15, None)
+    assert replayed.discount_on(12000) == 1800

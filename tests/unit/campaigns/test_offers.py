@@ -1,9 +1,11 @@
 """Offers: one per campaign, client and occasion, sent with what it was made with or held out."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from starcard_campaigns.domain.ids import offer_id
+from starcard_campaigns.domain.offers import Offer, OfferTerms
 
 from .factories import CLIENT, TENANT, event_names, moment, offer, stored_and_replayed
 
@@ -66,3 +68,64 @@ def test_an_offer_survives_storing_and_replaying(held_out: bool) -> None:
         decided.decided_at,
         decided.terms,
     )
+
+
+ADD_ON = OfferTerms(
+    code="BDAY-7K3MPQ9X",
+    discount_percent=None,
+    message="Happy birthday!",
+    expires_at=moment(DAY, 6) + timedelta(days=30),
+    valid_until=DAY + timedelta(days=29),
+    booking_url=None,
+    send_after=None,
+    reward="add_on",
+    add_on="Scalp massage, 15 min",
+)
+POINTS = OfferTerms(
+    code=None,
+    discount_percent=None,
+    message="Happy birthday!",
+    expires_at=None,
+    valid_until=None,
+    booking_url=None,
+    send_after=moment(DAY, 8),
+    reward="points",
+)
+
+
+@pytest.mark.parametrize("terms", [ADD_ON, POINTS], ids=["add-on", "points"])
+def test_an_add_on_or_points_offer_survives_storing_and_replaying(terms: OfferTerms) -> None:
+    decided = offer("birthday", day=DAY, terms=terms)
+
+    replayed = stored_and_replayed(decided)
+
+    assert replayed.terms == terms
+    assert replayed.held_out is False
+
+
+def test_offer_terms_stored_before_rewards_had_kinds_replay_as_a_discount_code() -> None:
+    stored: dict[str, Any] = {
+        "code": "BDAY-7K3MPQ9X",
+        "discount_percent": 10,
+        "message": "Happy birthday!",
+        "expires_at": moment(DAY, 6) + timedelta(days=30),
+        "valid_until": "2025-04-05",
+        "booking_url": None,
+        "send_after": None,
+    }
+    decided = Offer(
+        tenant_id=TENANT,
+        campaign="birthday",
+        client_id=CLIENT,
+        occasion="2025",
+        day=DAY.isoformat(),
+        decided_at=moment(DAY, 6),
+        terms=stored,
+    )
+
+    replayed = stored_and_replayed(decided)
+
+    assert replayed.terms is not None
+    assert (replayed.terms.reward, replayed.terms.add_on) == ("discount", None)
+    assert (replayed.terms.code, replayed.terms.discount_percent) == ("BDAY-7K3MPQ9X", 10)
+    assert replayed.terms.valid_until == date(2025, 4, 5)

@@ -106,6 +106,8 @@ def test_a_change_records_the_whole_settings_of_the_campaign_and_keeps_the_other
         "discount_percent": 15,
         "valid_days": 30,
         "message": BirthdaySettings().message,
+        "reward": "discount",
+        "add_on": None,
         "days_before": 7,
     }
 
@@ -156,6 +158,10 @@ def test_steps_sent_as_json_lists_are_the_same_settings_as_tuples() -> None:
         ("reengagement", {"category_steps": {"Injectables": (90, 180)}}),
         ("reengagement", {"category_steps": {"Skin & Body / laser-IPL_2.0": (45,)}}),
         ("reengagement", {"category_steps": {"x" * 64: (45,)}}),
+        ("birthday", {"reward": "points"}),
+        ("anniversary", {"reward": "add_on", "add_on": "x"}),
+        ("birthday", {"reward": "add_on", "add_on": "Scalp massage, 15 min " + "x" * 58}),
+        ("anniversary", {"add_on": "Brow tint"}),
     ],
 )
 def test_settings_at_their_bounds_are_accepted(campaign: Campaign, changes: dict[str, Any]) -> None:
@@ -212,6 +218,24 @@ STEPS_ADVICE = "must be 1 to 5 whole numbers of days from 1 to 730, rising"
         ("birthday", {"days": 7}, "Unknown birthday setting 'days'"),
         ("birthday", {"steps_days": (60,)}, "Unknown birthday setting 'steps_days'"),
         ("reengagement", {"days_before": 7}, "Unknown reengagement setting 'days_before'"),
+        (
+            "birthday",
+            {"reward": "voucher"},
+            "reward must be one of discount, add_on, points (got 'voucher')",
+        ),
+        ("anniversary", {"reward": None}, "reward must be one of discount, add_on, points"),
+        (
+            "birthday",
+            {"reward": "add_on"},
+            "add_on must name the complimentary add-on when reward is add_on",
+        ),
+        ("anniversary", {"reward": "add_on", "add_on": " "}, "add_on must not be blank"),
+        ("birthday", {"add_on": "x" * 81}, "add_on must be at most 80 characters (got 81)"),
+        ("birthday", {"add_on": "Scalp\nmassage"}, "add_on must be one line: no line breaks"),
+        ("anniversary", {"add_on": "Scalp\x00massage"}, "add_on must not contain control"),
+        ("birthday", {"add_on": 15}, "add_on must be text (got 15)"),
+        ("reengagement", {"reward": "points"}, "Unknown reengagement setting 'reward'"),
+        ("reengagement", {"add_on": "Brow tint"}, "Unknown reengagement setting 'add_on'"),
     ],
 )
 def test_settings_out_of_bounds_are_refused_saying_what_to_fix(
@@ -272,6 +296,17 @@ def test_a_refusal_names_every_problem_one_line_each() -> None:
     assert new_events(tenant) == []
 
 
+def test_a_reward_refusal_names_every_problem_of_what_it_gives() -> None:
+    with pytest.raises(InvalidSettings) as refused:
+        programme().change_campaign("birthday", reward="gift", add_on="x" * 81, discount_percent=0)
+
+    assert [problem.split(" ")[0] for problem in refused.value.problems] == [
+        "discount_percent",
+        "reward",
+        "add_on",
+    ]
+
+
 def test_every_unknown_setting_is_named() -> None:
     with pytest.raises(InvalidSettings) as refused:
         programme().change_campaign("anniversary", enabled=True, days=7, percent=10)
@@ -281,6 +316,51 @@ def test_every_unknown_setting_is_named() -> None:
         "Unknown anniversary setting 'percent'",
     ]
     assert all("enabled, discount_percent" in problem for problem in refused.value.problems)
+
+
+# -- what a celebration gives ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("campaign", ["birthday", "anniversary"])
+def test_a_celebration_gives_a_discount_code_unless_the_tenant_chooses_otherwise(
+    campaign: Campaign,
+) -> None:
+    """ "A treatment discount code, a complimentary add-on, or a points bonus." """
+    tenant = programme()
+    assert tenant.offers[campaign].gives() == ("discount", None)
+
+    tenant.change_campaign(campaign, reward="add_on", add_on="Scalp massage, 15 min")
+    assert tenant.offers[campaign].gives() == ("add_on", "Scalp massage, 15 min")
+
+    # The add-on's name is kept for a switch back, but only an add-on reward gives it.
+    tenant.change_campaign(campaign, reward="points")
+    assert tenant.offers[campaign].gives() == ("points", None)
+    assert tenant.change_campaign(campaign, reward="add_on").gives() == (
+        "add_on",
+        "Scalp massage, 15 min",
+    )
+
+
+def test_re_engagement_always_gives_a_discount_code() -> None:
+    """Its offer is a time-limited booking offer."""
+    assert ReengagementSettings().gives() == ("discount", None)
+
+
+def test_settings_stored_before_rewards_had_kinds_replay_as_a_discount() -> None:
+    tenant = CampaignProgramme(tenant_id=TENANT, name="Glow Clinic")
+    old: dict[str, Any] = {
+        "enabled": True,
+        "discount_percent": 20,
+        "valid_days": 10,
+        "message": "A year already!",
+        "days_before": 2,
+    }
+    tenant._change_campaign(campaign="anniversary", settings=old)
+
+    replayed = stored_and_replayed(tenant)
+
+    assert replayed.anniversary == AnniversarySettings(**old)
+    assert (replayed.anniversary.reward, replayed.anniversary.add_on) == ("discount", None)
 
 
 # -- re-engagement steps by category --------------------------------------------------------
@@ -425,7 +505,13 @@ def test_the_other_campaigns_need_no_booking_link(campaign: Campaign) -> None:
     "settings",
     [
         BirthdaySettings(enabled=True, days_before=3, discount_percent=20, valid_days=14),
-        AnniversarySettings(enabled=True, days_before=5, message="A year already!"),
+        AnniversarySettings(
+            enabled=True,
+            days_before=5,
+            message="A year already!",
+            reward="add_on",
+            add_on="Brow tint",
+        ),
         ReengagementSettings(
             enabled=True, steps_days=(45, 75), category_steps={"injectables": (90, 120)}
         ),

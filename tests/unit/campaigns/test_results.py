@@ -1,12 +1,15 @@
 """A campaign's results per cohort: who rebooked within the attribution window, the revenue of
 those bookings net of refunds (per currency), against the hold-out group."""
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starcard_campaigns.domain.calendar import ClientCalendar
+from starcard_campaigns.domain.deliveries import Channel, MessageOutcomes
 from starcard_campaigns.domain.offers import Offer
 from starcard_campaigns.domain.results import (
     Cohort,
@@ -28,13 +31,17 @@ WINDOW = timedelta(days=14)
 
 
 def results_of(
-    offers: list[Offer], *calendars: ClientCalendar, period: Period = "week"
+    offers: list[Offer],
+    *calendars: ClientCalendar,
+    period: Period = "week",
+    outcomes: Mapping[UUID, MessageOutcomes] | None = None,
 ) -> list[CohortResults]:
     return results(
         offers,
         {each.client_id: each for each in calendars},
         attribution_days=WINDOW.days,
         period=period,
+        outcomes=outcomes or {},
     )
 
 
@@ -260,3 +267,44 @@ def test_a_cohort_only_held_out_has_no_rate_for_the_sent_and_no_uplift() -> None
 
 def test_a_group_nobody_in_which_rebooked_has_no_revenue_per_client() -> None:
     assert Group(offers=3, rebooked=0).revenue_per_rebooked is None
+
+
+# -- delivered, and opened ------------------------------------------------------------------
+
+
+def delivered(*channels: Channel, offer_of: Offer) -> dict[UUID, MessageOutcomes]:
+    """The outcomes of the offer's message: handed over on `channels`, the SMS suppressed
+    unless among them."""
+    outcomes = MessageOutcomes(tenant_id=offer_of.tenant_id, notification_id=uuid4())
+    for channel in channels:
+        outcomes.record_delivered(channel, SENT_AT + timedelta(hours=2))
+    outcomes.record_not_delivered("sms", "no SMS consent")
+    return {offer_of.id: outcomes}
+
+
+def test_an_offer_counts_as_delivered_once_its_email_was_handed_over() -> None:
+    emailed, texted, neither = (offer(day=MONDAY, client_id=f"c{n}") for n in range(3))
+    outcomes = (
+        delivered("email", offer_of=emailed)
+        | delivered("email", "sms", offer_of=texted)
+        | delivered(offer_of=neither)
+    )
+
+    result = only(results_of([emailed, texted, neither], outcomes=outcomes))
+
+    assert (result.sent.delivered, result.sent.sms_delivered) == (2, 1)
+
+
+def test_an_offer_with_no_outcome_yet_is_not_delivered() -> None:
+    result = only(results_of([offer(day=MONDAY)]))
+
+    assert (result.sent.offers, result.sent.delivered, result.sent.sms_delivered) == (1, 0, 0)
+
+
+def test_opens_are_not_known() -> None:
+    sent = offer(day=MONDAY)
+
+    result = only(results_of([sent], outcomes=delivered("email", offer_of=sent)))
+
+    assert result.sent.opened is None
+    assert result.held_out.opened is None

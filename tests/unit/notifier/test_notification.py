@@ -158,6 +158,14 @@ def test_a_message_only_reward_has_no_code_or_expiry() -> None:
     assert (thanks.content.code, thanks.content.expires_at) == (None, None)
 
 
+def test_a_campaign_request_keeps_the_add_on_its_code_is_worth() -> None:
+    treat = notification(
+        kind="birthday_reward", discount_percent=None, add_on="Scalp massage, 15 min"
+    )
+
+    assert (treat.content.add_on, treat.content.discount_percent) == ("Scalp massage, 15 min", None)
+
+
 def test_a_referral_request_keeps_its_amount_and_the_business_address() -> None:
     alert = Notification.request(referral_alert_request())
 
@@ -175,7 +183,7 @@ def test_a_requested_event_stored_before_amounts_and_business_addresses_still_lo
     [requested] = notification().collect_events()
     stored = mapper.to_stored_event(requested)
     state = json.loads(stored.state)
-    for newer in ("discount_amount_minor", "currency", "business_email"):
+    for newer in ("discount_amount_minor", "currency", "business_email", "add_on"):
         del state[newer]
     old = replace(stored, state=json.dumps(state).encode())
 
@@ -187,4 +195,5 @@ def test_a_requested_event_stored_before_amounts_and_business_addresses_still_lo
     assert loaded.content.code == "LOYAL-7KQ2M9XD"
     assert (loaded.content.discount_amount_minor, loaded.content.currency) == (None, None)
     assert loaded.business_email is None
+    assert loaded.content.add_on is None
     assert not loaded.goes_to_the_business

@@ -1,11 +1,13 @@
 """Campaign codes: ``BDAY-``, ``ANNV-`` or ``BACK-`` and eight characters, single use, a percentage
-off, valid for the campaign's days.
+off or a complimentary add-on, valid for the campaign's days.
 
 "Automated birthday reward ... a treatment discount ... valid for 30 days." It works at checkout
 like a loyalty code, because it is one: the kernel's single-use code (``starcard_kernel.codes``),
 the same alphabet, the same refusals; a campaign code adds its prefix (which names its campaign
-to the client and the till), the campaign it rewards and the percentage it takes off. Its expiry
-is the campaign's (`OfferSettings.valid_days`), not the kernel's 12 months.
+to the client and the till), the campaign it rewards and what it is worth: the percentage it
+takes off, or a complimentary add-on ("a complimentary add-on" of a birthday reward), which takes
+nothing off the bill and tells the till to add the add-on free. Its expiry is the campaign's
+(`OfferSettings.valid_days`), not the kernel's 12 months.
 """
 
 from __future__ import annotations
@@ -45,9 +47,10 @@ class CampaignCode(SingleUseCode):
     """One campaign reward's code: issued → redeemed | expired (``SingleUseCode``).
 
     Created with `CampaignCode(code=..., tenant_id=..., client_id=..., discount_percent=...,
-    campaign=..., issued_at=..., expires_at=...)` (every argument named: the event
+    campaign=..., issued_at=..., expires_at=..., add_on=...)` (every argument named: the event
     library treats a keyword-only default as required anyway); its id is
-    `campaign_code_id(code)`, so a code drawn twice is a version conflict, drawn again.
+    `campaign_code_id(code)`, so a code drawn twice is a version conflict, drawn again. A code
+    worth an `add_on` has no `discount_percent` (None).
     """
 
     @staticmethod
@@ -61,11 +64,14 @@ class CampaignCode(SingleUseCode):
         code: str,
         tenant_id: str,
         client_id: str,
-        discount_percent: int,
+        discount_percent: int | None,
         campaign: Campaign,
         issued_at: datetime,
         expires_at: datetime,
+        add_on: str | None = None,
     ) -> None:
+        # `add_on` defaults to None: "Issued" events stored before it existed (discount codes)
+        # are replayed by calling this method with the stored arguments.
         self._open(
             code=code,
             tenant_id=tenant_id,
@@ -75,7 +81,10 @@ class CampaignCode(SingleUseCode):
         )
         self.discount_percent = discount_percent
         self.campaign = campaign
+        self.add_on = add_on
 
     def discount_on(self, amount_minor: int) -> int:
-        """What the code takes off `amount_minor`."""
+        """What the code takes off `amount_minor`: nothing, for a code worth an add-on."""
+        if self.discount_percent is None:
+            return 0
         return percent_of(amount_minor, self.discount_percent)

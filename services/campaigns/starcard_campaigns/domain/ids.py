@@ -33,3 +33,8 @@ def offer_id(tenant_id: str, campaign: str, client_id: str, occasion: str) -> UU
 def campaign_code_id(code: str) -> UUID:
     """Id of the `CampaignCode` with this code: a code is unique across every tenant."""
     return IDS.id_of("campaign-code", code)
+
+
+def message_outcomes_id(tenant_id: str, notification_id: UUID) -> UUID:
+    """Id of the `MessageOutcomes` of one campaign message (the notifier's notification id)."""
+    return IDS.id_of("message-outcomes", tenant_id, str(notification_id))

@@ -6,7 +6,7 @@ client and the occasion (the year of a birthday or an anniversary, a step of a r
 sequence), so however often the clock ticks in the window, or a tick is re-sent, or a restarted
 service ticks again, the occasion has one offer: the tick makes it only when it is absent.
 
-An offer is either sent (a code, a note, the booking link: the client is told) or held out: the
+An offer is either sent (its reward, a note, the booking link: the client is told) or held out: the
 client was eligible and, chosen by the hold-out hash, gets nothing, so that the campaign's results
 can be compared with clients it did not reach. Both are kept the same way, with the day and the
 moment of the decision.
@@ -22,28 +22,44 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from starcard_campaigns.domain.ids import offer_id
-from starcard_campaigns.domain.programme import Campaign
+from starcard_campaigns.domain.programme import Campaign, Reward
 
 __all__ = ["Offer", "OfferTerms"]
 
 
 @dataclass(frozen=True)
 class OfferTerms:
-    """What a sent offer gives and says; what it was made with, whatever the settings say later."""
+    """What a sent offer gives and says; what it was made with, whatever the settings say later.
 
-    code: str
-    discount_percent: int
+    A discount or an add-on reward is a single-use code, with its life; a points reward has no
+    code (the loyalty service grants the points), so no code, expiry or last day either.
+    `reward` and `add_on` have defaults: terms stored before they existed are a discount code's.
+    """
+
+    code: str | None
+    discount_percent: int | None
+    """What the code takes off, in percent; None for an add-on or points reward."""
     message: str
-    expires_at: datetime
-    valid_until: date
+    expires_at: datetime | None
+    valid_until: date | None
     """The code's last day in the tenant's time zone (it stops at `expires_at`, midnight after)."""
     booking_url: str | None
     send_after: datetime | None
     """Not to be sent before this instant (the end of the tenant's quiet hours that day)."""
+    reward: Reward = "discount"
+    add_on: str | None = None
+    """The complimentary add-on the code is worth, for an add-on reward."""
 
     def to_record(self) -> dict[str, Any]:
         """The terms as the event stores them (the day as ISO text)."""
-        return {**asdict(self), "valid_until": self.valid_until.isoformat()}
+        until = None if self.valid_until is None else self.valid_until.isoformat()
+        return {**asdict(self), "valid_until": until}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> OfferTerms:
+        until = record["valid_until"]
+        valid_until = None if until is None else date.fromisoformat(until)
+        return cls(**{**record, "valid_until": valid_until})
 
 
 class Offer(Aggregate):
@@ -100,11 +116,7 @@ class Offer(Aggregate):
         self.occasion = occasion
         self.day = date.fromisoformat(day)
         self.decided_at = decided_at
-        self.terms = (
-            None
-            if terms is None
-            else OfferTerms(**{**terms, "valid_until": date.fromisoformat(terms["valid_until"])})
-        )
+        self.terms = None if terms is None else OfferTerms.from_record(terms)
 
     @property
     def held_out(self) -> bool:

@@ -3,7 +3,9 @@
 "Automated birthday reward delivered in the week before the client's birthday: a treatment
 discount ... valid for 30 days"; "anniversary rewards"; "re-engagement campaigns" for clients who
 have not booked for 60, 90 or 120 days. Each campaign is opted into on its own and says what its
-code takes off, how long the code lasts and the note that comes with it; the programme says where
+code takes off, how long the code lasts and the note that comes with it; a birthday or an
+anniversary may instead reward with a complimentary add-on or bonus points ("a treatment discount
+code, a complimentary add-on, or a points bonus"). The programme says where
 clients book (the link every message carries), which share of clients is held out to measure the
 campaigns against, and how long after a message a booking counts as its result. A change applies
 to offers made after it; an offer already made keeps what it was made with.
@@ -19,6 +21,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from starcard_events.limits import (
+    MAX_ADD_ON_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_PERCENT,
     MIN_PERCENT,
@@ -37,13 +40,21 @@ __all__ = [
     "BirthdaySettings",
     "Campaign",
     "CampaignProgramme",
+    "CelebrationSettings",
     "OfferSettings",
     "ProgrammeSettings",
     "ReengagementSettings",
+    "Reward",
 ]
 
 Campaign = Literal["birthday", "anniversary", "reengagement"]
 CAMPAIGNS: tuple[Campaign, ...] = get_args(Campaign)
+
+Reward = Literal["discount", "add_on", "points"]
+"""What an offer gives: a code worth a percentage off; a code worth a complimentary add-on (it
+takes nothing off the bill); or bonus points on the client's account, granted by the loyalty
+service (no code)."""
+REWARDS: tuple[Reward, ...] = get_args(Reward)
 
 MAX_DAYS_BEFORE = 28
 """A celebration's offer goes out at most four weeks ahead: any earlier, it is no longer the
@@ -72,7 +83,7 @@ _CATEGORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.&/-]{0,63}$")
 class OfferSettings:
     """What every campaign's offer is: opted into or not, the code's discount and life, the note.
 
-    The per-campaign settings below add what times them."""
+    The per-campaign settings below add what times them (and a celebration's, what it gives)."""
 
     enabled: bool = False
     discount_percent: int = 10
@@ -92,10 +103,21 @@ class OfferSettings:
             ("valid_days", 1, MAX_VALID_DAYS, "how many days the code works after it is sent"),
         )
         problems += _message_problems(self.message)
+        problems += self.reward_problems()
         problems += self.timing_problems()
         if problems:
             raise InvalidSettings(problems)
         return self
+
+    def gives(self) -> tuple[Reward, str | None]:
+        """What the offer gives: its reward, and the add-on's name when that is the reward (a
+        discount code here)."""
+        return "discount", None
+
+    def reward_problems(self) -> list[str]:
+        """What is wrong with the settings of what the offer gives besides a discount (none
+        here: a discount code)."""
+        return []
 
     def timing_problems(self) -> list[str]:
         """What is wrong with the settings that time the campaign (none here)."""
@@ -126,7 +148,37 @@ class OfferSettings:
 
 
 @dataclass(frozen=True)
-class BirthdaySettings(OfferSettings):
+class CelebrationSettings(OfferSettings):
+    """A birthday's or an anniversary's offer: a treat for the occasion, which may be a discount
+    code, a code for a complimentary `add_on` (its name, e.g. "Scalp massage, 15 min"), or bonus
+    points (the loyalty programme's bonus for other programmes). The add-on's name is kept
+    whatever the reward, so switching back to it finds it."""
+
+    reward: Reward = "discount"
+    add_on: str | None = None
+
+    def gives(self) -> tuple[Reward, str | None]:
+        return self.reward, self.add_on if self.reward == "add_on" else None
+
+    def reward_problems(self) -> list[str]:
+        problems = []
+        if self.reward not in REWARDS:
+            problems.append(
+                f"reward must be one of {', '.join(REWARDS)} (got {self.reward!r}): a code for "
+                "a percentage off, a code for a complimentary add-on, or bonus points."
+            )
+        if self.add_on is not None:
+            problems += _add_on_problems(self.add_on)
+        elif self.reward == "add_on":
+            problems.append(
+                "add_on must name the complimentary add-on when reward is add_on, e.g. "
+                "'Scalp massage, 15 min'."
+            )
+        return problems
+
+
+@dataclass(frozen=True)
+class BirthdaySettings(CelebrationSettings):
     """The birthday reward: sent `days_before` the birthday (7: the week before)."""
 
     message: str = "Happy birthday! Here is a treat from us for your birthday week."
@@ -141,7 +193,7 @@ class BirthdaySettings(OfferSettings):
 
 
 @dataclass(frozen=True)
-class AnniversarySettings(OfferSettings):
+class AnniversarySettings(CelebrationSettings):
     """The anniversary of the client's first visit: sent `days_before` it (0: on the day)."""
 
     message: str = "It is a year since your first visit: thank you! Here is something for you."
@@ -390,17 +442,34 @@ def _steps_problems(name: str, steps: object) -> list[str]:
     return []
 
 
+def _add_on_problems(add_on: object) -> list[str]:
+    return _text_problems(
+        "add_on", add_on, MAX_ADD_ON_LENGTH, "name the complimentary add-on", one_line=True
+    )
+
+
 def _message_problems(message: object) -> list[str]:
-    if not isinstance(message, str):
-        return [f"message must be text (got {message!r})."]
+    return _text_problems(
+        "message", message, MAX_MESSAGE_LENGTH, "write the note the client receives"
+    )
+
+
+def _text_problems(
+    name: str, text: object, longest: int, what: str, *, one_line: bool = False
+) -> list[str]:
+    """What is wrong with a text setting: not text, blank, too long, control characters (or,
+    `one_line`, a line break or a tab)."""
+    if not isinstance(text, str):
+        return [f"{name} must be text (got {text!r})."]
     problems = []
-    if not message.strip():
-        problems.append("message must not be blank: write the note the client receives.")
-    if len(message) > MAX_MESSAGE_LENGTH:
+    if not text.strip():
+        problems.append(f"{name} must not be blank: {what}.")
+    if len(text) > longest:
         problems.append(
-            f"message must be at most {MAX_MESSAGE_LENGTH} characters (got {len(message)}): "
-            "shorten it."
+            f"{name} must be at most {longest} characters (got {len(text)}): shorten it."
         )
-    if has_control_characters(message):
-        problems.append("message must not contain control characters: write plain text.")
+    if has_control_characters(text):
+        problems.append(f"{name} must not contain control characters: write plain text.")
+    elif one_line and any(each in text for each in "\t\n\r"):
+        problems.append(f"{name} must be one line: no line breaks or tabs.")
     return problems

@@ -2,7 +2,9 @@
 a bill quoted under the client's membership tier; a service paid from a pre-paid package.
 
 A code is a loyalty reward (``LOYAL-...``), a referred client's welcome code (``REF-...``) or a
-campaign's reward (``BDAY-...``); the prefix says which service answers, and all answer alike.
+campaign's reward (``BDAY-...``); the prefix says which service answers, and all answer alike. A
+campaign's code may be worth a complimentary add-on rather than a discount: it takes nothing off,
+and its quote names the add-on for the till to add free.
 Only the tenant's own codes are ever found: another tenant's code is answered exactly like a code
 that was never issued.
 

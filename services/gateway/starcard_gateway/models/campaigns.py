@@ -28,8 +28,15 @@ from starcard_campaigns.api import (
     OfferSettings,
     Period,
     ProgrammeSettings,
+    Reward,
 )
-from starcard_events.limits import MAX_MESSAGE_LENGTH, MAX_PERCENT, MIN_PERCENT, TEXT_PATTERN
+from starcard_events.limits import (
+    MAX_ADD_ON_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_PERCENT,
+    MIN_PERCENT,
+    TEXT_PATTERN,
+)
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
 
@@ -60,6 +67,8 @@ class OfferSettingsChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     campaign: ClassVar[Campaign]
+    nullable: ClassVar[frozenset[str]] = frozenset()
+    """The settings null removes (refused for every other)."""
 
     enabled: bool | None = Field(
         default=None,
@@ -95,7 +104,7 @@ class OfferSettingsChange(BaseModel):
 
     @model_validator(mode="after")
     def _no_null(self) -> Self:
-        _refuse_null(self)
+        _refuse_null(self, self.nullable)
         return self
 
     def changes(self) -> dict[str, Any]:
@@ -117,13 +126,38 @@ def _days_before(day: str, example: int) -> Any:
     )
 
 
-class BirthdaySettingsChange(OfferSettingsChange):
+class CelebrationSettingsChange(OfferSettingsChange):
+    """A birthday's or an anniversary's change may also set what the offer gives."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"add_on"})
+
+    reward: Reward | None = Field(
+        default=None,
+        json_schema_extra=never_null,
+        description="What the offer gives: `discount` (a single-use code for `discount_percent` "
+        "off, the default), `add_on` (a single-use code for the complimentary `add_on`; it "
+        "takes nothing off the bill) or `points` (no code: the points programme's bonus for "
+        "other programmes, added to the client's account by the loyalty service).",
+        examples=["add_on"],
+    )
+    add_on: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_ADD_ON_LENGTH,
+        description=f"The complimentary add-on's name as the client and the till read it, one "
+        f"line of up to {MAX_ADD_ON_LENGTH} characters; needed when `reward` is `add_on`. Kept "
+        "whatever the reward; null removes it.",
+        examples=["Scalp massage, 15 min"],
+    )
+
+
+class BirthdaySettingsChange(CelebrationSettingsChange):
     campaign: ClassVar[Campaign] = "birthday"
 
     days_before: int | None = _days_before("the birthday", 7)
 
 
-class AnniversarySettingsChange(OfferSettingsChange):
+class AnniversarySettingsChange(CelebrationSettingsChange):
     campaign: ClassVar[Campaign] = "anniversary"
 
     days_before: int | None = _days_before("the anniversary of the client's first visit", 0)
@@ -162,11 +196,19 @@ class OfferSettingsPublic(BaseModel):
         return cls(**settings.to_record())
 
 
-class BirthdaySettingsPublic(OfferSettingsPublic):
+class CelebrationSettingsPublic(OfferSettingsPublic):
+    reward: Reward = Field(
+        description="What the offer gives: a `discount` code, a code for a complimentary "
+        "`add_on`, or bonus `points`."
+    )
+    add_on: str | None = Field(description="The complimentary add-on's name; null: none set.")
+
+
+class BirthdaySettingsPublic(CelebrationSettingsPublic):
     days_before: int = Field(description="How many days before the birthday it is sent.")
 
 
-class AnniversarySettingsPublic(OfferSettingsPublic):
+class AnniversarySettingsPublic(CelebrationSettingsPublic):
     days_before: int = Field(
         description="How many days before the anniversary of the first visit it is sent."
     )
@@ -263,12 +305,22 @@ class OfferPublic(BaseModel):
         description="The client was eligible and, in the hold-out group, got nothing: the "
         "campaign is measured against them. A held-out offer has no code."
     )
-    code: str | None = Field(description="The single-use code sent; null when held out.")
+    reward: Reward | None = Field(
+        description="What the offer gave: a `discount` code, a code for a complimentary "
+        "`add_on`, or bonus `points` (no code); null when held out."
+    )
+    code: str | None = Field(
+        description="The single-use code sent; null when held out or for a points reward."
+    )
     discount_percent: int | None = Field(
-        description="What the code takes off, in percent; null when held out."
+        description="What the code takes off, in percent; null when held out or for an add-on "
+        "or points reward."
+    )
+    add_on: str | None = Field(
+        description="The complimentary add-on the code is worth; null unless the reward is one."
     )
     expires_at: datetime | None = Field(
-        description="When the code lapses unused; null when held out."
+        description="When the code lapses unused; null when held out or for a points reward."
     )
 
     @classmethod
@@ -279,8 +331,10 @@ class OfferPublic(BaseModel):
             occasion=offer.occasion,
             day=offer.day,
             held_out=offer.held_out,
+            reward=None if terms is None else terms.reward,
             code=None if terms is None else terms.code,
             discount_percent=None if terms is None else terms.discount_percent,
+            add_on=None if terms is None else terms.add_on,
             expires_at=None if terms is None else terms.expires_at,
         )
 
@@ -297,6 +351,18 @@ class GroupPublic(BaseModel):
     """One side of a cohort: the offers sent, or those held out."""
 
     offers: int = Field(description="Offers decided (one per client and occasion).")
+    delivered: int = Field(
+        description="Of those, the offers whose email the SMTP server accepted (0 when held "
+        "out: nothing is sent)."
+    )
+    sms_delivered: int = Field(
+        description="Of those, the offers whose SMS the SMS provider accepted."
+    )
+    opened: int | None = Field(
+        description="Always null: not known. Starcard tracks no opens (no tracking pixel: it "
+        "would tell the business when a client reads their mail, and mail clients that block "
+        "or prefetch images make the count wrong)."
+    )
     rebooked: int = Field(
         description="Of those, the clients who booked (not cancelled since), or came in, within "
         "the attribution window."
@@ -318,6 +384,9 @@ class GroupPublic(BaseModel):
         per_rebooked = group.revenue_per_rebooked
         return cls(
             offers=group.offers,
+            delivered=group.delivered,
+            sms_delivered=group.sms_delivered,
+            opened=group.opened,
             rebooked=group.rebooked,
             rebooking_rate=group.rebooking_rate,
             revenue=money_by_currency(group.revenue),
@@ -387,6 +456,9 @@ class CampaignResultsPublic(BaseModel):
             for side in ("sent", "held_out")
             for name in (
                 "offers",
+                "delivered",
+                "sms_delivered",
+                "opened",
                 "rebooked",
                 "rebooking_rate",
                 "revenue",
@@ -406,6 +478,9 @@ class CampaignResultsPublic(BaseModel):
             for group in (each.sent, each.held_out):
                 row += [
                     group.offers,
+                    group.delivered,
+                    group.sms_delivered,
+                    group.opened,
                     group.rebooked,
                     group.rebooking_rate,
                     _amounts(group.revenue),

@@ -65,13 +65,22 @@ class IssuedRewardPublic(BaseModel):
 class CodeQuotePublic(BaseModel):
     code: str = Field(description="The code quoted.")
     discount_percent: int | None = Field(
-        description="Percent off; null for a referral welcome code worth a fixed amount."
+        description="Percent off; null for a referral welcome code worth a fixed amount, and for "
+        "a campaign code worth a complimentary add-on."
     )
     discount_amount: Money | None = Field(
         default=None,
         exclude_if=lambda amount: amount is None,
         description="What a referral welcome code (`REF-...`) worth a fixed amount is worth; "
         "present on such a code only.",
+    )
+    add_on: str | None = Field(
+        default=None,
+        exclude_if=lambda add_on: add_on is None,
+        description="The complimentary add-on a campaign code (`BDAY-...`, `ANNV-...`) is worth "
+        "instead of a discount: the code takes nothing off, and the add-on is added to the "
+        "booking free. Present on such a code only.",
+        examples=["Scalp massage, 15 min"],
     )
     discount: Money = Field(description="What the code takes off the amount.")
     total: Money = Field(description="What the client pays.")
@@ -139,7 +148,11 @@ def _welcome_priced(quote: CodeQuote) -> dict[str, Any]:
 
 
 def _campaign_priced(quote: CampaignQuote) -> dict[str, Any]:
-    return {"discount_percent": quote.discount_percent, **_discounted(quote)}
+    return {
+        "discount_percent": quote.discount_percent,
+        "add_on": quote.add_on,
+        **_discounted(quote),
+    }
 
 
 def _discounted(quote: Quote | CodeQuote | CampaignQuote) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from starcard_campaigns.api import Campaign, Offer, OfferTerms
+from starcard_campaigns.api import Campaign, Offer
 from starcard_events.envelope import ClientId
 from starcard_events.money import Money
 from starcard_events.money_format import format_money
@@ -242,7 +242,12 @@ class PortalOfferPublic(BaseModel):
         examples=["Birthday", "Anniversary", "We miss you"],
     )
     code: str = Field(description="The single-use code to give when booking or paying.")
-    discount_percent: int = Field(description="What the code takes off, in percent.")
+    discount_percent: int | None = Field(
+        description="What the code takes off, in percent; null for a complimentary add-on."
+    )
+    add_on: str | None = Field(
+        description="The complimentary add-on the code is worth; null for a discount."
+    )
     expires_at: datetime = Field(description="When the code lapses unused.")
     valid_until: date = Field(
         description="The last day the code works, in the business's time zone (it lapses at "
@@ -254,13 +259,24 @@ class PortalOfferPublic(BaseModel):
     )
 
     @classmethod
-    def from_offer(cls, offer: Offer, terms: OfferTerms) -> PortalOfferPublic:
-        """A sent offer, with its `terms`."""
+    def from_offer(cls, offer: Offer, *, now: datetime) -> PortalOfferPublic | None:
+        """A sent offer with a code that works at `now`; None otherwise (held out, lapsed, or a
+        points reward, which has no code: the points are in the client's account)."""
+        terms = offer.terms
+        if (
+            terms is None
+            or terms.code is None
+            or terms.expires_at is None
+            or terms.valid_until is None
+            or terms.expires_at <= now
+        ):
+            return None
         return cls(
             campaign=offer.campaign,
             name=OFFER_NAMES[offer.campaign],
             code=terms.code,
             discount_percent=terms.discount_percent,
+            add_on=terms.add_on,
             expires_at=terms.expires_at,
             valid_until=terms.valid_until,
             booking_url=terms.booking_url,
@@ -278,9 +294,6 @@ class PortalOffersPublic(BaseModel):
     def from_offers(cls, offers: list[Offer], *, now: datetime) -> PortalOffersPublic:
         """The offers of `offers` (oldest first, as the campaigns service lists them) sent to
         the client whose code works at `now`, newest first."""
-        data = [
-            PortalOfferPublic.from_offer(offer, offer.terms)
-            for offer in reversed(offers)
-            if offer.terms is not None and offer.terms.expires_at > now
-        ]
+        shown = (PortalOfferPublic.from_offer(offer, now=now) for offer in reversed(offers))
+        data = [each for each in shown if each is not None]
         return cls(data=data, count=len(data))

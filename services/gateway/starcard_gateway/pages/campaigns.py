@@ -50,6 +50,8 @@ LABELS = {
     "valid_days": "Code valid for",
     "message": "Message",
     "days_before": "Days before",
+    "reward": "Reward",
+    "add_on": "Complimentary add-on",
     "steps_days": "Days after the last visit",
     "category_steps": "Categories with their own days",
     "booking_url": "Booking link",
@@ -65,6 +67,12 @@ DONE = {
     },
 }
 """What a form did, shown once after its redirect; a fixed text, so nothing sent is echoed."""
+
+REWARD_NAMES = {
+    "discount": "A discount code",
+    "add_on": "A code for a complimentary add-on",
+    "points": "Bonus points (the points programme's granted bonus)",
+}
 
 STEPS_EXAMPLE = "60, 90, 120"
 CATEGORY_EXAMPLE = "Injectables = 100, 130, 160"
@@ -120,6 +128,9 @@ def campaign_change(campaign: Campaign, form: Mapping[str, str]) -> OfferSetting
     }
     if "days_before" in model.model_fields:
         fields["days_before"] = field("days_before")
+    if "reward" in model.model_fields:
+        fields["reward"] = field("reward") or "discount"
+        fields["add_on"] = field("add_on") or None
     try:
         if "steps_days" in model.model_fields:
             fields["steps_days"] = _days(field("steps_days"))
@@ -223,6 +234,7 @@ def _campaigns_page(
         "refused_form": None if refused is None else refused[0],
         "campaign_names": CAMPAIGN_NAMES,
         "max_days_before": MAX_DAYS_BEFORE,
+        "reward_names": REWARD_NAMES,
         "max_valid_days": MAX_VALID_DAYS,
         "steps_example": STEPS_EXAMPLE,
         "category_example": CATEGORY_EXAMPLE,

@@ -161,7 +161,7 @@ class Delivery:
 @dataclass(frozen=True, kw_only=True)
 class Content:
     """What an email says: the tenant's name and message, the discount (a percentage or an
-    amount of money) and the code when there are some.
+    amount of money) or the complimentary add-on, and the code when there are some.
 
     `client_id` is the client the message is to or about: an alert to the business names them
     by id, never by anything personal.
@@ -178,6 +178,8 @@ class Content:
     booking_url: str | None = None
     valid_until: date | None = None
     """The code's last day in the business's zone, when the sender knows it (campaign codes)."""
+    add_on: str | None = None
+    """The complimentary add-on a campaign's code is worth, instead of a discount."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,7 +188,8 @@ class NotificationRequest:
 
     A fixed discount is `discount_amount_minor` in `currency`'s minor unit (both or neither);
     `business_email` is where a message for the business goes (see `FOR_THE_BUSINESS`);
-    `booking_url` is the business's booking page, and nothing is sent before `send_after`.
+    `booking_url` is the business's booking page, and nothing is sent before `send_after`;
+    `add_on` is the complimentary add-on a campaign's code is worth.
     """
 
     notification_id: UUID
@@ -205,6 +208,7 @@ class NotificationRequest:
     booking_url: str | None = None
     send_after: datetime | None = None
     valid_until: date | None = None
+    add_on: str | None = None
 
 
 class Notification(Aggregate):
@@ -240,6 +244,7 @@ class Notification(Aggregate):
         booking_url: str | None = None,
         send_after: datetime | None = None,
         valid_until: str | None = None,
+        add_on: str | None = None,
     ) -> None:
         # The arguments after `requested_at` default to None: "Requested" events stored before
         # they existed are replayed by calling this method with the stored arguments.
@@ -257,6 +262,7 @@ class Notification(Aggregate):
             expires_at=expires_at,
             booking_url=booking_url,
             valid_until=None if valid_until is None else date.fromisoformat(valid_until),
+            add_on=add_on,
         )
         self.business_email = business_email
         self.requested_at = requested_at
@@ -284,6 +290,7 @@ class Notification(Aggregate):
             booking_url=request.booking_url,
             send_after=request.send_after,
             valid_until=None if request.valid_until is None else request.valid_until.isoformat(),
+            add_on=request.add_on,
         )
 
     @property

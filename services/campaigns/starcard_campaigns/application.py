@@ -35,7 +35,7 @@ from starcard_kernel.codes import normalize_code
 from starcard_kernel.money import check_money
 from starcard_runtime.batching import BatchApplication, UnitOfWork
 from starcard_runtime.conflicts import retry_on_conflict
-from starcard_runtime.outbound import derived_event_id
+from starcard_runtime.outbound import notification_id_of
 from starcard_runtime.records import InboundRecord
 from starcard_runtime.tenant_codes import code_in_batch, stored_code
 
@@ -53,6 +53,7 @@ from starcard_campaigns.domain.deliveries import MessageOutcomes
 from starcard_campaigns.domain.errors import UnknownTenant
 from starcard_campaigns.domain.holdout import held_out
 from starcard_campaigns.domain.ids import (
+    campaign_code_id,
     client_calendar_id,
     message_outcomes_id,
     offer_id,
@@ -445,6 +446,16 @@ class CampaignsService(BatchApplication):
         offers = [each for each in self.load_many(ids).values() if isinstance(each, Offer)]
         return sorted(offers, key=lambda offer: (offer.decided_at, offer.campaign, offer.client_id))
 
+    def used_codes(self, offers: Iterable[Offer]) -> set[str]:
+        """The codes of `offers` already used at checkout, in one read."""
+        codes = [each.terms.code for each in offers if each.terms and each.terms.code]
+        loaded = self.load_many([campaign_code_id(code) for code in codes])
+        return {
+            each.code
+            for each in loaded.values()
+            if isinstance(each, CampaignCode) and each.redeemed_at is not None
+        }
+
     def results(
         self, tenant_id: str, *, period: Period = "month", since: date | None = None
     ) -> list[CohortResults]:
@@ -471,7 +482,7 @@ class CampaignsService(BatchApplication):
         query. An offer's message is the notification its relay asked for when publishing the
         offer's ``Decided`` event (its first), whose id ``notification_id`` derived from it."""
         by_outcomes_id = {
-            message_outcomes_id(tenant_id, derived_event_id(offer.id, 1, "notification")): offer.id
+            message_outcomes_id(tenant_id, notification_id_of(offer.id, 1)): offer.id
             for offer in offers
             if not offer.held_out
         }

@@ -92,7 +92,7 @@ class CampaignsPublisher:
             code=terms["code"],
             add_on=terms.get("add_on"),
             expires_at=terms["expires_at"],
-            valid_until=terms["valid_until"],
+            valid_until=terms.get("valid_until"),
             booking_url=terms["booking_url"],
             send_after=terms["send_after"],
         )

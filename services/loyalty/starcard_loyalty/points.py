@@ -277,19 +277,6 @@ class PointsUseCases(SettingsUseCases):
 
         return retry_on_conflict(self, adjust)
 
-    def grant_points(
-        self, tenant_id: str, client_id: str, *, grant_id: str, rule: str, at: datetime
-    ) -> int:
-        """`grant_bonus` on its own (the gateway, the CLI); returns the balance after."""
-
-        def grant(unit: UnitOfWork) -> int:
-            account = self.grant_bonus(
-                unit, tenant_id, client_id, grant_id=grant_id, rule=rule, at=at
-            )
-            return 0 if account is None else account.balance()
-
-        return retry_on_conflict(self, grant)
-
     def grant_bonus(
         self,
         unit: UnitOfWork,

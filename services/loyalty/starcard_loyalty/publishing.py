@@ -106,6 +106,7 @@ class LoyaltyPublisher:
         self._owners: dict[UUID, tuple[str, str]] = {}
         self._tenant_names: dict[str, str] = {}
         self._reads: dict[str, bool] = {}
+        self._quiet_until: dict[tuple[str, datetime], datetime | None] = {}
 
     def reads(self, stored_topic: str) -> bool:
         """Whether events stored under `stored_topic` publish anything or name an owner (the
@@ -261,10 +262,7 @@ class LoyaltyPublisher:
             tenant_name=self._tenant_name(owner[0]),
             message=message,
             expires_at=datetime.combine(ends_on, time(0), tzinfo=UTC) if ends_on else None,
-            # A warning is a tick's (at midnight); a change follows a purchase, a refund or a tick.
-            send_after=self._after_quiet_hours(owner[0], event.at)
-            if kind == "tier_ending"
-            else None,
+            send_after=self._after_quiet_hours(owner[0], event.at),
         )
         return notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
 
@@ -286,12 +284,17 @@ class LoyaltyPublisher:
         return notification_request(event, notice, owner=owner, at=event.at, resolve=self._topic)
 
     def _after_quiet_hours(self, tenant_id: str, decided_at: datetime) -> datetime | None:
-        """A reminder a day's tick decided (at midnight, there) waits for the end of the tenant's
-        quiet hours, as the campaigns' messages do; None outside them or without any."""
-        settings = self._service.programme(tenant_id).time_settings
-        if settings.quiet_hours is None:
-            return None
-        return settings.quiet_hours.until(decided_at, ZoneInfo(settings.time_zone))
+        """A message decided inside the tenant's quiet hours (a reminder or a tier drop on the
+        day's tick, at midnight there; a change at a late purchase) waits for their end, as the
+        campaigns' messages do; None outside them or without any. The settings are read once
+        per tenant and moment: every reminder of one tick shares its moment."""
+        key = (tenant_id, decided_at)
+        if key not in self._quiet_until:
+            settings = self._service.programme(tenant_id).time_settings
+            hours = settings.quiet_hours
+            until = None if hours is None else hours.until(decided_at, ZoneInfo(settings.time_zone))
+            self._quiet_until = {key: until}  # one tick's reminders in a row; never grows
+        return self._quiet_until[key]
 
     def _owner(self, aggregate_id: UUID) -> tuple[str, str]:
         if aggregate_id not in self._owners:

@@ -118,7 +118,12 @@ def reward(kind: str, content: Content) -> str:
     if kind in CELEBRATIONS:
         if content.add_on is not None:
             return "add_on"
-        if content.code is None and discount(content) is None:
+        if (
+            content.code is None
+            and discount(content) is None
+            and content.expires_at is None
+            and content.valid_until is None
+        ):
             return "points"
     return "discount"
 

@@ -74,7 +74,13 @@ def client_record(
 def notification_id(cause: Any) -> uuid.UUID:
     """The id of the email the aggregate event `cause` asks for: the same on every re-publication,
     so the notifier sends it once."""
-    return derived_event_id(cause.originator_id, cause.originator_version, "notification")
+    return notification_id_of(cause.originator_id, cause.originator_version)
+
+
+def notification_id_of(originator_id: uuid.UUID, originator_version: int) -> uuid.UUID:
+    """`notification_id` of the event `originator_version` of aggregate `originator_id` (for a
+    reader that knows the aggregate and not the event: a campaign offer is its first)."""
+    return derived_event_id(originator_id, originator_version, "notification")
 
 
 notification_request = partial(client_record, NOTIFICATIONS, NotificationRequested)

@@ -288,6 +288,12 @@ async def test_a_celebration_rewards_with_an_add_on_or_points_and_keeps_the_add_
     add_on = await change(gateway, anna, path, reward="add_on", add_on="Brow tint")
     assert (add_on["reward"], add_on["add_on"]) == ("add_on", "Brow tint")
 
+    # Points come from the points programme's granted bonus: refused while it would grant none.
+    detail = await refused(gateway, anna, path, {"reward": "points"})
+    assert "reward 'points' needs the points programme on with a granted bonus" in detail
+    await change(
+        gateway, anna, "/v1/loyalty/points/settings", enabled=True, granted_bonus_points=200
+    )
     points = await change(gateway, anna, path, reward="points")
     assert (points["reward"], points["add_on"]) == ("points", "Brow tint")
     assert campaigns.programme(anna.tenant_id).anniversary.gives() == ("points", None)

@@ -550,6 +550,20 @@ async def test_the_portal_shows_the_clients_offers_still_open_newest_first(
         ],
         "count": 2,
     }
+    # Used at checkout, a code leaves the list.
+    redeemed = await gateway.post(
+        "/v1/checkout/redeem",
+        json={
+            "client_id": "ada",
+            "code": codes["reengagement"],
+            "booking_id": "ada-back",
+            "amount": {"amount_minor": 5000, "currency": "GBP"},
+        },
+        headers=anna.headers,
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    still_open = await offers(gateway, await portal_headers(gateway, anna, "ada"))
+    assert [each["campaign"] for each in still_open["data"]] == ["anniversary"]
     (beas_birthday,) = campaigns.commands.offers(anna.tenant_id, "bea")
     assert beas_birthday.terms is not None
     beas = await offers(gateway, await portal_headers(gateway, anna, "bea"))

@@ -186,6 +186,17 @@ async def test_a_drop_comes_on_the_tick_of_the_day_spend_ages_out_after_one_warn
     assert len(stack.emails("ada", "tier_ending")) == 1
     drop = await eventually(lambda: _exactly(stack.emails("ada", "tier_changed"), 2))
     assert any("Your membership is now Regular" in message for message in drop)
+    # Decided by the midnight tick: it waits for the clinic's quiet hours to end (09:00 UTC);
+    # the move up at a daytime visit did not.
+    sent_after = {
+        notice["message"].split(":")[0]: notice["send_after"]
+        for notice in stack.records("NotificationRequested", "ada")
+        if notice["kind"] == "tier_changed"
+    }
+    assert sent_after == {
+        "Welcome to VIP": None,
+        "Your membership is now Regular": f"{first_leaves}T09:00:00Z",
+    }
 
 
 async def test_a_refund_that_takes_the_spend_below_drops_the_tier(stack: TiersStack) -> None:

@@ -58,12 +58,13 @@ def test_an_add_on_email_says_the_add_on_comes_free_with_the_code(kind: str, par
     ("kind", "greeting"), [("birthday_reward", "birthday"), ("anniversary_offer", "anniversary")]
 )
 @pytest.mark.parametrize("part", PARTS)
-def test_a_points_email_says_the_bonus_points_are_on_the_account_without_a_code(
+def test_a_points_email_says_the_bonus_points_are_coming_without_a_code(
     kind: str, greeting: str, part: str
 ) -> None:
     body = rendered_part(kind, POINTS, part)
 
-    assert f"we've added {greeting} bonus points to your account" in body
+    assert f"{greeting} bonus points for your account" in body
+    assert "They reach your account in a moment" in body
     assert "A little something from us." in body
     assert "Your code" not in body
     assert "Use it once" not in body
@@ -105,9 +106,12 @@ def test_an_add_on_sms_names_the_add_on_and_the_code() -> None:
         ("anniversary_offer", "Happy anniversary!", "anniversary"),
     ],
 )
-def test_a_points_sms_says_the_points_are_added(kind: str, greeting: str, occasion: str) -> None:
+def test_a_points_sms_says_the_points_are_on_their_way(
+    kind: str, greeting: str, occasion: str
+) -> None:
     assert render_sms(kind, POINTS) == (
-        f"Serenity Massage: {greeting} We've added {occasion} bonus points to your account. "
+        f"Serenity Massage: {greeting} {occasion.capitalize()} bonus points are on their way to "
+        "your account. "
         f"Book: {BOOKING_URL} {OPT_OUT}"
     )
 

@@ -57,7 +57,7 @@ class OfferTerms:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> OfferTerms:
-        until = record["valid_until"]
+        until = record.get("valid_until")  # absent from offers stored before it existed
         valid_until = None if until is None else date.fromisoformat(until)
         return cls(**{**record, "valid_until": valid_until})
 

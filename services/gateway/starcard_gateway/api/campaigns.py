@@ -14,14 +14,16 @@ import csv
 import io
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, Response, status
 from pydantic import BeforeValidator
-from starcard_campaigns.api import CAMPAIGNS, CampaignsService, Period
+from starcard_campaigns.api import CAMPAIGNS, Campaign, CampaignsService, OfferSettings, Period
+from starcard_campaigns.api import InvalidSettings as InvalidCampaignSettings
+from starcard_loyalty.api import LoyaltyService
 
 from starcard_gateway.api.loyalty import ClientIdPath
-from starcard_gateway.deps import CampaignsDep, TenantDep, tenant_router
+from starcard_gateway.deps import CampaignsDep, LoyaltyDep, TenantDep, tenant_router
 from starcard_gateway.errors import refusal
 from starcard_gateway.models.campaigns import (
     AnniversarySettingsChange,
@@ -99,6 +101,29 @@ def change_shared_settings(
 # -- each campaign's settings ------------------------------------------------------------------
 
 
+def change_campaign(
+    campaigns: CampaignsService,
+    loyalty: LoyaltyService,
+    tenant_id: str,
+    campaign: Campaign,
+    changes: dict[str, Any],
+) -> OfferSettings:
+    """Change a campaign's settings (the API's and the page's one way in). A points reward is
+    granted by the loyalty service from its points programme's granted bonus: it is refused
+    while that would grant nothing, so no client is told of points that never come."""
+    if changes.get("reward") == "points":
+        points = loyalty.programme(tenant_id).points
+        if not points.enabled or points.granted_bonus_points <= 0:
+            raise InvalidCampaignSettings(
+                [
+                    "reward 'points' needs the points programme on with a granted bonus "
+                    "(Settings → Points: granted_bonus_points above 0): the loyalty service "
+                    "grants that bonus, and would grant nothing."
+                ]
+            )
+    return campaigns.change_campaign_settings(tenant_id, campaign, **changes)
+
+
 @router.get(
     "/birthday/settings",
     summary="The birthday offer: on or off, how early, its discount, how long it lasts, its note",
@@ -114,9 +139,9 @@ def read_birthday_settings(tenant_id: TenantDep, campaigns: CampaignsDep) -> Bir
     responses={**NO_PROGRAMME, **INVALID_SETTINGS},
 )
 def change_birthday_settings(
-    body: BirthdaySettingsChange, tenant_id: TenantDep, campaigns: CampaignsDep
+    body: BirthdaySettingsChange, tenant_id: TenantDep, campaigns: CampaignsDep, loyalty: LoyaltyDep
 ) -> BirthdaySettingsPublic:
-    changed = campaigns.change_campaign_settings(tenant_id, body.campaign, **body.changes())
+    changed = change_campaign(campaigns, loyalty, tenant_id, body.campaign, body.changes())
     return BirthdaySettingsPublic.from_settings(changed)
 
 
@@ -138,9 +163,12 @@ def read_anniversary_settings(
     responses={**NO_PROGRAMME, **INVALID_SETTINGS},
 )
 def change_anniversary_settings(
-    body: AnniversarySettingsChange, tenant_id: TenantDep, campaigns: CampaignsDep
+    body: AnniversarySettingsChange,
+    tenant_id: TenantDep,
+    campaigns: CampaignsDep,
+    loyalty: LoyaltyDep,
 ) -> AnniversarySettingsPublic:
-    changed = campaigns.change_campaign_settings(tenant_id, body.campaign, **body.changes())
+    changed = change_campaign(campaigns, loyalty, tenant_id, body.campaign, body.changes())
     return AnniversarySettingsPublic.from_settings(changed)
 
 

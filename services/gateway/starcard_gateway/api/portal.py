@@ -165,6 +165,7 @@ def read_packages(client: PortalClientDep, conn: ReadConnDep) -> PortalPackagesP
 )
 def read_offers(client: PortalClientDep, campaigns: CampaignsDep) -> PortalOffersPublic:
     """An offer shows until its code expires, judged at the time of the request."""
+    offers = campaigns.offers(client.tenant_id, client.client_id)
     return PortalOffersPublic.from_offers(
-        campaigns.offers(client.tenant_id, client.client_id), now=datetime.now(UTC)
+        offers, used=campaigns.used_codes(offers), now=datetime.now(UTC)
     )

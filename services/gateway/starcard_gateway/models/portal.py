@@ -285,15 +285,17 @@ class PortalOfferPublic(BaseModel):
 
 class PortalOffersPublic(BaseModel):
     data: list[PortalOfferPublic] = Field(
-        description="The client's offers sent (not held out) whose code has not expired, "
-        "newest first. A code already used at checkout shows until it expires."
+        description="The client's offers sent (not held out) whose code has been neither used "
+        "nor expired, newest first."
     )
     count: int
 
     @classmethod
-    def from_offers(cls, offers: list[Offer], *, now: datetime) -> PortalOffersPublic:
+    def from_offers(
+        cls, offers: list[Offer], *, used: set[str], now: datetime
+    ) -> PortalOffersPublic:
         """The offers of `offers` (oldest first, as the campaigns service lists them) sent to
-        the client whose code works at `now`, newest first."""
+        the client whose code works at `now` and is not among the `used` codes, newest first."""
         shown = (PortalOfferPublic.from_offer(offer, now=now) for offer in reversed(offers))
-        data = [each for each in shown if each is not None]
+        data = [each for each in shown if each is not None and each.code not in used]
         return cls(data=data, count=len(data))

@@ -348,7 +348,7 @@ def save_campaign_settings(
         loyalty,
         campaigns,
         prefix=known,
-        write=lambda: campaigns.change_campaign_settings(
-            session.tenant_id, known, **campaign_change(known, form).changes()
+        write=lambda: campaigns_api.change_campaign(
+            campaigns, loyalty, session.tenant_id, known, campaign_change(known, form).changes()
         ),
     )

@@ -16,6 +16,7 @@ same, and the booking platform's later report of the visit uses nothing more eit
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from fastapi import HTTPException, status
 from starcard_campaigns.api import is_campaign_code
@@ -63,6 +64,22 @@ NO_PACKAGE: Responses = refusal(
 router = tenant_router("/v1/checkout", "checkout")
 
 
+class CodeTerms(TypedDict):
+    """What the referrals and campaigns services take of a code at checkout (they answer alike)."""
+
+    code: str
+    amount_minor: int
+    currency: str
+
+
+def _code_terms(body: CodeQuoteRequest) -> CodeTerms:
+    return {
+        "code": body.code,
+        "amount_minor": body.amount.amount_minor,
+        "currency": body.amount.currency,
+    }
+
+
 @router.post(
     "/quote",
     summary="What a code takes off this client's amount; nothing is used up",
@@ -75,25 +92,12 @@ def quote_code(
     referrals: ReferralsDep,
     campaigns: CampaignsDep,
 ) -> CodeQuotePublic:
+    terms = _code_terms(body)
     if is_campaign_code(body.code):
-        campaign = campaigns.quote_code(
-            tenant_id,
-            body.client_id,
-            code=body.code,
-            booking_id=None,
-            amount_minor=body.amount.amount_minor,
-            currency=body.amount.currency,
-        )
+        campaign = campaigns.quote_code(tenant_id, body.client_id, booking_id=None, **terms)
         return CodeQuotePublic.from_campaign(campaign)
     if is_welcome_code(body.code):
-        welcome = referrals.quote_code(
-            tenant_id,
-            body.client_id,
-            code=body.code,
-            booking_id=None,
-            amount_minor=body.amount.amount_minor,
-            currency=body.amount.currency,
-        )
+        welcome = referrals.quote_code(tenant_id, body.client_id, booking_id=None, **terms)
         return CodeQuotePublic.from_welcome(welcome)
     quote = loyalty.quote(
         tenant_id, body.client_id, body.code, body.amount.amount_minor, body.amount.currency
@@ -114,26 +118,15 @@ def redeem_code(
     campaigns: CampaignsDep,
 ) -> CodeRedemptionPublic:
     now = datetime.now(UTC)
+    terms = _code_terms(body)
     if is_campaign_code(body.code):
         campaign = campaigns.redeem_code(
-            tenant_id,
-            body.client_id,
-            code=body.code,
-            booking_id=body.booking_id,
-            amount_minor=body.amount.amount_minor,
-            currency=body.amount.currency,
-            at=now,
+            tenant_id, body.client_id, booking_id=body.booking_id, at=now, **terms
         )
         return CodeRedemptionPublic.from_campaign_redemption(campaign)
     if is_welcome_code(body.code):
         welcome = referrals.redeem_code(
-            tenant_id,
-            body.client_id,
-            code=body.code,
-            booking_id=body.booking_id,
-            amount_minor=body.amount.amount_minor,
-            currency=body.amount.currency,
-            at=now,
+            tenant_id, body.client_id, booking_id=body.booking_id, at=now, **terms
         )
         return CodeRedemptionPublic.from_welcome_redemption(welcome)
     redemption = loyalty.redeem(
